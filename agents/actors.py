@@ -1,0 +1,96 @@
+"""States, cities and regions as Mesa agents.
+
+An agent holds its row in the model's world arrays and reads its values from there, so the
+kernels and the agents always see the same numbers. Per-agent choices that are few and
+naturally individual (a state's foreign policy) go in agent methods, called with
+`model.states.shuffle_do(...)`; bulk interactions stay in the kernels.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import GeoModel
+
+
+class ActorAgent(mesa.Agent):
+    """Common view of one actor's row."""
+
+    model: GeoModel
+
+    def __init__(self, model: GeoModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def actor_id(self) -> str:
+        return str(self.model.world.actors.ids[self.row])
+
+    @property
+    def name(self) -> str:
+        return str(self.model.world.actors.names[self.row])
+
+    @property
+    def gdp(self) -> float:
+        return float(self.model.world.actors.gdp[self.row])
+
+    @property
+    def population(self) -> float:
+        return float(self.model.world.actors.population[self.row])
+
+    @property
+    def pos_latlon(self) -> tuple[float, float]:
+        actors = self.model.world.actors
+        return float(actors.lat[self.row]), float(actors.lon[self.row])
+
+    @property
+    def partners(self) -> list[ActorAgent]:
+        """Actors this one has paradiplomacy agreements or twinning links with."""
+        links = self.model.world.links
+        rows = links.indices[links.indptr[self.row] : links.indptr[self.row + 1]]
+        return [self.model.agent_at(int(r)) for r in rows]
+
+    @property
+    def state(self) -> StateAgent:
+        """The state this actor belongs to (a state belongs to itself)."""
+        return self.model.state_agents[int(self.model.world.actors.state[self.row])]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.actor_id!r})"
+
+
+class StateAgent(ActorAgent):
+    """A sovereign state. Its row is also its index in every state×state matrix."""
+
+    @property
+    def exports(self) -> float:
+        """Exports to the other states this step, US$ per year."""
+        trade = self.model.world.pairs.trade
+        return float(trade[self.row].sum() - trade[self.row, self.row])
+
+    @property
+    def imports(self) -> float:
+        trade = self.model.world.pairs.trade
+        return float(trade[:, self.row].sum() - trade[self.row, self.row])
+
+    def decide(self) -> None:
+        """Phase 2: foreign-policy choices of this state.
+
+        Nothing is decided yet: joining sanctions, proposing agreements, investing in digital
+        diplomacy and bidding to host summits arrive with the mechanisms and events.
+        """
+
+
+class CityAgent(ActorAgent):
+    """A city; capitals are flagged and sit where their state is placed."""
+
+    @property
+    def is_capital(self) -> bool:
+        return bool(self.model.world.actors.is_capital[self.row])
+
+
+class RegionAgent(ActorAgent):
+    """A sub-national region (oblast, province, federal subject)."""

@@ -1,0 +1,201 @@
+"""The `geopol` command line.
+
+Bad input ends with one line on stderr, `error: <where>: expected ..., found ...`, and exit
+code 2; a run interrupted with Ctrl-C exits 130 and leaves no finished-looking output.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+import click
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from sim import scenario as scenarios
+from sim.errors import InputError, describe
+from sim.params import PARAM_NAMES
+
+app = typer.Typer(
+    name="geopol",
+    help="Geopol: an agent-based simulator of geopolitics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def parse_sets(pairs: list[str]) -> dict[str, object]:
+    """`--set trade.sigma=6` options as `{"trade_sigma": 6.0}`; values are read as TOML."""
+    out: dict[str, object] = {}
+    for text in pairs:
+        key, sep, raw = text.partition("=")
+        name = key.strip().replace(".", "_")
+        if not sep or name not in PARAM_NAMES:
+            known = ", ".join(n.replace("_", ".", 1) for n in PARAM_NAMES)
+            raise InputError("--set", key.strip() or text, f"NAME=VALUE with NAME one of {known}",
+                             describe(text))
+        try:
+            value = tomllib.loads(f"v = {raw.strip()}")["v"]
+        except tomllib.TOMLDecodeError:
+            value = raw.strip()
+        out[name] = float(value) if isinstance(value, int) and name in _FLOAT_PARAMS else value
+    return out
+
+
+def _float_params() -> set[str]:
+    from sim.params import Params
+
+    return {name for name, value in Params().flat().items() if isinstance(value, float)}
+
+
+_FLOAT_PARAMS = _float_params()
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or TOML file")] = "eurasia",
+    steps: Annotated[int, typer.Option(help="steps to run (a quarter-year each by default)")] = 40,
+    seed: Annotated[int, typer.Option(help="seed of the model's random generator")] = 0,
+    out: Annotated[Path | None, typer.Option(help="run directory [default: runs/NAME-seedS-TIME]")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a parameter: trade.sigma=6")] = None,
+    backend: Annotated[str, typer.Option(help="kernels: numba or numpy")] = "numba",
+    overwrite: Annotated[bool, typer.Option(help="replace an existing run directory")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+) -> None:
+    """Run a scenario and write its tables to a run directory."""
+    from sim.model import GeoModel
+    from sim.output import check_writable, default_run_dir, manifest_for, write_run
+
+    if steps < 1:
+        raise InputError("geopol run", "--steps", "a whole number ≥ 1", str(steps))
+    if seed < 0:
+        raise InputError("geopol run", "--seed", "a whole number ≥ 0", str(seed))
+    loaded = scenarios.load(scenario)
+    overrides = parse_sets(set_ or [])
+    out = out or default_run_dir(loaded.name, seed)
+    check_writable(out, overwrite)
+
+    started = time.perf_counter()
+    model = GeoModel(scenario=loaded, rng=seed, backend=backend, **overrides)
+    with Progress(
+        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("steps"), TimeRemainingColumn(), console=console, disable=quiet, transient=True,
+    ) as progress:
+        task = progress.add_task("run", total=steps)
+        for _ in range(steps):
+            model.step()
+            progress.advance(task)
+    wall = time.perf_counter() - started
+    path = write_run(model, out, manifest_for(model, seed, steps, wall), overwrite=overwrite)
+    if not quiet:
+        print_summary(model)
+    console.print(f"wrote {path} in {wall:.2f} s")
+
+
+def print_summary(model) -> None:
+    """Largest trade flows and GDP change per state, start against end."""
+    recorder, world = model.recorder, model.world
+    s = world.n_states
+    ids = world.actors.names[:s]
+    first, last = recorder._trade[0], recorder._trade[-1]
+    off = ~np.eye(s, dtype=bool)
+    order = np.argsort(np.where(off, last, -1.0), axis=None)[::-1][: min(10, s * (s - 1))]
+    start_date, end_date = model.date_of(recorder.steps[0]), model.date_of(recorder.steps[-1])
+    flows = Table(title=f"Largest trade flows, US$ bn per year ({start_date} → {end_date})")
+    for col in ("exporter", "importer", "start", "end", "change"):
+        flows.add_column(col, justify="left" if col.endswith("er") else "right")
+    for k in order:
+        i, j = divmod(int(k), s)
+        flows.add_row(ids[i], ids[j], f"{first[i, j] / 1e9:,.1f}", f"{last[i, j] / 1e9:,.1f}",
+                      f"{last[i, j] / first[i, j] - 1:+.1%}")
+    console.print(flows)
+
+    gdp0 = recorder._actor["gdp_usd"][0][:s]
+    gdp1 = recorder._actor["gdp_usd"][-1][:s]
+    show = np.argsort(gdp1)[::-1]
+    table = Table(title=f"GDP per state, US$ bn ({start_date} → {end_date})")
+    for col in ("state", "start", "end", "change"):
+        table.add_column(col, justify="left" if col == "state" else "right")
+    for i in show[:20]:
+        table.add_row(ids[i], f"{gdp0[i] / 1e9:,.1f}", f"{gdp1[i] / 1e9:,.1f}",
+                      f"{gdp1[i] / gdp0[i] - 1:+.1%}")
+    if s > 20:
+        table.caption = f"… and {s - 20} smaller states"
+    console.print(table)
+
+
+@app.command("scenarios")
+def list_scenarios() -> None:
+    """List the bundled scenarios."""
+    table = Table(title="Bundled scenarios")
+    for col in ("name", "title", "actors"):
+        table.add_column(col)
+    for name in scenarios.bundled():
+        spec = scenarios.load(name).spec
+        if spec.synthetic:
+            size = spec.synthetic
+            actors = (f"synthetic: {size.states} states × {size.regions_per_state} regions, "
+                      f"{size.links_per_region} links each")
+        else:
+            actors = (f"{len(spec.states)} states, {len(spec.cities)} cities, "
+                      f"{len(spec.regions)} regions, {len(spec.links)} links")
+        table.add_row(name, spec.scenario.title, actors)
+    console.print(table)
+
+
+@app.command()
+def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or bundled name")]) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with the first error if not."""
+    loaded = scenarios.load(file)
+    spec = loaded.spec
+    what = (f"synthetic world of {spec.synthetic.states} states" if spec.synthetic else
+            f"{len(spec.states)} states, {len(spec.cities)} cities, {len(spec.regions)} regions, "
+            f"{len(spec.links)} links")
+    console.print(f"ok: {file}: scenario {loaded.name!r}, {what}")
+
+
+@app.command()
+def bench(
+    sizes: Annotated[str, typer.Option(help="region counts, comma-separated")] = "1000,10000,100000",
+    steps: Annotated[int, typer.Option(help="timed steps per case")] = 20,
+    states: Annotated[int, typer.Option(help="states in the synthetic world")] = 200,
+) -> None:
+    """Time the step on synthetic worlds, numba kernels against the numpy reference."""
+    from sim.bench import print_bench
+
+    try:
+        counts = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError:
+        raise InputError("geopol bench", "--sizes", "comma-separated whole numbers",
+                         describe(sizes)) from None
+    if not counts or min(counts) < states or steps < 3:
+        raise InputError("geopol bench", "--sizes/--steps",
+                         f"sizes ≥ --states ({states}) and --steps ≥ 3", f"{sizes!r}, {steps}")
+    print_bench(console, counts, steps, states)
+
+
+def main() -> None:
+    """Entry point: run the app, turning bad input into one line and exit code 2."""
+    command = " ".join(["geopol", *sys.argv[1:2]])
+    try:
+        code = app(standalone_mode=False)
+    except InputError as exc:
+        errors.print(f"error: {exc}")
+        sys.exit(2)
+    except click.ClickException as exc:
+        errors.print(f"error: {command}: {exc.format_message()}")
+        sys.exit(exc.exit_code)
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        errors.print("interrupted: nothing was written")
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

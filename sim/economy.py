@@ -1,0 +1,83 @@
+"""The trade phase around the gravity kernel: trade costs, border calibration and GDP growth.
+
+Equations and defaults: docs/model.md, "Trade" and "Growth".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.kernels.trade import cost_factor
+from sim.params import GrowthParams, TradeParams
+from sim.world import StatePairs
+
+Solver = Callable[[np.ndarray, np.ndarray, float, int], tuple]
+
+
+def trade_costs(pairs: StatePairs, params: TradeParams, border: float) -> np.ndarray:
+    """The cost factor φ = t^(1−σ) between every pair of states."""
+    return cost_factor(
+        pairs.distance_km,
+        pairs.contiguity,
+        pairs.agreement,
+        pairs.sanction,
+        distance_elasticity=params.distance_elasticity,
+        contiguity_effect=params.contiguity,
+        agreement_effect=params.agreement,
+        sanction_effect=params.sanction,
+        border_effect=border,
+    )
+
+
+def export_share(flows: np.ndarray, gdp: np.ndarray) -> float:
+    """World exports (off-diagonal flows) over world output."""
+    return float((flows.sum() - np.trace(flows)) / gdp.sum())
+
+
+def calibrate_border(
+    gdp: np.ndarray, pairs: StatePairs, params: TradeParams, solve: Solver
+) -> float:
+    """The border effect β_b at which the world exports `params.openness` of its output.
+
+    Exports fall monotonically as β_b rises, so bisection finds it. If even a free border
+    (β_b = 0) cannot reach the target, the world is too remote and 0 is returned.
+    """
+    def share(border: float) -> float:
+        phi = trade_costs(pairs, params, border)
+        flows = solve(gdp, phi, params.tolerance, params.max_iterations)[0]
+        return export_share(flows, gdp)
+
+    low, high = 0.0, 50.0
+    if len(gdp) < 2 or share(low) <= params.openness:
+        return low
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        if share(mid) > params.openness:
+            low = mid
+        else:
+            high = mid
+        if high - low < 1e-9:
+            break
+    return 0.5 * (low + high)
+
+
+def growth_factor(
+    params: GrowthParams,
+    shocks: np.ndarray,
+    years: float,
+    domestic_share: np.ndarray,
+    previous_domestic_share: np.ndarray,
+    sigma: float,
+) -> np.ndarray:
+    """Per-state GDP factor over one step of `years`.
+
+    Trend growth with log-normal shocks, times the change in real income that trade implies,
+    (λ_ii / λ_ii,prev)^(−1/(σ−1)), where λ_ii is the share a state buys from itself
+    (Arkolakis, Costinot & Rodríguez-Clare 2012).
+    """
+    drift = (params.trend - 0.5 * params.volatility**2) * years
+    noise = params.volatility * np.sqrt(years) * shocks
+    gains = (domestic_share / previous_domestic_share) ** (-1.0 / (sigma - 1.0))
+    return np.exp(drift + noise) * gains

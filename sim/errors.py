@@ -1,0 +1,29 @@
+"""The one error type that user input can raise, and how it reads on one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class InputError(Exception):
+    """Bad input from a user: a file, a key path, what was expected and what was found.
+
+    The CLI prints it as one line and exits with code 2.
+    """
+
+    def __init__(self, source: str | Path, key: str, expected: str, found: str) -> None:
+        self.source = str(source)
+        self.key = key
+        self.expected = expected
+        self.found = found
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}: {self.key}" if self.key else self.source
+        return f"{where}: expected {self.expected}, found {self.found}"
+
+
+def describe(value: object, limit: int = 60) -> str:
+    """A short, quoted rendering of a found value for an error message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,187 @@
+"""GeoModel: the Mesa model of states, cities and regions over array-backed world state.
+
+One step is a quarter of a year by default and runs in the phases of docs/architecture.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+from pydantic import ValidationError
+
+from agents import ActorAgent, CityAgent, RegionAgent, StateAgent
+from sim import economy
+from sim.errors import InputError, describe
+from sim.kernels import BACKENDS
+from sim.params import PARAM_NAMES
+from sim.recording import Recorder
+from sim.scenario import Scenario, load
+from sim.synthetic import synthetic_world
+from sim.build import build_world
+from sim.world import CITY, REGION, STATE, World
+
+
+class GeoModel(mesa.Model):
+    """A world of states, cities and regions trading and growing, step by step.
+
+    Args:
+        scenario: a bundled scenario's name, a path to a TOML file, or a loaded `Scenario`.
+        rng: seed or Generator; all randomness in the model comes from `self.rng`.
+        backend: "numba" (compiled kernels) or "numpy" (the reference implementations).
+        **params: parameter overrides as `section_name=value`, e.g. `trade_sigma=6.0`
+            (see `sim.params` and docs/model.md).
+    """
+
+    def __init__(
+        self,
+        *,
+        scenario: str | Path | Scenario = "eurasia",
+        rng: Any = None,
+        backend: str = "numba",
+        **params: Any,
+    ) -> None:
+        super().__init__(rng=rng)
+        self.setup = scenario if isinstance(scenario, Scenario) else load(scenario)
+        spec = self.setup.spec
+        self.params = _with_overrides(spec.params, params)
+        if backend not in BACKENDS:
+            raise InputError("GeoModel", "backend", f"one of {sorted(BACKENDS)}", describe(backend))
+        self.backend = backend
+        self.kernels = BACKENDS[backend]
+        self.start_date: dt.date = spec.scenario.start
+        self.step_months: int = spec.scenario.step_months
+
+        self.world: World = (
+            synthetic_world(spec.synthetic, self.rng) if spec.synthetic else build_world(spec)
+        )
+        kind = self.world.actors.kind
+        self.states = StateAgent.create_agents(self, int((kind == STATE).sum()),
+                                               row=np.flatnonzero(kind == STATE).tolist())
+        self.cities = CityAgent.create_agents(self, int((kind == CITY).sum()),
+                                              row=np.flatnonzero(kind == CITY).tolist())
+        self.regions = RegionAgent.create_agents(self, int((kind == REGION).sum()),
+                                                 row=np.flatnonzero(kind == REGION).tolist())
+        self._by_row: list[ActorAgent] = [*self.states, *self.cities, *self.regions]
+        self.state_agents: list[StateAgent] = list(self.states)
+
+        # Step 0: calibrate the border effect so the world starts at the target openness,
+        # and solve the starting trade equilibrium.
+        state_gdp = self.world.actors.gdp[: self.world.n_states]
+        self.border_effect = economy.calibrate_border(
+            state_gdp, self.world.pairs, self.params.trade, self.kernels["gravity_flows"]
+        )
+        self.trade_iterations = 0
+        self.domestic_share = self._solve_trade()
+
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "date": "date",
+            "world_gdp_usd": "world_gdp",
+            "world_exports_usd": "world_exports",
+            "export_share": "export_share",
+            "trade_iterations": "trade_iterations",
+        })
+        self.recorder = Recorder(self.world)
+        self.record()
+
+    # ------------------------------------------------------------------ the step
+
+    def step(self) -> None:
+        self.apply_events()
+        self.states.shuffle_do("decide")
+        self.paradiplomacy()
+        self.trade()
+        self.technology()
+        self.soft_power()
+        self.relations()
+        self.record()
+
+    def apply_events(self) -> None:
+        """Phase 1: due events from the timeline or injected mid-run (not modelled yet)."""
+
+    def paradiplomacy(self) -> None:
+        """Phase 3: region and city links form, strengthen and decay (not modelled yet)."""
+
+    def trade(self) -> None:
+        """Phase 4: structural gravity on this step's GDP, then GDP grows for one step."""
+        previous = self.domestic_share
+        self.domestic_share = self._solve_trade()
+        n = self.world.n_states
+        shocks = self.rng.standard_normal(n)
+        factor = economy.growth_factor(
+            self.params.growth, shocks, self.step_months / 12.0,
+            self.domestic_share, previous, self.params.trade.sigma,
+        )
+        actors = self.world.actors
+        actors.gdp *= factor[actors.state]
+
+    def technology(self) -> None:
+        """Phase 5: adoption of technology waves (not modelled yet)."""
+
+    def soft_power(self) -> None:
+        """Phase 6: soft-power pillars and attraction (not modelled yet)."""
+
+    def relations(self) -> None:
+        """Phase 7: relations between states and the blocs read off them (not modelled yet)."""
+
+    def record(self) -> None:
+        """Phase 8: model series through the DataCollector, arrays through the Recorder."""
+        self.datacollector.collect(self)
+        self.recorder.capture(self.steps)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _solve_trade(self) -> np.ndarray:
+        """Solve gravity for the current GDP; store flows; return each state's domestic share."""
+        gdp = self.world.actors.gdp[: self.world.n_states]
+        trade = self.params.trade
+        phi = economy.trade_costs(self.world.pairs, trade, self.border_effect)
+        flows, _, _, self.trade_iterations = self.kernels["gravity_flows"](
+            gdp, phi, trade.tolerance, trade.max_iterations
+        )
+        self.world.pairs.trade = flows
+        return np.diag(flows) / gdp
+
+    def agent_at(self, row: int) -> ActorAgent:
+        """The agent of a world row."""
+        return self._by_row[row]
+
+    def date_of(self, step: int) -> dt.date:
+        months = self.start_date.month - 1 + step * self.step_months
+        return self.start_date.replace(year=self.start_date.year + months // 12,
+                                       month=months % 12 + 1)
+
+    @property
+    def date(self) -> str:
+        return self.date_of(self.steps).isoformat()
+
+    @property
+    def world_gdp(self) -> float:
+        return float(self.world.actors.gdp[: self.world.n_states].sum())
+
+    @property
+    def world_exports(self) -> float:
+        trade = self.world.pairs.trade
+        return float(trade.sum() - np.trace(trade))
+
+    @property
+    def export_share(self) -> float:
+        return self.world_exports / self.world_gdp
+
+
+def _with_overrides(base, overrides: dict[str, Any]):
+    """Scenario parameters with keyword overrides; bad ones are InputErrors."""
+    try:
+        return base.with_flat(overrides)
+    except KeyError as exc:
+        raise InputError("GeoModel", str(exc.args[0]),
+                         f"a parameter name ({', '.join(PARAM_NAMES)})",
+                         describe(exc.args[0])) from None
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        name = "_".join(str(p) for p in error["loc"])
+        raise InputError("GeoModel", name, error["msg"].removeprefix("Input should be "),
+                         describe(error["input"])) from None

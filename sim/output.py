@@ -1,0 +1,139 @@
+"""Run directories: Parquet tables and a manifest, written so that a killed run leaves nothing
+that looks complete.
+
+Everything is written into a hidden sibling directory `.NAME.partial-PID` first; the manifest
+goes in last, and only then is the directory renamed to its final name. A directory without
+`manifest.json` is never a finished run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+
+if TYPE_CHECKING:
+    from sim.model import GeoModel
+
+PACKAGES = ("geopol", "mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic")
+TABLES = ("model", "actors", "actor_steps", "trade")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def default_run_dir(scenario: str, seed: int, root: Path = Path("runs")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = root / f"{scenario}-seed{seed}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"{scenario}-seed{seed}-{stamp}-{n}"
+    return path
+
+
+def check_writable(out: Path, overwrite: bool) -> None:
+    """Fail before a run starts if its directory could not be written at the end."""
+    if out.exists() and not out.is_dir():
+        raise InputError("--out", str(out), "a directory path", "an existing file")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise InputError("--out", str(out), "a new or empty directory (or --overwrite)",
+                         "a directory with files in it")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        probe = parent / f".geopol-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError("--out", str(out), "a directory that can be written",
+                         exc.strerror or type(exc).__name__) from None
+
+
+def write_table(table: pa.Table, path: Path) -> None:
+    """Write one Parquet file under a temporary name, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def write_json(data: dict[str, Any], path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(tmp, path)
+
+
+def model_table(model: GeoModel) -> pa.Table:
+    frame = model.datacollector.get_model_vars_dataframe()
+    frame.insert(0, "step", model.recorder.steps)
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def run_tables(model: GeoModel) -> dict[str, pa.Table]:
+    recorder = model.recorder
+    return {
+        "model": model_table(model),
+        "actors": recorder.actors_table(),
+        "actor_steps": recorder.actor_steps_table(),
+        "trade": recorder.trade_table(),
+    }
+
+
+def write_run(model: GeoModel, out: Path, manifest: dict[str, Any], overwrite: bool = False) -> Path:
+    """Write a finished run's tables and manifest to `out`, atomically."""
+    out = Path(out)
+    check_writable(out, overwrite)
+    staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    files = {}
+    for name, table in run_tables(model).items():
+        write_table(table, staging / f"{name}.parquet")
+        files[f"{name}.parquet"] = {"rows": table.num_rows, "columns": table.column_names}
+    write_json({**manifest, "files": files}, staging / "manifest.json")
+    if out.exists():
+        retired = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, retired)
+        os.replace(staging, out)
+        shutil.rmtree(retired, ignore_errors=True)
+    else:
+        os.replace(staging, out)
+    return out
+
+
+def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) -> dict[str, Any]:
+    setup = model.setup
+    return {
+        "scenario": setup.name,
+        "scenario_file": str(setup.path) if setup.path else None,
+        "scenario_hash": setup.content_hash,
+        "seed": seed,
+        "steps": steps,
+        "start_date": model.start_date.isoformat(),
+        "step_months": model.step_months,
+        "backend": model.backend,
+        "parameters": model.params.flat(),
+        "calibrated": {"trade_border_effect": model.border_effect},
+        "actors": {"states": len(model.states), "cities": len(model.cities),
+                   "regions": len(model.regions), "links": len(model.world.links)},
+        "versions": versions(),
+        "wall_seconds": round(wall_seconds, 3),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }

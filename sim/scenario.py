@@ -1,0 +1,431 @@
+"""Scenario files: TOML validated into typed objects.
+
+A scenario names its actors (or asks for a synthetic world), their links and the parameters.
+A variant file says `extends = "eurasia"` in its `[scenario]` table and holds only what differs:
+tables merge key by key, actors merge by `id`, links by `(a, b, kind)`, trade agreements by `name`.
+Every error names the file the offending key came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import InputError, describe
+from sim.params import Params
+
+BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+CHANNELS: tuple[str, ...] = ("economic", "cultural", "environmental", "emergency", "local_authority")
+Channel = Literal["economic", "cultural", "environmental", "emergency", "local_authority"]
+Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
+Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ScenarioMeta(Strict):
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")]
+    title: str = ""
+    description: str = ""
+    extends: str | None = None
+    start: dt.date = dt.date(2023, 1, 1)
+    step_months: Annotated[int, Field(ge=1, le=12)] = 3
+    sources: list[str] = []
+
+
+class DataFiles(Strict):
+    economy: str | None = None
+
+
+class StateSpec(Strict):
+    id: ActorId
+    name: str
+    capital: ActorId
+    area_km2: Positive
+    borders: list[ActorId] = []
+    gdp_usd: Positive | None = None
+    population: Positive | None = None
+    note: str = ""
+
+
+class CitySpec(Strict):
+    id: ActorId
+    name: str
+    state: ActorId
+    capital: bool = False
+    lat: Latitude
+    lon: Longitude
+    population: Positive
+    gdp_usd: Positive | None = None
+    source: str = ""
+
+
+class RegionSpec(Strict):
+    id: ActorId
+    name: str
+    state: ActorId
+    lat: Latitude
+    lon: Longitude
+    population: Positive
+    gdp_usd: Positive | None = None
+    centre: str = ""
+    source: str = ""
+
+
+class LinkSpec(Strict):
+    a: ActorId
+    b: ActorId
+    kind: Literal["agreement", "twinning"]
+    channels: Annotated[list[Channel], Field(min_length=1)]
+    since: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    strength: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    source: str = ""
+
+
+class TradeAgreementSpec(Strict):
+    name: str
+    members: Annotated[list[ActorId], Field(min_length=2)]
+    since: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    source: str = ""
+
+
+class SyntheticSpec(Strict):
+    """Size of a generated world (docs/model.md, "Synthetic world")."""
+
+    states: Annotated[int, Field(ge=2, le=5000)] = 20
+    regions_per_state: Annotated[int, Field(ge=0, le=100_000)] = 10
+    cities_per_state: Annotated[int, Field(ge=1, le=1000)] = 1
+    links_per_region: Annotated[int, Field(ge=0, le=100)] = 3
+
+
+class ScenarioSpec(Strict):
+    scenario: ScenarioMeta
+    data: DataFiles = DataFiles()
+    synthetic: SyntheticSpec | None = None
+    states: list[StateSpec] = []
+    cities: list[CitySpec] = []
+    regions: list[RegionSpec] = []
+    links: list[LinkSpec] = []
+    trade_agreements: list[TradeAgreementSpec] = []
+    params: Params = Params()
+
+    @model_validator(mode="after")
+    def _world_given(self) -> ScenarioSpec:
+        if self.synthetic is None and not self.states:
+            raise ValueError("either [synthetic] or at least one [[states]] entry")
+        if self.synthetic is not None and (self.states or self.cities or self.regions):
+            raise ValueError("either [synthetic] or listed actors, not both")
+        return self
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario with where it came from."""
+
+    spec: ScenarioSpec
+    path: Path | None
+    files: tuple[Path, ...]
+    content_hash: str
+
+    @property
+    def name(self) -> str:
+        return self.spec.scenario.name
+
+
+# ---------------------------------------------------------------- resolving and reading files
+
+
+def bundled() -> dict[str, Path]:
+    """Bundled scenario names and their files."""
+    return {p.stem: p for p in sorted(BUNDLED_DIR.glob("*.toml"))}
+
+
+def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
+    """A bundled scenario's name, or a path to a TOML file, as a file path."""
+    text = str(name_or_path)
+    candidates = []
+    if relative_to is not None:
+        candidates.append(relative_to.parent / text)
+    candidates.append(Path(text))
+    for path in candidates:
+        if path.suffix == ".toml" and path.is_file():
+            return path
+    if text in bundled():
+        return bundled()[text]
+    known = ", ".join(bundled()) or "none"
+    source = relative_to if relative_to is not None else "scenario"
+    key = "scenario.extends" if relative_to is not None else "name"
+    raise InputError(source, key, f"a bundled scenario ({known}) or a .toml file", describe(text))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise InputError(path, "", "a readable file", exc.strerror or type(exc).__name__) from None
+    except UnicodeDecodeError:
+        raise InputError(path, "", "UTF-8 text", "undecodable bytes") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        where = f"line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
+        message = getattr(exc, "msg", str(exc)).split(" (at ")[0]
+        raise InputError(path, where, "valid TOML", message.lower()) from None
+
+
+# ---------------------------------------------------------------- inheritance with provenance
+
+# How arrays of tables merge: by these keys. Other arrays are replaced whole.
+MERGE_KEYS: dict[str, tuple[str, ...]] = {
+    "states": ("id",),
+    "cities": ("id",),
+    "regions": ("id",),
+    "links": ("a", "b", "kind"),
+    "trade_agreements": ("name",),
+}
+
+Origin = dict[tuple, Path]
+
+
+def _mark(value: Any, path: Path, prefix: tuple, origin: Origin) -> None:
+    origin[prefix] = path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _mark(item, path, (*prefix, key), origin)
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _mark(item, path, (*prefix, i), origin)
+
+
+def _merge(base: dict, child: dict, path: Path, origin: Origin, prefix: tuple = ()) -> dict:
+    """Merge child into base (in place); record in `origin` which file each key came from."""
+    for key, value in child.items():
+        here = (*prefix, key)
+        keys = MERGE_KEYS.get(key) if not prefix else None
+        if keys and isinstance(value, list) and isinstance(base.get(key), list):
+            items = base[key]
+            index = {
+                tuple(item.get(k) for k in keys): i
+                for i, item in enumerate(items)
+                if isinstance(item, dict)
+            }
+            for item in value:
+                ident = tuple(item.get(k) for k in keys) if isinstance(item, dict) else None
+                if ident in index:
+                    _merge(items[index[ident]], item, path, origin, (*here, index[ident]))
+                else:
+                    items.append(item)
+                    _mark(item, path, (*here, len(items) - 1), origin)
+        elif isinstance(value, dict) and isinstance(base.get(key), dict):
+            origin[here] = path
+            _merge(base[key], value, path, origin, here)
+        else:
+            base[key] = value
+            _mark(value, path, here, origin)
+    return base
+
+
+def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Origin, tuple[Path, ...]]:
+    path = path.resolve()
+    if path in seen:
+        chain = " -> ".join(p.name for p in (*seen, path))
+        raise InputError(seen[-1], "scenario.extends", "no cycle of extends", chain)
+    raw = _read_toml(path)
+    meta = raw.get("scenario")
+    parent = meta.get("extends") if isinstance(meta, dict) else None
+    if parent is None:
+        origin: Origin = {}
+        _mark(raw, path, (), origin)
+        return raw, origin, (path,)
+    if not isinstance(parent, str):
+        raise InputError(path, "scenario.extends", "a scenario name or path", describe(parent))
+    data, origin, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
+    data.setdefault("scenario", {}).pop("extends", None)
+    return _merge(data, raw, path, origin), origin, (*files, path)
+
+
+# ---------------------------------------------------------------- validation errors
+
+
+def _key_path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _expected(error: dict) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "extra_forbidden":
+        return "no such key (unknown key)"
+    if kind == "missing":
+        return "this required key"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        sign = {"greater_than": ">", "greater_than_equal": "≥",
+                "less_than": "<", "less_than_equal": "≤"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"a number {sign} {bound}"
+    if kind == "literal_error":
+        return f"one of {ctx.get('expected')}"
+    message = error["msg"]
+    for lead in ("Input should be ", "Value error, "):
+        message = message.removeprefix(lead)
+    return message
+
+
+def _found(error: dict) -> str:
+    if error["type"] == "missing":
+        return "nothing"
+    if error["type"] == "extra_forbidden":
+        return f"key {error['loc'][-1]!r}"
+    return describe(error["input"])
+
+
+def _raise_validation(exc: ValidationError, origin: Origin, fallback: Path) -> None:
+    error = exc.errors(include_url=False)[0]
+    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    source = fallback
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in origin:
+            source = origin[loc[:n]]
+            break
+    raise InputError(source, _key_path(loc) or "top level", _expected(error), _found(error))
+
+
+# ---------------------------------------------------------------- cross-references
+
+
+def _check_references(spec: ScenarioSpec, origin: Origin, fallback: Path) -> None:
+    def fail(loc: tuple, expected: str, found: object) -> None:
+        source = next((origin[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in origin),
+                      fallback)
+        raise InputError(source, _key_path(loc), expected, describe(found))
+
+    states = {s.id for s in spec.states}
+    seen: set[str] = set()
+    for section in ("states", "cities", "regions"):
+        for i, actor in enumerate(getattr(spec, section)):
+            if actor.id in seen:
+                fail((section, i, "id"), "an id not used by another actor", actor.id)
+            seen.add(actor.id)
+    capitals = {c.id: c for c in spec.cities if c.capital}
+    for i, state in enumerate(spec.states):
+        city = capitals.get(state.capital)
+        if city is None or city.state != state.id:
+            fail(("states", i, "capital"), f"a city of {state.id} with capital = true",
+                 state.capital)
+        for j, other in enumerate(state.borders):
+            if other not in states or other == state.id:
+                fail(("states", i, "borders", j), "another state of the scenario", other)
+    for section in ("cities", "regions"):
+        for i, actor in enumerate(getattr(spec, section)):
+            if actor.state not in states:
+                fail((section, i, "state"), "a state of the scenario", actor.state)
+    for i, link in enumerate(spec.links):
+        for end in ("a", "b"):
+            if getattr(link, end) not in seen:
+                fail(("links", i, end), "an actor of the scenario", getattr(link, end))
+        if link.a == link.b:
+            fail(("links", i, "b"), "an actor other than a", link.b)
+    for i, agreement in enumerate(spec.trade_agreements):
+        for j, member in enumerate(agreement.members):
+            if member not in states:
+                fail(("trade_agreements", i, "members", j), "a state of the scenario", member)
+
+
+# ---------------------------------------------------------------- economy table
+
+ECONOMY_COLUMNS = ("iso3", "name", "year", "gdp_usd", "population")
+
+
+def read_economy(path: Path) -> pd.DataFrame:
+    """The economy table (iso3, name, year, gdp_usd, population), checked row by row."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise InputError(path, "", "a readable CSV file", type(exc).__name__) from None
+    missing = [c for c in ECONOMY_COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError(path, "header", f"columns {', '.join(ECONOMY_COLUMNS)}",
+                         f"no column {missing[0]!r}")
+    for column in ("gdp_usd", "population"):
+        values = pd.to_numeric(table[column], errors="coerce")
+        bad = ~(values > 0)
+        if bad.any():
+            row = int(bad.to_numpy().nonzero()[0][0])
+            raise InputError(path, f"row {row + 2}, column {column}", "a number > 0",
+                             describe(table[column].iloc[row]))
+        table[column] = values.astype(float)
+    if table["iso3"].duplicated().any():
+        dup = table["iso3"][table["iso3"].duplicated()].iloc[0]
+        raise InputError(path, "column iso3", "one row per state", f"{dup!r} twice")
+    return table.set_index("iso3")
+
+
+def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
+    """States take GDP and population from the economy table unless they give them inline."""
+    table_path = (path.parent / spec.data.economy).resolve()
+    if not table_path.is_file():
+        raise InputError(path, "data.economy", "an existing CSV file", describe(spec.data.economy))
+    table = read_economy(table_path)
+    states = []
+    for i, state in enumerate(spec.states):
+        if state.gdp_usd is None or state.population is None:
+            if state.id not in table.index:
+                raise InputError(table_path, "column iso3", f"a row for {state.id} "
+                                 f"(states[{i}] has no inline gdp_usd and population)", "none")
+            row = table.loc[state.id]
+            state = state.model_copy(update={
+                "gdp_usd": state.gdp_usd or float(row["gdp_usd"]),
+                "population": state.population or float(row["population"]),
+            })
+        states.append(state)
+    return spec.model_copy(update={"states": states}), table_path
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def load(name_or_path: str | Path) -> Scenario:
+    """Read, merge, validate and cross-check a scenario. Raises InputError on bad input."""
+    path = resolve(name_or_path)
+    data, origin, files = _load_tree(path)
+    # A data path is relative to the file that names it, which may be a base scenario.
+    economy_src = origin.get(("data", "economy"), path)
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        _raise_validation(exc, origin, path)
+    _check_references(spec, origin, path)
+    if spec.data.economy is not None:
+        spec, table = _join_economy(spec, economy_src)
+        files = (*files, table)
+    for i, state in enumerate(spec.states):
+        if state.gdp_usd is None or state.population is None:
+            raise InputError(origin.get(("states", i), path), f"states[{i}]",
+                             "gdp_usd and population, inline or from data.economy", "neither")
+    return Scenario(spec=spec, path=path.resolve(), files=files, content_hash=content_hash(spec))
+
+
+def from_spec(spec: ScenarioSpec) -> Scenario:
+    """A scenario built in code (e.g. in tests or the app) rather than read from a file."""
+    return Scenario(spec=spec, path=None, files=(), content_hash=content_hash(spec))
+
+
+def content_hash(spec: ScenarioSpec) -> str:
+    """SHA-256 of the resolved scenario, data tables joined in: equal content, equal hash."""
+    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
