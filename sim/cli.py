@@ -108,16 +108,17 @@ def print_summary(model) -> None:
     s = world.n_states
     ids = world.actors.names[:s]
     first, last = recorder._trade[0], recorder._trade[-1]
-    off = ~np.eye(s, dtype=bool)
-    order = np.argsort(np.where(off, last, -1.0), axis=None)[::-1][: min(10, s * (s - 1))]
+    both0, both1 = first + first.T, last + last.T  # trade in both directions
+    i_up, j_up = np.triu_indices(s, k=1)
+    top = np.argsort(both1[i_up, j_up])[::-1][:10]
     start_date, end_date = model.date_of(recorder.steps[0]), model.date_of(recorder.steps[-1])
-    flows = Table(title=f"Largest trade flows, US$ bn per year ({start_date} → {end_date})")
-    for col in ("exporter", "importer", "start", "end", "change"):
-        flows.add_column(col, justify="left" if col.endswith("er") else "right")
-    for k in order:
-        i, j = divmod(int(k), s)
-        flows.add_row(ids[i], ids[j], f"{first[i, j] / 1e9:,.1f}", f"{last[i, j] / 1e9:,.1f}",
-                      f"{last[i, j] / first[i, j] - 1:+.1%}")
+    flows = Table(title=f"Largest bilateral trade, US$ bn per year ({start_date} → {end_date})")
+    for col in ("partners", "start", "end", "change"):
+        flows.add_column(col, justify="left" if col == "partners" else "right")
+    for k in top:
+        i, j = i_up[k], j_up[k]
+        flows.add_row(f"{ids[i]} – {ids[j]}", f"{both0[i, j] / 1e9:,.1f}",
+                      f"{both1[i, j] / 1e9:,.1f}", f"{both1[i, j] / both0[i, j] - 1:+.1%}")
     console.print(flows)
 
     gdp0 = recorder._actor["gdp_usd"][0][:s]

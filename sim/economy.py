@@ -13,7 +13,7 @@ from sim.kernels.trade import cost_factor
 from sim.params import GrowthParams, TradeParams
 from sim.world import StatePairs
 
-Solver = Callable[[np.ndarray, np.ndarray, float, int], tuple]
+Solver = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int], tuple]
 
 
 def trade_costs(pairs: StatePairs, params: TradeParams, border: float) -> np.ndarray:
@@ -46,7 +46,8 @@ def calibrate_border(
     """
     def share(border: float) -> float:
         phi = trade_costs(pairs, params, border)
-        flows = solve(gdp, phi, params.tolerance, params.max_iterations)[0]
+        ones = np.ones(len(gdp))
+        flows = solve(gdp, phi, ones, ones, params.tolerance, params.max_iterations)[0]
         return export_share(flows, gdp)
 
     low, high = 0.0, 50.0

@@ -5,6 +5,7 @@ One step is a quarter of a year by default and runs in the phases of docs/archit
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,11 @@ class GeoModel(mesa.Model):
             state_gdp, self.world.pairs, self.params.trade, self.kernels["gravity_flows"]
         )
         self.trade_iterations = 0
+        # Multilateral resistances a = Π^(1−σ), b = P^(1−σ); each step starts from the last.
+        self.outward_resistance = np.ones(self.world.n_states)
+        self.inward_resistance = np.ones(self.world.n_states)
         self.domestic_share = self._solve_trade()
+        self.previous_domestic_share = self.domestic_share
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "date": "date",
@@ -106,17 +111,21 @@ class GeoModel(mesa.Model):
         """Phase 3: region and city links form, strengthen and decay (not modelled yet)."""
 
     def trade(self) -> None:
-        """Phase 4: structural gravity on this step's GDP, then GDP grows for one step."""
-        previous = self.domestic_share
-        self.domestic_share = self._solve_trade()
-        n = self.world.n_states
-        shocks = self.rng.standard_normal(n)
+        """Phase 4: GDP grows for one step, then structural gravity on the new GDP.
+
+        Growth takes the gains or losses from trade implied by the change in domestic shares
+        between the last two solves, so a trade-cost shock at step t moves GDP from step t + 1
+        on, and the recorded flows of a step always add up to the recorded GDP.
+        """
+        shocks = self.rng.standard_normal(self.world.n_states)
         factor = economy.growth_factor(
             self.params.growth, shocks, self.step_months / 12.0,
-            self.domestic_share, previous, self.params.trade.sigma,
+            self.domestic_share, self.previous_domestic_share, self.params.trade.sigma,
         )
         actors = self.world.actors
         actors.gdp *= factor[actors.state]
+        self.previous_domestic_share = self.domestic_share
+        self.domestic_share = self._solve_trade()
 
     def technology(self) -> None:
         """Phase 5: adoption of technology waves (not modelled yet)."""
@@ -139,8 +148,10 @@ class GeoModel(mesa.Model):
         gdp = self.world.actors.gdp[: self.world.n_states]
         trade = self.params.trade
         phi = economy.trade_costs(self.world.pairs, trade, self.border_effect)
-        flows, _, _, self.trade_iterations = self.kernels["gravity_flows"](
-            gdp, phi, trade.tolerance, trade.max_iterations
+        flows, self.outward_resistance, self.inward_resistance, self.trade_iterations = (
+            self.kernels["gravity_flows"](gdp, phi, self.outward_resistance,
+                                          self.inward_resistance, trade.tolerance,
+                                          trade.max_iterations)
         )
         self.world.pairs.trade = flows
         return np.diag(flows) / gdp
@@ -150,9 +161,11 @@ class GeoModel(mesa.Model):
         return self._by_row[row]
 
     def date_of(self, step: int) -> dt.date:
+        """The calendar date of a step: the start date plus `step` steps of `step_months`."""
         months = self.start_date.month - 1 + step * self.step_months
-        return self.start_date.replace(year=self.start_date.year + months // 12,
-                                       month=months % 12 + 1)
+        year, month = self.start_date.year + months // 12, months % 12 + 1
+        day = min(self.start_date.day, calendar.monthrange(year, month)[1])
+        return dt.date(year, month, day)
 
     @property
     def date(self) -> str:

@@ -1,0 +1,122 @@
+"""`geopol bench`: step times on synthetic worlds, numba kernels against the numpy reference.
+
+Timings on a shared machine are noisy, so each figure is a median over many steps, and the
+numba figures are quoted as ratios against the numpy reference measured in the same run.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from sim import economy
+from sim.kernels import BACKENDS
+from sim.model import GeoModel
+from sim.output import versions
+from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, from_spec
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            cpu = next(line.split(":", 1)[1].strip() for line in info if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        memory = f", {pages / 2**30:.0f} GiB"
+    except (ValueError, OSError):
+        pass
+    v = versions()
+    return (f"{cpu}, {os.cpu_count()} cores{memory}; Python {v['python']}, numba {v['numba']}, "
+            f"numpy {v['numpy']}, mesa {v['mesa']}")
+
+
+def world_spec(states: int, regions: int, links_per_region: int = 10) -> ScenarioSpec:
+    return ScenarioSpec(
+        scenario=ScenarioMeta(name="bench"),
+        synthetic=SyntheticSpec(states=states, regions_per_state=max(regions // states, 0),
+                                cities_per_state=2, links_per_region=links_per_region),
+    )
+
+
+def time_steps(model: GeoModel, steps: int, warmup: int = 2) -> list[float]:
+    """Seconds per step for `steps` steps after `warmup` untimed ones."""
+    for _ in range(warmup):
+        model.step()
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def bench_steps(sizes: list[int], steps: int, states: int) -> list[dict]:
+    rows = []
+    for regions in sizes:
+        scenario = from_spec(world_spec(states, regions))
+        for backend in ("numba", "numpy"):
+            start = time.perf_counter()
+            model = GeoModel(scenario=scenario, rng=0, backend=backend)
+            build = time.perf_counter() - start
+            times = time_steps(model, steps)
+            median = statistics.median(times)
+            rows.append({
+                "regions": len(model.regions), "links": len(model.world.links),
+                "actors": model.world.n_actors, "backend": backend, "build_s": build,
+                "step_ms": 1e3 * median, "step_p90_ms": 1e3 * float(np.quantile(times, 0.9)),
+                "actor_updates_per_s": model.world.n_actors / median,
+            })
+    return rows
+
+
+def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
+    """Median seconds of one cold-started gravity solve at `states` states, per backend."""
+    model = GeoModel(scenario=from_spec(world_spec(states, states)), rng=0)
+    gdp = model.world.actors.gdp[:states].copy()
+    trade = model.params.trade
+    phi = economy.trade_costs(model.world.pairs, trade, model.border_effect)
+    out = {}
+    for backend, kernels in BACKENDS.items():
+        solve = kernels["gravity_flows"]
+        ones = np.ones(states)
+        solve(gdp, phi, ones, ones, trade.tolerance, trade.max_iterations)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            solve(gdp, phi, ones, ones, trade.tolerance, trade.max_iterations)
+            times.append(time.perf_counter() - start)
+        out[backend] = statistics.median(times)
+    return out
+
+
+def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> None:
+    console.print(f"machine: {machine()}")
+    gravity = bench_gravity(states)
+    console.print(
+        f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "
+        f"numpy {1e3 * gravity['numpy']:.3f} ms (numpy/numba = "
+        f"{gravity['numpy'] / gravity['numba']:.2f}×), medians of 50"
+    )
+    rows = bench_steps(sizes, steps, states)
+    table = Table(title=f"Whole step, synthetic world of {states} states (median of {steps} steps)")
+    for col in ("regions", "links", "backend", "build s", "step ms", "p90 ms",
+                "actor-updates/s", "numpy/numba"):
+        table.add_column(col, justify="right")
+    baseline = {r["regions"]: r["step_ms"] for r in rows if r["backend"] == "numpy"}
+    for r in rows:
+        table.add_row(
+            f"{r['regions']:,}", f"{r['links']:,}", r["backend"], f"{r['build_s']:.2f}",
+            f"{r['step_ms']:.2f}", f"{r['step_p90_ms']:.2f}", f"{r['actor_updates_per_s']:,.0f}",
+            f"{baseline[r['regions']] / r['step_ms']:.2f}×",
+        )
+    console.print(table)
