@@ -63,11 +63,15 @@ _FLOAT_PARAMS = _float_params()
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Argument(help="bundled scenario name or TOML file")] = "eurasia",
+    scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")] = "eurasia",
     steps: Annotated[int, typer.Option(help="steps to run (a quarter-year each by default)")] = 40,
     seed: Annotated[int, typer.Option(help="seed of the model's random generator")] = 0,
-    out: Annotated[Path | None, typer.Option(help="run directory [default: runs/NAME-seedS-TIME]")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="override a parameter: trade.sigma=6")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="run directory [default: runs/NAME-seedS-TIME]")
+    ] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="override a parameter: trade.sigma=6")
+    ] = None,
     backend: Annotated[str, typer.Option(help="kernels: numba or numpy")] = "numba",
     overwrite: Annotated[bool, typer.Option(help="replace an existing run directory")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
@@ -155,7 +159,7 @@ def list_scenarios() -> None:
 
 
 @app.command()
-def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or bundled name")]) -> None:
+def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or name")]) -> None:
     """Check a scenario file; exit 0 if it is valid, 2 with the first error if not."""
     loaded = scenarios.load(file)
     spec = loaded.spec
@@ -167,7 +171,7 @@ def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or bun
 
 @app.command()
 def bench(
-    sizes: Annotated[str, typer.Option(help="region counts, comma-separated")] = "1000,10000,100000",
+    sizes: Annotated[str, typer.Option(help="regions, comma-separated")] = "1000,10000,100000",
     steps: Annotated[int, typer.Option(help="timed steps per case")] = 20,
     states: Annotated[int, typer.Option(help="states in the synthetic world")] = 200,
 ) -> None:

@@ -16,13 +16,13 @@ from pydantic import ValidationError
 
 from agents import ActorAgent, CityAgent, RegionAgent, StateAgent
 from sim import economy
+from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
 from sim.params import PARAM_NAMES
 from sim.recording import Recorder
 from sim.scenario import Scenario, load
 from sim.synthetic import synthetic_world
-from sim.build import build_world
 from sim.world import CITY, REGION, STATE, World
 
 

@@ -96,7 +96,9 @@ def run_tables(model: GeoModel) -> dict[str, pa.Table]:
     }
 
 
-def write_run(model: GeoModel, out: Path, manifest: dict[str, Any], overwrite: bool = False) -> Path:
+def write_run(
+    model: GeoModel, out: Path, manifest: dict[str, Any], overwrite: bool = False
+) -> Path:
     """Write a finished run's tables and manifest to `out`, atomically."""
     out = Path(out)
     check_writable(out, overwrite)

@@ -23,12 +23,12 @@ class TradeParams(Section):
         1.0, ge=0.0, le=3.0, description="−∂ln X/∂ln d, so that ρ = value/(σ−1)"
     )
     contiguity: float = Field(0.52, ge=0.0, le=3.0, description="log-trade effect of a land border")
-    agreement: float = Field(0.28, ge=0.0, le=3.0, description="log-trade effect of a trade agreement")
+    agreement: float = Field(0.28, ge=0.0, le=3.0, description="log-trade effect of an agreement")
     sanction: float = Field(
         1.47, ge=0.0, le=10.0, description="log-trade loss from a complete trade sanction"
     )
     openness: float = Field(
-        0.30, gt=0.0, lt=1.0, description="share of output exported at step 0; calibrates the border"
+        0.30, gt=0.0, lt=1.0, description="world exports / world output at step 0 (sets β_b)"
     )
     tolerance: float = Field(1e-10, gt=0.0, le=1e-3, description="fixed-point tolerance")
     max_iterations: int = Field(1000, ge=1, le=100_000, description="fixed-point iteration cap")

@@ -14,7 +14,7 @@ import json
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -24,8 +24,8 @@ from sim.params import Params
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
-CHANNELS: tuple[str, ...] = ("economic", "cultural", "environmental", "emergency", "local_authority")
 Channel = Literal["economic", "cultural", "environmental", "emergency", "local_authority"]
+CHANNELS: tuple[str, ...] = get_args(Channel)
 Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
 Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
 Positive = Annotated[float, Field(gt=0.0)]

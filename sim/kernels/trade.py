@@ -27,9 +27,9 @@ def gravity_flows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Trade flows X (n×n), outward a, inward b resistances and the iterations used.
 
-    The iteration starts from the given resistances (ones, or the last step's solution, which
-    converges in a few sweeps when GDP and costs moved little). Iteration stops when no a_i or b_j changes by more than `tolerance` relative to its last
-    value. Serial on purpose: for n ≤ a few hundred a sweep costs tens of microseconds, less
+    The iteration starts from the given resistances (ones, or the last step's solution) and
+    stops when no a_i or b_j changes by more than `tolerance` relative to its last value.
+    Serial on purpose: for n ≤ a few hundred a sweep costs tens of microseconds, less
     than starting a parallel region, and serial sums keep results independent of thread count.
     """
     n = gdp.shape[0]
