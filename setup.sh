@@ -2,6 +2,7 @@
 # Set up Geopol in ./.venv and run the default scenario.
 #   ./setup.sh            set up (or update) the environment, then run `geopol run eurasia`
 #   ./setup.sh --no-run   set up only
+#   ./setup.sh --which-python   print the interpreter set-up would use, and stop
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -29,11 +30,18 @@ find_python() {
 
 venv_ok() { [ -x .venv/bin/python ] && usable .venv/bin/python; }
 
+no_python() {
+    echo "setup.sh: no Python >= 3.$MIN_MINOR found (tried python3.13, python3.12 and pyenv); install Python 3.12 or 3.13 and run ./setup.sh again" >&2
+    exit 2
+}
+
+if [ "${1:-}" = "--which-python" ]; then
+    find_python || no_python
+    exit 0
+fi
+
 if ! venv_ok; then
-    if ! PY=$(find_python); then
-        echo "setup.sh: no Python >= 3.$MIN_MINOR found (tried python3.13, python3.12 and pyenv); install Python 3.12 or 3.13 and run ./setup.sh again" >&2
-        exit 2
-    fi
+    PY=$(find_python) || no_python
     rm -rf .venv
     echo "setup.sh: creating .venv with $("$PY" --version) ($PY)"
     "$PY" -m venv .venv

@@ -105,11 +105,15 @@ def write_run(
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    files = {}
-    for name, table in run_tables(model).items():
-        write_table(table, staging / f"{name}.parquet")
-        files[f"{name}.parquet"] = {"rows": table.num_rows, "columns": table.column_names}
-    write_json({**manifest, "files": files}, staging / "manifest.json")
+    try:
+        files = {}
+        for name, table in run_tables(model).items():
+            write_table(table, staging / f"{name}.parquet")
+            files[f"{name}.parquet"] = {"rows": table.num_rows, "columns": table.column_names}
+        write_json({**manifest, "files": files}, staging / "manifest.json")
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     if out.exists():
         retired = out.with_name(f".{out.name}.old-{os.getpid()}")
         os.replace(out, retired)
