@@ -15,13 +15,15 @@ from typing import Annotated
 import click
 import numpy as np
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from sim import scenario as scenarios
 from sim.errors import InputError, describe
-from sim.params import PARAM_NAMES
+from sim.params import PARAM_NAMES, Params
+from sim.scenario import first_error
 
 app = typer.Typer(
     name="geopol",
@@ -31,12 +33,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 console = Console()
-errors = Console(stderr=True, highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 
-def parse_sets(pairs: list[str]) -> dict[str, object]:
-    """`--set trade.sigma=6` options as `{"trade_sigma": 6.0}`; values are read as TOML."""
+def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object]:
+    """`--set trade.sigma=6` options as `{"trade_sigma": 6.0}`, checked against `base`.
+
+    Values are read as TOML, so `6`, `6.0`, `true` and `"text"` all mean what they say.
+    """
+    base = base or Params()
     out: dict[str, object] = {}
+    given: dict[str, str] = {}
     for text in pairs:
         key, sep, raw = text.partition("=")
         name = key.strip().replace(".", "_")
@@ -48,17 +55,15 @@ def parse_sets(pairs: list[str]) -> dict[str, object]:
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw.strip()
-        out[name] = float(value) if isinstance(value, int) and name in _FLOAT_PARAMS else value
+        is_float = isinstance(base.flat()[name], float)
+        out[name] = float(value) if is_float and isinstance(value, int) else value
+        given[name] = key.strip()
+    try:
+        base.with_flat(out)
+    except ValidationError as exc:
+        loc, expected, found = first_error(exc)
+        raise InputError("--set", given["_".join(map(str, loc))], expected, found) from None
     return out
-
-
-def _float_params() -> set[str]:
-    from sim.params import Params
-
-    return {name for name, value in Params().flat().items() if isinstance(value, float)}
-
-
-_FLOAT_PARAMS = _float_params()
 
 
 @app.command()
@@ -85,7 +90,7 @@ def run(
     if seed < 0:
         raise InputError("geopol run", "--seed", "a whole number ≥ 0", str(seed))
     loaded = scenarios.load(scenario)
-    overrides = parse_sets(set_ or [])
+    overrides = parse_sets(set_ or [], loaded.spec.params)
     out = out or default_run_dir(loaded.name, seed)
     check_writable(out, overwrite)
 
@@ -103,6 +108,8 @@ def run(
     path = write_run(model, out, manifest_for(model, seed, steps, wall), overwrite=overwrite)
     if not quiet:
         print_summary(model)
+    for note in model.diagnostics:
+        errors.print(f"warning: {note}")
     console.print(f"wrote {path} in {wall:.2f} s")
 
 
@@ -186,7 +193,8 @@ def bench(
     if not counts or min(counts) < states or steps < 3:
         raise InputError("geopol bench", "--sizes/--steps",
                          f"sizes ≥ --states ({states}) and --steps ≥ 3", f"{sizes!r}, {steps}")
-    print_bench(console, counts, steps, states)
+    wide = console if console.is_terminal else Console(width=120)
+    print_bench(wide, counts, steps, states)
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 
 class InputError(Exception):
     """Bad input from a user: a file, a key path, what was expected and what was found.
@@ -25,5 +27,7 @@ class InputError(Exception):
 
 def describe(value: object, limit: int = 60) -> str:
     """A short, quoted rendering of a found value for an error message."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -76,11 +76,13 @@ class GeoModel(mesa.Model):
             state_gdp, self.world.pairs, self.params.trade, self.kernels["gravity_flows"]
         )
         self.trade_iterations = 0
+        self.unconverged_trade_steps: list[int] = []
         # Multilateral resistances a = Π^(1−σ), b = P^(1−σ); each step starts from the last.
         self.outward_resistance = np.ones(self.world.n_states)
         self.inward_resistance = np.ones(self.world.n_states)
         self.domestic_share = self._solve_trade()
         self.previous_domestic_share = self.domestic_share
+        self.start_export_share = self.export_share
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "date": "date",
@@ -154,7 +156,28 @@ class GeoModel(mesa.Model):
                                           trade.max_iterations)
         )
         self.world.pairs.trade = flows
+        if self.trade_iterations >= trade.max_iterations:
+            self.unconverged_trade_steps.append(self.steps)
         return np.diag(flows) / gdp
+
+    @property
+    def diagnostics(self) -> list[str]:
+        """Things a user should know about this run's numbers, as sentences."""
+        notes = []
+        target = self.params.trade.openness
+        if abs(self.start_export_share - target) > 1e-6:
+            notes.append(
+                f"trade.openness {target:g} is out of reach for this world: even without a "
+                f"border effect it exports {self.start_export_share:.3f} of its output at step 0"
+            )
+        if self.unconverged_trade_steps:
+            steps = self.unconverged_trade_steps
+            notes.append(
+                f"the trade equilibrium did not converge within trade.max_iterations "
+                f"({self.params.trade.max_iterations}) at {len(steps)} step(s), first at step "
+                f"{steps[0]}; raise trade.max_iterations or trade.tolerance"
+            )
+        return notes
 
     def agent_at(self, row: int) -> ActorAgent:
         """The agent of a world row."""

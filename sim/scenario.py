@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,10 +157,8 @@ def bundled() -> dict[str, Path]:
 def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A bundled scenario's name, or a path to a TOML file, as a file path."""
     text = str(name_or_path)
-    candidates = []
-    if relative_to is not None:
-        candidates.append(relative_to.parent / text)
-    candidates.append(Path(text))
+    # `extends` is relative to the extending file; a command-line path to the working directory.
+    candidates = [relative_to.parent / text if relative_to is not None else Path(text)]
     for path in candidates:
         if path.suffix == ".toml" and path.is_file():
             return path
@@ -181,8 +180,10 @@ def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}" if hasattr(exc, "lineno") else ""
-        message = getattr(exc, "msg", str(exc)).split(" (at ")[0]
+        # Python < 3.14 gives the position only inside the message: "... (at line 3, column 5)".
+        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        where = f"line {at[1]}, column {at[2]}" if at else "end of file"
+        message = str(exc).split(" (at ")[0]
         raise InputError(path, where, "valid TOML", message.lower()) from None
 
 
@@ -197,21 +198,48 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "trade_agreements": ("name",),
 }
 
-Origin = dict[tuple, Path]
+class Provenance:
+    """Which file each key of a merged scenario came from, and where it stands in that file.
+
+    Arrays of tables merge by key, so an entry's index in the merged list can differ from its
+    index in the file that wrote it; error messages use the file's own index.
+    """
+
+    def __init__(self) -> None:
+        self.files: dict[tuple, Path] = {}
+        self.positions: dict[tuple, dict[Path, int]] = {}
+
+    def mark(self, value: Any, path: Path, prefix: tuple) -> None:
+        self.files[prefix] = path
+        if len(prefix) == 2 and prefix[0] in MERGE_KEYS and isinstance(prefix[1], int):
+            self.positions.setdefault(prefix, {})[path] = prefix[1]
+        if isinstance(value, dict):
+            for key, item in value.items():
+                self.mark(item, path, (*prefix, key))
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                self.mark(item, path, (*prefix, i))
+
+    def source(self, loc: tuple, fallback: Path) -> Path:
+        for n in range(len(loc), -1, -1):
+            if loc[:n] in self.files:
+                return self.files[loc[:n]]
+        return fallback
+
+    def error(self, loc: tuple, fallback: Path, expected: str, found: str) -> InputError:
+        """An InputError for a key of the merged scenario, as the file that wrote it has it."""
+        source = self.source(loc, fallback)
+        local = list(loc)
+        if len(loc) >= 2 and source in self.positions.get(loc[:2], {}):
+            local[1] = self.positions[loc[:2]][source]
+        key = ""
+        for part in local:
+            key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+        return InputError(source, key or "top level", expected, found)
 
 
-def _mark(value: Any, path: Path, prefix: tuple, origin: Origin) -> None:
-    origin[prefix] = path
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _mark(item, path, (*prefix, key), origin)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            _mark(item, path, (*prefix, i), origin)
-
-
-def _merge(base: dict, child: dict, path: Path, origin: Origin, prefix: tuple = ()) -> dict:
-    """Merge child into base (in place); record in `origin` which file each key came from."""
+def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple = ()) -> dict:
+    """Merge child into base (in place), recording in `prov` where each key came from."""
     for key, value in child.items():
         here = (*prefix, key)
         keys = MERGE_KEYS.get(key) if not prefix else None
@@ -222,23 +250,26 @@ def _merge(base: dict, child: dict, path: Path, origin: Origin, prefix: tuple = 
                 for i, item in enumerate(items)
                 if isinstance(item, dict)
             }
-            for item in value:
-                ident = tuple(item.get(k) for k in keys) if isinstance(item, dict) else None
+            for k, item in enumerate(value):
+                ident = tuple(item.get(f) for f in keys) if isinstance(item, dict) else None
                 if ident in index:
-                    _merge(items[index[ident]], item, path, origin, (*here, index[ident]))
+                    m = index[ident]
+                    _merge(items[m], item, path, prov, (*here, m))
                 else:
                     items.append(item)
-                    _mark(item, path, (*here, len(items) - 1), origin)
+                    m = len(items) - 1
+                    prov.mark(item, path, (*here, m))
+                prov.positions.setdefault((key, m), {})[path] = k
         elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            origin[here] = path
-            _merge(base[key], value, path, origin, here)
+            prov.files[here] = path
+            _merge(base[key], value, path, prov, here)
         else:
             base[key] = value
-            _mark(value, path, here, origin)
+            prov.mark(value, path, here)
     return base
 
 
-def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Origin, tuple[Path, ...]]:
+def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Provenance, tuple[Path, ...]]:
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
@@ -247,24 +278,17 @@ def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Origin, t
     meta = raw.get("scenario")
     parent = meta.get("extends") if isinstance(meta, dict) else None
     if parent is None:
-        origin: Origin = {}
-        _mark(raw, path, (), origin)
-        return raw, origin, (path,)
+        prov = Provenance()
+        prov.mark(raw, path, ())
+        return raw, prov, (path,)
     if not isinstance(parent, str):
         raise InputError(path, "scenario.extends", "a scenario name or path", describe(parent))
-    data, origin, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
+    data, prov, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
     data.setdefault("scenario", {}).pop("extends", None)
-    return _merge(data, raw, path, origin), origin, (*files, path)
+    return _merge(data, raw, path, prov), prov, (*files, path)
 
 
 # ---------------------------------------------------------------- validation errors
-
-
-def _key_path(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
 
 
 def _expected(error: dict) -> str:
@@ -294,25 +318,19 @@ def _found(error: dict) -> str:
     return describe(error["input"])
 
 
-def _raise_validation(exc: ValidationError, origin: Origin, fallback: Path) -> None:
+def first_error(exc: ValidationError) -> tuple[tuple, str, str]:
+    """The location, what was expected and what was found, of a validation error's first item."""
     error = exc.errors(include_url=False)[0]
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    source = fallback
-    for n in range(len(loc), -1, -1):
-        if loc[:n] in origin:
-            source = origin[loc[:n]]
-            break
-    raise InputError(source, _key_path(loc) or "top level", _expected(error), _found(error))
+    return loc, _expected(error), _found(error)
 
 
 # ---------------------------------------------------------------- cross-references
 
 
-def _check_references(spec: ScenarioSpec, origin: Origin, fallback: Path) -> None:
+def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
     def fail(loc: tuple, expected: str, found: object) -> None:
-        source = next((origin[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in origin),
-                      fallback)
-        raise InputError(source, _key_path(loc), expected, describe(found))
+        raise prov.error(loc, fallback, expected, describe(found))
 
     states = {s.id for s in spec.states}
     seen: set[str] = set()
@@ -354,7 +372,7 @@ ECONOMY_COLUMNS = ("iso3", "name", "year", "gdp_usd", "population")
 def read_economy(path: Path) -> pd.DataFrame:
     """The economy table (iso3, name, year, gdp_usd, population), checked row by row."""
     try:
-        table = pd.read_csv(path)
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise InputError(path, "", "a readable CSV file", type(exc).__name__) from None
     missing = [c for c in ECONOMY_COLUMNS if c not in table.columns]
@@ -366,9 +384,11 @@ def read_economy(path: Path) -> pd.DataFrame:
         bad = ~(values > 0)
         if bad.any():
             row = int(bad.to_numpy().nonzero()[0][0])
-            raise InputError(path, f"row {row + 2}, column {column}", "a number > 0",
-                             describe(table[column].iloc[row]))
+            number = values.iloc[row]
+            found = describe(table[column].iloc[row]) if pd.isna(number) else describe(number)
+            raise InputError(path, f"row {row + 2}, column {column}", "a number > 0", found)
         table[column] = values.astype(float)
+    table["year"] = pd.to_numeric(table["year"], errors="coerce")
     if table["iso3"].duplicated().any():
         dup = table["iso3"][table["iso3"].duplicated()].iloc[0]
         raise InputError(path, "column iso3", "one row per state", f"{dup!r} twice")
@@ -402,20 +422,21 @@ def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
 def load(name_or_path: str | Path) -> Scenario:
     """Read, merge, validate and cross-check a scenario. Raises InputError on bad input."""
     path = resolve(name_or_path)
-    data, origin, files = _load_tree(path)
+    data, prov, files = _load_tree(path)
     # A data path is relative to the file that names it, which may be a base scenario.
-    economy_src = origin.get(("data", "economy"), path)
+    economy_src = prov.source(("data", "economy"), path)
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        _raise_validation(exc, origin, path)
-    _check_references(spec, origin, path)
+        loc, expected, found = first_error(exc)
+        raise prov.error(loc, path, expected, found) from None
+    _check_references(spec, prov, path)
     if spec.data.economy is not None:
         spec, table = _join_economy(spec, economy_src)
         files = (*files, table)
     for i, state in enumerate(spec.states):
         if state.gdp_usd is None or state.population is None:
-            raise InputError(origin.get(("states", i), path), f"states[{i}]",
+            raise prov.error(("states", i), path,
                              "gdp_usd and population, inline or from data.economy", "neither")
     return Scenario(spec=spec, path=path.resolve(), files=files, content_hash=content_hash(spec))
 

@@ -115,7 +115,7 @@ def _region_links(
         ends = ends[ends[:, 0] != ends[:, 1]].astype(np.int32)
     e = len(ends)
     open_ = rng.random((e, len(CHANNELS))) < 0.4
-    open_[~open_.any(axis=1), 0] = True  # every link carries at least the economic channel
+    open_[:, 0] = True  # economic paradiplomacy "develops on its own" (paper 004)
     channels = (open_ * (1 << np.arange(len(CHANNELS)))).sum(axis=1).astype(np.uint8)
     strength = (open_ * rng.uniform(0.1, 0.9, (e, len(CHANNELS)))).astype(np.float32)
     return ActorLinks(

@@ -68,7 +68,7 @@ channels = ["cultural"]
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_text() -> str:
     return TINY
 
@@ -86,14 +86,14 @@ def write_toml(tmp_path):
     return write
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def geopol():
     """Run the installed `geopol` executable; returns the CompletedProcess (text mode)."""
 
     def run(*args: object, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [str(GEOPOL), *map(str, args)],
-            capture_output=True, text=True, cwd=cwd, timeout=120,
+            check=False, capture_output=True, text=True, cwd=cwd, timeout=120,
         )
 
     return run
