@@ -99,8 +99,21 @@ def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
     return out
 
 
+def bench_default_scenario(steps: int = 100, repeats: int = 5) -> float:
+    """Median seconds to build `eurasia` and run it for `steps` steps, after a warm-up run."""
+    times = []
+    for _ in range(repeats + 1):
+        start = time.perf_counter()
+        model = GeoModel(scenario="eurasia", rng=0)
+        for _ in range(steps):
+            model.step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times[1:])
+
+
 def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> None:
     console.print(f"machine: {machine()}")
+    console.print(f"eurasia, build and 100 steps: {bench_default_scenario():.3f} s (median of 5)")
     gravity = bench_gravity(states)
     console.print(
         f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "

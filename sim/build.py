@@ -25,28 +25,29 @@ def build_world(spec: ScenarioSpec) -> World:
     per head times its population (a guess: docs/model.md, "Actors").
     """
     states, cities, regions = spec.states, spec.cities, spec.regions
-    capital = {c.id: c for c in cities}
+    city_by_id = {c.id: c for c in cities}
     index = {s.id: i for i, s in enumerate(states)}
     per_head = np.array([s.gdp_usd / s.population for s in states])
+    capitals = [city_by_id[s.capital] for s in states]
 
-    rows = [(s, STATE, index[s.id], capital[s.capital].lat, capital[s.capital].lon)
-            for s in states]
-    rows += [(c, CITY, index[c.state], c.lat, c.lon) for c in cities]
-    rows += [(r, REGION, index[r.state], r.lat, r.lon) for r in regions]
-    population = np.array([a.population for a, *_ in rows], dtype=np.float64)
-    owner = np.array([st for _, _, st, _, _ in rows], dtype=np.int32)
-    gdp = np.array([a.gdp_usd if a.gdp_usd is not None else np.nan for a, *_ in rows])
+    everyone = [*states, *cities, *regions]
+    owner = np.array([index[s.id] for s in states] + [index[a.state] for a in (*cities, *regions)],
+                     dtype=np.int32)
+    population = np.array([a.population for a in everyone], dtype=np.float64)
+    gdp = np.array([np.nan if a.gdp_usd is None else a.gdp_usd for a in everyone])
     gdp = np.where(np.isnan(gdp), per_head[owner] * population, gdp)
     actors = Actors(
-        ids=np.array([a.id for a, *_ in rows]),
-        names=np.array([a.name for a, *_ in rows]),
-        kind=np.array([k for _, k, *_ in rows], dtype=np.int8),
+        ids=np.array([a.id for a in everyone]),
+        names=np.array([a.name for a in everyone]),
+        kind=np.repeat(np.array([STATE, CITY, REGION], dtype=np.int8),
+                       [len(states), len(cities), len(regions)]),
         state=owner,
-        lat=np.array([la for *_, la, _ in rows], dtype=np.float64),
-        lon=np.array([lo for *_, lo in rows], dtype=np.float64),
+        lat=np.array([c.lat for c in capitals] + [a.lat for a in (*cities, *regions)]),
+        lon=np.array([c.lon for c in capitals] + [a.lon for a in (*cities, *regions)]),
         population=population,
         gdp=gdp,
-        is_capital=np.array([getattr(a, "capital", False) is True for a, *_ in rows]),
+        is_capital=np.array([False] * len(states) + [c.capital for c in cities]
+                            + [False] * len(regions), dtype=bool),
     )
 
     n = len(states)

@@ -118,7 +118,7 @@ def print_summary(model) -> None:
     recorder, world = model.recorder, model.world
     s = world.n_states
     ids = world.actors.names[:s]
-    first, last = recorder._trade[0], recorder._trade[-1]
+    first, last = recorder.trade(0), recorder.trade(-1)
     both0, both1 = first + first.T, last + last.T  # trade in both directions
     i_up, j_up = np.triu_indices(s, k=1)
     top = np.argsort(both1[i_up, j_up])[::-1][:10]
@@ -132,8 +132,8 @@ def print_summary(model) -> None:
                       f"{both1[i, j] / 1e9:,.1f}", f"{both1[i, j] / both0[i, j] - 1:+.1%}")
     console.print(flows)
 
-    gdp0 = recorder._actor["gdp_usd"][0][:s]
-    gdp1 = recorder._actor["gdp_usd"][-1][:s]
+    gdp0 = recorder.actor("gdp_usd", 0)[:s]
+    gdp1 = recorder.actor("gdp_usd", -1)[:s]
     show = np.argsort(gdp1)[::-1]
     table = Table(title=f"GDP per state, US$ bn ({start_date} → {end_date})")
     for col in ("state", "start", "end", "change"):

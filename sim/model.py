@@ -19,9 +19,9 @@ from sim import economy
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
-from sim.params import PARAM_NAMES
+from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
-from sim.scenario import Scenario, load
+from sim.scenario import Scenario, first_error, load
 from sim.synthetic import synthetic_world
 from sim.world import CITY, REGION, STATE, World
 
@@ -208,7 +208,7 @@ class GeoModel(mesa.Model):
         return self.world_exports / self.world_gdp
 
 
-def _with_overrides(base, overrides: dict[str, Any]):
+def _with_overrides(base: Params, overrides: dict[str, Any]) -> Params:
     """Scenario parameters with keyword overrides; bad ones are InputErrors."""
     try:
         return base.with_flat(overrides)
@@ -217,7 +217,5 @@ def _with_overrides(base, overrides: dict[str, Any]):
                          f"a parameter name ({', '.join(PARAM_NAMES)})",
                          describe(exc.args[0])) from None
     except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        name = "_".join(str(p) for p in error["loc"])
-        raise InputError("GeoModel", name, error["msg"].removeprefix("Input should be "),
-                         describe(error["input"])) from None
+        loc, expected, found = first_error(exc)
+        raise InputError("GeoModel", "_".join(map(str, loc)), expected, found) from None

@@ -36,6 +36,14 @@ class Recorder:
             self._actor[name].append(np.array(column(self.world), copy=True))
         self._trade.append(self.world.pairs.trade.copy())
 
+    def trade(self, index: int) -> np.ndarray:
+        """The S×S trade matrix of the index-th recorded step (negative counts from the end)."""
+        return self._trade[index]
+
+    def actor(self, name: str, index: int) -> np.ndarray:
+        """A per-actor series at the index-th recorded step (negative counts from the end)."""
+        return self._actor[name][index]
+
     def actors_table(self) -> pa.Table:
         """Static attributes of every actor, one row each."""
         a = self.world.actors
