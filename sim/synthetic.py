@@ -111,7 +111,12 @@ def _region_links(
         target_state = np.minimum(target_state, n_s - 1)
         source = first_region + np.repeat(np.arange(n_s * n_r), k)
         target = first_region + target_state * n_r + rng.integers(0, n_r, n_s * n_r * k)
-        ends = np.unique(np.sort(np.stack([source, target], axis=1), axis=1), axis=0)
+        # Drop duplicate pairs: sort one int64 key per pair and keep the first of each run
+        # (several times faster here than np.unique, with or without axis=0).
+        low, high = np.minimum(source, target), np.maximum(source, target)
+        key = np.sort(low.astype(np.int64) * n_actors + high)
+        key = key[np.concatenate([[True], key[1:] != key[:-1]])]
+        ends = np.stack([key // n_actors, key % n_actors], axis=1)
         ends = ends[ends[:, 0] != ends[:, 1]].astype(np.int32)
     e = len(ends)
     open_ = rng.random((e, len(CHANNELS))) < 0.4

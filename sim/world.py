@@ -88,7 +88,7 @@ def csr_from_pairs(ends: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np
     src = np.concatenate([ends[:, 0], ends[:, 1]])
     dst = np.concatenate([ends[:, 1], ends[:, 0]])
     edge = np.tile(np.arange(len(ends), dtype=np.int32), 2)
-    order = np.lexsort((dst, src))
+    order = np.argsort(src.astype(np.int64) * max(n, 1) + dst, kind="stable")
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
     return indptr, dst[order].astype(np.int32), edge[order]
