@@ -110,7 +110,7 @@ def run(
         print_summary(model)
     for note in model.diagnostics:
         errors.print(f"warning: {note}")
-    console.print(f"wrote {path} in {wall:.2f} s")
+    console.print(f"wrote {path} in {wall:.2f} s", soft_wrap=True)
 
 
 def print_summary(model) -> None:
@@ -173,7 +173,7 @@ def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or nam
     what = (f"synthetic world of {spec.synthetic.states} states" if spec.synthetic else
             f"{len(spec.states)} states, {len(spec.cities)} cities, {len(spec.regions)} regions, "
             f"{len(spec.links)} links")
-    console.print(f"ok: {file}: scenario {loaded.name!r}, {what}")
+    console.print(f"ok: {file}: scenario {loaded.name!r}, {what}", soft_wrap=True)
 
 
 @app.command()
