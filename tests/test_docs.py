@@ -18,7 +18,7 @@ MODEL_MD = (ROOT / "docs" / "model.md").read_text()
 
 
 def test_readme_variant_example_is_a_valid_scenario_within_reach(tmp_path):
-    block = re.search(r"```toml\n(.*?)```", README, re.S)
+    block = re.search(r"```toml\n(.*?)```", README, re.DOTALL)
     assert block, "the README shows a variant scenario"
     path = tmp_path / "variant.toml"
     path.write_text(block.group(1))
@@ -33,7 +33,7 @@ def test_readme_variant_example_is_a_valid_scenario_within_reach(tmp_path):
 @pytest.mark.parametrize("name,value", sorted(Params().flat().items()))
 def test_model_md_gives_every_parameter_with_its_default(name, value):
     section, key = name.split("_", 1)
-    row = re.search(rf"^\| `{section}\.{key}` \| ([^|]+) \|", MODEL_MD, re.M)
+    row = re.search(rf"^\| `{section}\.{key}` \| ([^|]+) \|", MODEL_MD, re.MULTILINE)
     assert row, f"docs/model.md has no row for {section}.{key}"
     assert float(row.group(1)) == pytest.approx(value)
 
@@ -44,7 +44,7 @@ def test_readme_lists_every_table_and_column_of_a_run():
     tables = run_tables(model)
     assert set(tables) == set(TABLES)
     for name, table in tables.items():
-        row = re.search(rf"^\| `{name}\.parquet` \|(.*)$", README, re.M)
+        row = re.search(rf"^\| `{name}\.parquet` \|(.*)$", README, re.MULTILINE)
         assert row, f"README does not describe {name}.parquet"
         for column in table.column_names:
             assert f"`{column}`" in row.group(1), f"README omits {name}.{column}"
