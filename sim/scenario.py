@@ -158,10 +158,9 @@ def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A bundled scenario's name, or a path to a TOML file, as a file path."""
     text = str(name_or_path)
     # `extends` is relative to the extending file; a command-line path to the working directory.
-    candidates = [relative_to.parent / text if relative_to is not None else Path(text)]
-    for path in candidates:
-        if path.suffix == ".toml" and path.is_file():
-            return path
+    path = relative_to.parent / text if relative_to is not None else Path(text)
+    if path.suffix == ".toml" and path.is_file():
+        return path
     if text in bundled():
         return bundled()[text]
     known = ", ".join(bundled()) or "none"
