@@ -17,6 +17,35 @@ from numba import njit
 
 
 @njit(cache=True)
+def _resistance_update(
+    rows: np.ndarray,
+    theta: np.ndarray,
+    other: np.ndarray,
+    target: np.ndarray,
+    weight: np.ndarray,
+    acc: np.ndarray,
+) -> float:
+    """target_k ← Σ_r rows[r, k]·θ_r / other_r, in place; returns the largest relative change.
+
+    Summing whole contiguous rows keeps the inner loop free of a floating-point reduction, which
+    numba would not vectorise.
+    """
+    n = theta.shape[0]
+    for r in range(n):
+        weight[r] = theta[r] / other[r]
+    acc[:] = 0.0
+    for r in range(n):
+        w = weight[r]
+        for k in range(n):
+            acc[k] += rows[r, k] * w
+    change = 0.0
+    for k in range(n):
+        change = max(change, abs(acc[k] / target[k] - 1.0))
+        target[k] = acc[k]
+    return change
+
+
+@njit(cache=True)
 def gravity_flows(
     gdp: np.ndarray,
     phi: np.ndarray,
@@ -46,30 +75,8 @@ def gravity_flows(
     iterations = 0
     for _ in range(max_iterations):
         iterations += 1
-        change = 0.0
-        # a = φ (θ / b) as a sum of columns, so the inner loop runs over contiguous memory
-        # without a floating-point reduction (which numba would not vectorise).
-        for j in range(n):
-            weight[j] = theta[j] / inward[j]
-        acc[:] = 0.0
-        for j in range(n):
-            w = weight[j]
-            for i in range(n):
-                acc[i] += phi_t[j, i] * w
-        for i in range(n):
-            change = max(change, abs(acc[i] / outward[i] - 1.0))
-            outward[i] = acc[i]
-        # b = φᵀ (θ / a), likewise over the rows of φ.
-        for i in range(n):
-            weight[i] = theta[i] / outward[i]
-        acc[:] = 0.0
-        for i in range(n):
-            w = weight[i]
-            for j in range(n):
-                acc[j] += phi[i, j] * w
-        for j in range(n):
-            change = max(change, abs(acc[j] / inward[j] - 1.0))
-            inward[j] = acc[j]
+        change = _resistance_update(phi_t, theta, inward, outward, weight, acc)  # a
+        change = max(change, _resistance_update(phi, theta, outward, inward, weight, acc))  # b
         if change < tolerance:
             break
     for i in range(n):
