@@ -36,15 +36,21 @@ def machine() -> str:
     except (ValueError, OSError):
         pass
     v = versions()
-    return (f"{cpu}, {os.cpu_count()} cores{memory}; Python {v['python']}, numba {v['numba']}, "
-            f"numpy {v['numpy']}, mesa {v['mesa']}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores{memory}; Python {v['python']}, numba {v['numba']}, "
+        f"numpy {v['numpy']}, mesa {v['mesa']}"
+    )
 
 
 def world_spec(states: int, regions: int, links_per_region: int = 10) -> ScenarioSpec:
     return ScenarioSpec(
         scenario=ScenarioMeta(name="bench"),
-        synthetic=SyntheticSpec(states=states, regions_per_state=max(regions // states, 0),
-                                cities_per_state=2, links_per_region=links_per_region),
+        synthetic=SyntheticSpec(
+            states=states,
+            regions_per_state=max(regions // states, 0),
+            cities_per_state=2,
+            links_per_region=links_per_region,
+        ),
     )
 
 
@@ -70,12 +76,18 @@ def bench_steps(sizes: list[int], steps: int, states: int) -> list[dict]:
             build = time.perf_counter() - start
             times = time_steps(model, steps)
             median = statistics.median(times)
-            rows.append({
-                "regions": len(model.regions), "links": len(model.world.links),
-                "actors": model.world.n_actors, "backend": backend, "build_s": build,
-                "step_ms": 1e3 * median, "step_p90_ms": 1e3 * float(np.quantile(times, 0.9)),
-                "actor_updates_per_s": model.world.n_actors / median,
-            })
+            rows.append(
+                {
+                    "regions": len(model.regions),
+                    "links": len(model.world.links),
+                    "actors": model.world.n_actors,
+                    "backend": backend,
+                    "build_s": build,
+                    "step_ms": 1e3 * median,
+                    "step_p90_ms": 1e3 * float(np.quantile(times, 0.9)),
+                    "actor_updates_per_s": model.world.n_actors / median,
+                }
+            )
     return rows
 
 
@@ -87,7 +99,7 @@ def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
     phi = economy.trade_costs(model.world.pairs, trade, model.border_effect)
     out = {}
     for backend, kernels in BACKENDS.items():
-        solve = kernels["gravity_flows"]
+        solve = kernels.gravity_flows
         ones = np.ones(states)
         solve(gdp, phi, ones, ones, trade.tolerance, trade.max_iterations)
         times = []
@@ -122,16 +134,31 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
     )
     rows = bench_steps(sizes, steps, states)
     table = Table(title=f"Whole step, synthetic world of {states} states (median of {steps} steps)")
-    for col in ("regions", "links", "backend", "build s", "step ms", "p90 ms",
-                "updates/s", "speed-up"):
+    for col in (
+        "regions",
+        "links",
+        "backend",
+        "build s",
+        "step ms",
+        "p90 ms",
+        "updates/s",
+        "speed-up",
+    ):
         table.add_column(col, justify="right")
     baseline = {r["regions"]: r["step_ms"] for r in rows if r["backend"] == "numpy"}
     for r in rows:
         table.add_row(
-            f"{r['regions']:,}", f"{r['links']:,}", r["backend"], f"{r['build_s']:.2f}",
-            f"{r['step_ms']:.2f}", f"{r['step_p90_ms']:.2f}", f"{r['actor_updates_per_s'] / 1e6:.1f} M",
+            f"{r['regions']:,}",
+            f"{r['links']:,}",
+            r["backend"],
+            f"{r['build_s']:.2f}",
+            f"{r['step_ms']:.2f}",
+            f"{r['step_p90_ms']:.2f}",
+            f"{r['actor_updates_per_s'] / 1e6:.1f} M",
             f"{baseline[r['regions']] / r['step_ms']:.2f}×",
         )
     console.print(table)
-    console.print("updates/s: actors stepped per second at the median step; "
-                  "speed-up: numpy reference step time / this step time.")
+    console.print(
+        "updates/s: actors stepped per second at the median step; "
+        "speed-up: numpy reference step time / this step time."
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.params import Params
 from sim.scenario import CHANNELS, ScenarioSpec
 from sim.world import (
     CITY,
@@ -12,13 +13,17 @@ from sim.world import (
     STATE,
     ActorLinks,
     Actors,
+    Nations,
     StatePairs,
     World,
+    great_circle_km,
     state_distances,
 )
 
+TWINNING_CHANNELS = ("cultural", "local_authority")
 
-def build_world(spec: ScenarioSpec) -> World:
+
+def build_world(spec: ScenarioSpec, params: Params | None = None) -> World:
     """Arrays for the actors and links a (validated) scenario lists.
 
     A state sits at its capital. A city or region without an inline GDP gets its state's GDP
@@ -60,6 +65,11 @@ def build_world(spec: ScenarioSpec) -> World:
         members = [index[m] for m in ta.members]
         agreement[np.ix_(members, members)] = True
     np.fill_diagonal(agreement, False)
+    params = params or spec.params
+    baseline = np.where(agreement, params.relations.agreement_baseline, 0.0)
+    for pair in spec.relations:
+        i, j = index[pair.a], index[pair.b]
+        baseline[i, j] = baseline[j, i] = pair.baseline
     pairs = StatePairs(
         distance_km=state_distances(actors.lat[:n], actors.lon[:n],
                                     np.array([s.area_km2 for s in states])),
@@ -67,25 +77,104 @@ def build_world(spec: ScenarioSpec) -> World:
         agreement=agreement,
         sanction=np.zeros((n, n)),
         trade=np.zeros((n, n)),
+        relations_baseline=baseline,
     )
-    return World(actors=actors, pairs=pairs, links=_links(spec, actors), n_states=n)
+    links = _links(spec, actors, params.paradiplomacy.candidate_km)
+    return World(actors=actors, pairs=pairs, links=links,
+                 nations=build_nations(spec, params, actors, n), n_states=n)
 
 
-def _links(spec: ScenarioSpec, actors: Actors) -> ActorLinks:
+def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLinks:
+    """The listed links, then dormant candidates: pairs that may form a link later.
+
+    Candidates are regions of different states within `candidate_km` of each other (all five
+    channels) and cities of different states (twinning: cultural and local-authority channels).
+    """
     row = {actor_id: i for i, actor_id in enumerate(actors.ids)}
+    listed = np.array([(row[lk.a], row[lk.b]) for lk in spec.links], dtype=np.int32).reshape(-1, 2)
     e = len(spec.links)
     channels = np.zeros(e, dtype=np.uint8)
-    strength = np.zeros((e, len(CHANNELS)), dtype=np.float32)
+    strength = np.zeros((e, len(CHANNELS)))
     for k, link in enumerate(spec.links):
         for name in link.channels:
             c = CHANNELS.index(name)
             channels[k] |= 1 << c
             strength[k, c] = link.strength
+
+    regions = np.flatnonzero(actors.kind == REGION)
+    cities = np.flatnonzero(actors.kind == CITY)
+    near = great_circle_km(actors.lat[regions], actors.lon[regions]) <= candidate_km
+    region_pairs = _cross_border_pairs(regions, actors.state, near)
+    city_pairs = _cross_border_pairs(cities, actors.state, np.ones((len(cities),) * 2, bool))
+    taken = {tuple(sorted(p)) for p in listed.tolist()}
+    candidates = [(p, kind) for pairs, kind in ((region_pairs, 0), (city_pairs, 1))
+                  for p in pairs.tolist() if tuple(p) not in taken]
+    all_bits = (1 << len(CHANNELS)) - 1
+    twin_bits = sum(1 << CHANNELS.index(c) for c in TWINNING_CHANNELS)
+    m = len(candidates)
     return ActorLinks(
-        ends=np.array([(row[lk.a], row[lk.b]) for lk in spec.links], dtype=np.int32).reshape(-1, 2),
-        kind=np.array([LINK_KINDS.index(lk.kind) for lk in spec.links], dtype=np.int8),
-        since=np.array([lk.since or 0 for lk in spec.links], dtype=np.int16),
-        channels=channels,
-        strength=strength,
+        ends=np.concatenate([listed, np.array([p for p, _ in candidates],
+                                              dtype=np.int32).reshape(-1, 2)]),
+        kind=np.concatenate([[LINK_KINDS.index(lk.kind) for lk in spec.links],
+                             [k for _, k in candidates]]).astype(np.int8),
+        since=np.concatenate([[lk.since or 0 for lk in spec.links], np.zeros(m)]).astype(np.int16),
+        channels=np.concatenate([channels, [twin_bits if k else all_bits for _, k in candidates]]
+                                ).astype(np.uint8),
+        strength=np.concatenate([strength, np.zeros((m, len(CHANNELS)))]),
+        diaspora=np.concatenate([[lk.diaspora for lk in spec.links], np.zeros(m)]),
         n_actors=len(actors),
+    )
+
+
+def _cross_border_pairs(rows: np.ndarray, owner: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Pairs (a < b) of the given rows that belong to different states, where `allowed`."""
+    i, j = np.triu_indices(len(rows), k=1)
+    keep = allowed[i, j] & (owner[rows[i]] != owner[rows[j]])
+    return np.stack([rows[i[keep]], rows[j[keep]]], axis=1).astype(np.int32)
+
+
+def build_nations(spec: ScenarioSpec, params: Params, actors: Actors, n_states: int) -> Nations:
+    """Per-state starting values: technology waves, digital diplomacy, reputation.
+
+    States without digital figures in the scenario start with a presence of
+    `digital.initial_share` of their ceiling and middling capacity, quality and risk management
+    (guesses: docs/model.md, "Digital diplomacy").
+    """
+    ids = list(actors.ids[:n_states])
+    waves = spec.technology_waves
+    adoption = np.zeros((n_states, len(waves)))
+    for w, wave in enumerate(waves):
+        for origin in wave.origin:
+            adoption[ids.index(origin), w] = wave.initial_adoption
+    start = spec.scenario.start
+    months = [0 if w.start is None else (w.start.year - start.year) * 12 + w.start.month
+              - start.month for w in waves]
+    start_step = np.array([max(0, -(-m // spec.scenario.step_months)) for m in months])
+    digital = params.digital
+    ceiling = digital.ceiling_per_person * actors.population[:n_states]
+    audience = digital.initial_share * ceiling
+    capacity = np.full(n_states, digital.default_capacity)
+    quality = np.full(n_states, digital.default_quality)
+    risk = np.full(n_states, digital.default_risk_management)
+    investment = np.zeros(n_states)
+    for entry in spec.digital:
+        i = ids.index(entry.state)
+        audience[i] = entry.audience
+        ceiling[i] = max(ceiling[i], entry.audience)
+        capacity[i] = digital.default_capacity if entry.capacity is None else entry.capacity
+        quality[i] = digital.default_quality if entry.quality is None else entry.quality
+        risk[i] = digital.default_risk_management if entry.risk_management is None \
+            else entry.risk_management
+        investment[i] = entry.investment
+    return Nations(
+        adoption=adoption,
+        wave_start_step=start_step,
+        wave_strength=np.array([wave.strength for wave in waves]),
+        audience=audience,
+        audience_ceiling=ceiling,
+        digital_capacity=capacity,
+        content_quality=quality,
+        digital_investment=investment,
+        risk_management=risk,
+        reputation_baseline=np.full(n_states, params.soft_power.reputation_baseline),
     )

@@ -22,7 +22,7 @@ from rich.table import Table
 
 from sim import scenario as scenarios
 from sim.errors import InputError, describe
-from sim.params import PARAM_NAMES, Params
+from sim.params import PARAM_NAMES, Params, dotted
 from sim.scenario import first_error
 
 app = typer.Typer(
@@ -48,7 +48,7 @@ def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object
         key, sep, raw = text.partition("=")
         name = key.strip().replace(".", "_")
         if not sep or name not in PARAM_NAMES:
-            known = ", ".join(n.replace("_", ".", 1) for n in PARAM_NAMES)
+            known = ", ".join(dotted(n) for n in PARAM_NAMES)
             raise InputError("--set", key.strip() or text, f"NAME=VALUE with NAME one of {known}",
                              describe(text))
         try:

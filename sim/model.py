@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from agents import ActorAgent, CityAgent, RegionAgent, StateAgent
-from sim import economy
+from sim import economy, mechanisms
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
@@ -57,15 +57,20 @@ class GeoModel(mesa.Model):
         self.step_months: int = spec.scenario.step_months
 
         self.world: World = (
-            synthetic_world(spec.synthetic, self.rng) if spec.synthetic else build_world(spec)
+            synthetic_world(spec.synthetic, self.rng, spec, self.params)
+            if spec.synthetic
+            else build_world(spec, self.params)
         )
         kind = self.world.actors.kind
-        self.states = StateAgent.create_agents(self, int((kind == STATE).sum()),
-                                               row=np.flatnonzero(kind == STATE).tolist())
-        self.cities = CityAgent.create_agents(self, int((kind == CITY).sum()),
-                                              row=np.flatnonzero(kind == CITY).tolist())
-        self.regions = RegionAgent.create_agents(self, int((kind == REGION).sum()),
-                                                 row=np.flatnonzero(kind == REGION).tolist())
+        self.states = StateAgent.create_agents(
+            self, int((kind == STATE).sum()), row=np.flatnonzero(kind == STATE).tolist()
+        )
+        self.cities = CityAgent.create_agents(
+            self, int((kind == CITY).sum()), row=np.flatnonzero(kind == CITY).tolist()
+        )
+        self.regions = RegionAgent.create_agents(
+            self, int((kind == REGION).sum()), row=np.flatnonzero(kind == REGION).tolist()
+        )
         self._by_row: list[ActorAgent] = [*self.states, *self.cities, *self.regions]
         self.state_agents: list[StateAgent] = list(self.states)
 
@@ -73,7 +78,7 @@ class GeoModel(mesa.Model):
         # and solve the starting trade equilibrium.
         state_gdp = self.world.actors.gdp[: self.world.n_states]
         self.border_effect = economy.calibrate_border(
-            state_gdp, self.world.pairs, self.params.trade, self.kernels["gravity_flows"]
+            state_gdp, self.world.pairs, self.params.trade, self.kernels.gravity_flows
         )
         self.trade_iterations = 0
         self.unconverged_trade_steps: list[int] = []
@@ -84,13 +89,36 @@ class GeoModel(mesa.Model):
         self.previous_domestic_share = self.domestic_share
         self.start_export_share = self.export_share
 
-        self.datacollector = mesa.DataCollector(model_reporters={
-            "date": "date",
-            "world_gdp_usd": "world_gdp",
-            "world_exports_usd": "world_exports",
-            "export_share": "export_share",
-            "trade_iterations": "trade_iterations",
-        })
+        # The other mechanisms' starting state, then one pass of the read-off quantities
+        # (activity classes, pillars, blocs) so that step 0 is recorded complete.
+        mechanisms.summits.starting_weights(self.world, self.params.cities)
+        self.link_geometry = mechanisms.paradiplomacy.link_geometry(
+            self.world, self.params.paradiplomacy
+        )
+        self.technology_factor = np.ones(self.world.n_states)
+        self.links_formed = self.links_dissolved = 0
+        self.summit_host: int | None = None
+        self.incidents = np.zeros(self.world.n_states, dtype=bool)
+        self._read_off()
+        self.relation_drivers_at_start = self._relation_drivers()
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "date": "date",
+                "world_gdp_usd": "world_gdp",
+                "world_exports_usd": "world_exports",
+                "export_share": "export_share",
+                "trade_iterations": "trade_iterations",
+                "active_links": "active_links",
+                "links_formed": "links_formed",
+                "links_dissolved": "links_dissolved",
+                "summit_host": "summit_host_id",
+                "mean_relations": "mean_relations",
+                "blocs": "bloc_count",
+                "mean_technology": "mean_technology",
+                "digital_incidents": "incident_count",
+            }
+        )
         self.recorder = Recorder(self.world)
         self.record()
 
@@ -99,6 +127,7 @@ class GeoModel(mesa.Model):
     def step(self) -> None:
         self.apply_events()
         self.states.shuffle_do("decide")
+        self.city_diplomacy()
         self.paradiplomacy()
         self.trade()
         self.technology()
@@ -106,11 +135,31 @@ class GeoModel(mesa.Model):
         self.relations()
         self.record()
 
+    @property
+    def dt(self) -> float:
+        """Years per step."""
+        return self.step_months / 12.0
+
     def apply_events(self) -> None:
         """Phase 1: due events from the timeline or injected mid-run (not modelled yet)."""
 
+    def city_diplomacy(self) -> None:
+        """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
+        self.summit_host = mechanisms.summits.update(
+            self.world, self.params.cities, self.kernels, self.rng, self.dt
+        )
+
     def paradiplomacy(self) -> None:
-        """Phase 3: region and city links form, strengthen and decay (not modelled yet)."""
+        """Phase 3: region and city links form, strengthen and decay; activity classes."""
+        uniforms = self.rng.random(len(self.world.links))
+        self.links_formed, self.links_dissolved = mechanisms.paradiplomacy.update(
+            self.world,
+            self.params.paradiplomacy,
+            self.link_geometry,
+            self.kernels,
+            uniforms,
+            self.dt,
+        )
 
     def trade(self) -> None:
         """Phase 4: GDP grows for one step, then structural gravity on the new GDP.
@@ -120,9 +169,16 @@ class GeoModel(mesa.Model):
         on, and the recorded flows of a step always add up to the recorded GDP.
         """
         shocks = self.rng.standard_normal(self.world.n_states)
-        factor = economy.growth_factor(
-            self.params.growth, shocks, self.step_months / 12.0,
-            self.domestic_share, self.previous_domestic_share, self.params.trade.sigma,
+        factor = (
+            economy.growth_factor(
+                self.params.growth,
+                shocks,
+                self.dt,
+                self.domestic_share,
+                self.previous_domestic_share,
+                self.params.trade.sigma,
+            )
+            * self.technology_factor
         )
         actors = self.world.actors
         actors.gdp *= factor[actors.state]
@@ -130,13 +186,45 @@ class GeoModel(mesa.Model):
         self.domestic_share = self._solve_trade()
 
     def technology(self) -> None:
-        """Phase 5: adoption of technology waves (not modelled yet)."""
+        """Phase 5: technology waves spread; their GDP effect enters next step's growth."""
+        self.technology_factor = mechanisms.technology.update(
+            self.world,
+            self.params.technology,
+            self._cooperation(),
+            self.kernels,
+            self.steps,
+            self.dt,
+        )
 
     def soft_power(self) -> None:
-        """Phase 6: soft-power pillars and attraction (not modelled yet)."""
+        """Phase 6: digital diplomacy, then soft-power pillars, attraction and familiarity."""
+        self.incidents = mechanisms.soft_power.digital(
+            self.world,
+            self.params.digital,
+            self.kernels,
+            self.rng.random(self.world.n_states),
+            self.dt,
+        )
+        mechanisms.soft_power.update(
+            self.world,
+            self.params.soft_power,
+            self.params.digital,
+            self._cultural(),
+            self.incidents,
+            self.kernels,
+            self.dt,
+        )
 
     def relations(self) -> None:
-        """Phase 7: relations between states and the blocs read off them (not modelled yet)."""
+        """Phase 7: relations between states, and the blocs read off them."""
+        mechanisms.relations.update(
+            self.world,
+            self.params.relations,
+            self._relation_drivers(),
+            self.relation_drivers_at_start,
+            self.kernels,
+            self.dt,
+        )
 
     def record(self) -> None:
         """Phase 8: model series through the DataCollector, arrays through the Recorder."""
@@ -145,15 +233,53 @@ class GeoModel(mesa.Model):
 
     # ------------------------------------------------------------------ helpers
 
+    def _read_off(self) -> None:
+        """Quantities read off the state without moving it: activity, pillars, blocs."""
+        para, nations = self.params.paradiplomacy, self.world.nations
+        links, actors = self.world.links, self.world.actors
+        actors.link_strength, actors.activity = self.kernels.activity_classes(
+            links.indptr, links.edge, links.strength, para.episodic_below, para.leading_from
+        )
+        nations.pillars, nations.soft_power = self.kernels.soft_power_pillars(
+            mechanisms.soft_power.metrics(self.world, self._cultural()),
+            mechanisms.soft_power.PILLAR_OF,
+            np.ones(6),
+        )
+        nations.bloc = self.kernels.blocs(
+            self.world.pairs.relations, self.params.relations.bloc_threshold
+        )
+
+    def _relation_drivers(self) -> mechanisms.relations.Drivers:
+        political_plus = mechanisms.paradiplomacy.channel_between_states(
+            self.world, self.kernels, "local_authority"
+        )
+        return mechanisms.relations.drivers(self.world, political_plus, self.kernels)
+
+    def _cultural(self) -> np.ndarray:
+        """S×S cultural-channel strength of the links between two states' actors."""
+        return mechanisms.paradiplomacy.channel_between_states(self.world, self.kernels, "cultural")
+
+    def _cooperation(self) -> np.ndarray:
+        """S×S strength of all channels between two states' actors, scaled to at most 1."""
+        from sim.scenario import CHANNELS
+
+        total = mechanisms.paradiplomacy.channel_between_states(self.world, self.kernels, *CHANNELS)
+        return total / max(total.max(), 1e-300)
+
     def _solve_trade(self) -> np.ndarray:
         """Solve gravity for the current GDP; store flows; return each state's domestic share."""
         gdp = self.world.actors.gdp[: self.world.n_states]
         trade = self.params.trade
         phi = economy.trade_costs(self.world.pairs, trade, self.border_effect)
         flows, self.outward_resistance, self.inward_resistance, self.trade_iterations = (
-            self.kernels["gravity_flows"](gdp, phi, self.outward_resistance,
-                                          self.inward_resistance, trade.tolerance,
-                                          trade.max_iterations)
+            self.kernels.gravity_flows(
+                gdp,
+                phi,
+                self.outward_resistance,
+                self.inward_resistance,
+                trade.tolerance,
+                trade.max_iterations,
+            )
         )
         self.world.pairs.trade = flows
         if self.trade_iterations >= trade.max_iterations:
@@ -195,6 +321,31 @@ class GeoModel(mesa.Model):
         return self.date_of(self.steps).isoformat()
 
     @property
+    def active_links(self) -> int:
+        return int((self.world.links.strength.sum(axis=1) > 0).sum())
+
+    @property
+    def summit_host_id(self) -> str:
+        return "" if self.summit_host is None else str(self.world.actors.ids[self.summit_host])
+
+    @property
+    def mean_relations(self) -> float:
+        r, s = self.world.pairs.relations, self.world.n_states
+        return float((r.sum() - np.trace(r)) / max(s * (s - 1), 1))
+
+    @property
+    def bloc_count(self) -> int:
+        return len(np.unique(self.world.nations.bloc))
+
+    @property
+    def mean_technology(self) -> float:
+        return float(self.world.nations.technology.mean()) if self.world.n_states else 0.0
+
+    @property
+    def incident_count(self) -> int:
+        return int(self.incidents.sum())
+
+    @property
     def world_gdp(self) -> float:
         return float(self.world.actors.gdp[: self.world.n_states].sum())
 
@@ -213,9 +364,12 @@ def _with_overrides(base: Params, overrides: dict[str, Any]) -> Params:
     try:
         return base.with_flat(overrides)
     except KeyError as exc:
-        raise InputError("GeoModel", str(exc.args[0]),
-                         f"a parameter name ({', '.join(PARAM_NAMES)})",
-                         describe(exc.args[0])) from None
+        raise InputError(
+            "GeoModel",
+            str(exc.args[0]),
+            f"a parameter name ({', '.join(PARAM_NAMES)})",
+            describe(exc.args[0]),
+        ) from None
     except ValidationError as exc:
         loc, expected, found = first_error(exc)
         raise InputError("GeoModel", "_".join(map(str, loc)), expected, found) from None

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sim.model import GeoModel
 
 PACKAGES = ("geopol", "mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic")
-TABLES = ("model", "actors", "actor_steps", "trade")
+TABLES = ("model", "actors", "actor_steps", "state_steps", "trade", "relations", "links")
 
 
 def versions() -> dict[str, str]:
@@ -92,7 +92,10 @@ def run_tables(model: GeoModel) -> dict[str, pa.Table]:
         "model": model_table(model),
         "actors": recorder.actors_table(),
         "actor_steps": recorder.actor_steps_table(),
+        "state_steps": recorder.state_steps_table(),
         "trade": recorder.trade_table(),
+        "relations": recorder.relations_table(),
+        "links": recorder.links_table(),
     }
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from sim.kernels import paradiplomacy as para
 
 
 class Section(BaseModel):
@@ -41,9 +43,96 @@ class GrowthParams(Section):
     volatility: float = Field(0.02, ge=0.0, le=0.5, description="s.d. of GDP shocks per √year")
 
 
+class _ParadiplomacyBase(Section):
+    """Region and city links (docs/model.md, "Paradiplomacy")."""
+
+    candidate_km: float = Field(1500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
+    proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
+
+
+# The rates, thresholds and drive and formation coefficients are named by the kernel module,
+# which documents each one; every coefficient may be negative or positive.
+ParadiplomacyParams = create_model(
+    "ParadiplomacyParams",
+    __base__=_ParadiplomacyBase,
+    **{name: (float, Field(value, ge=0.0, le=1000.0)) for name, value in para.DEFAULTS.items()},
+    **{name: (float, Field(value, ge=-20.0, le=20.0))
+       for name, value in {**para.DRIVE_DEFAULTS, **para.FORMATION_DEFAULTS}.items()},
+)
+
+
+class TechnologyParams(Section):
+    """Technology waves (docs/model.md, "Technology")."""
+
+    p: float = Field(0.03, ge=0.0, le=1.0, description="Bass innovation per year")
+    q: float = Field(0.38, ge=0.0, le=5.0, description="Bass imitation per year")
+    cooperation: float = Field(1.0, ge=0.0, le=100.0, description="weight of links vs trade")
+    gdp_elasticity: float = Field(0.05, ge=0.0, le=1.0, description="log GDP per wave adopted")
+    amplification: float = Field(0.5, ge=0.0, le=10.0, description="power amplification")
+
+
+class SoftPowerParams(Section):
+    """Soft power and attraction (docs/model.md, "Soft power")."""
+
+    attraction_rate: float = Field(1.0, ge=0.0, le=50.0, description="attraction speed per year")
+    reputation_baseline: float = Field(0.5, ge=0.0, le=1.0, description="starting reputation")
+    reputation_recovery: float = Field(0.2, ge=0.0, le=10.0, description="recovery per year")
+    cultural_exposure: float = Field(1.0, ge=0.0, le=100.0, description="exposure per link")
+    digital_exposure: float = Field(1.0, ge=0.0, le=100.0, description="exposure at full reach")
+
+
+class DigitalParams(Section):
+    """Digital diplomacy (docs/model.md, "Digital diplomacy")."""
+
+    base_rate: float = Field(2.31, ge=0.0, le=50.0, description="audience growth per year")
+    ceiling_per_person: float = Field(0.02, gt=0.0, le=1.0, description="audience ceiling")
+    initial_share: float = Field(0.05, ge=0.0, le=1.0, description="default start / ceiling")
+    default_capacity: float = Field(0.5, ge=0.0, le=1.0, description="default capacity")
+    default_quality: float = Field(0.5, ge=0.0, le=1.0, description="default content quality")
+    default_risk_management: float = Field(0.5, ge=0.0, le=1.0, description="default risk mgmt")
+    incident_hazard: float = Field(0.2, ge=0.0, le=10.0, description="incidents per year")
+    incident_severity: float = Field(0.1, ge=0.0, le=1.0, description="audience lost")
+    incident_reputation: float = Field(0.02, ge=0.0, le=1.0, description="reputation penalty")
+    audience_from: float = Field(0.05, gt=0.0, le=1.0, description="stage: audience from")
+    engagement_from: float = Field(0.3, gt=0.0, le=1.0, description="stage: engagement from")
+    engagement_quality: float = Field(0.6, ge=0.0, le=1.0, description="stage: quality needed")
+
+
+class RelationsParams(Section):
+    """Relations between states and blocs (docs/model.md, "Relations")."""
+
+    agreement_baseline: float = Field(0.3, ge=-1.0, le=1.0, description="baseline of partners")
+    drift: float = Field(0.23, ge=0.0, le=1.0, description="pull to the baseline per year")
+    attraction: float = Field(0.05, ge=0.0, le=1.0, description="push per unit attraction")
+    interdependence: float = Field(0.2, ge=0.0, le=2.0, description="push per interdependence")
+    summits: float = Field(0.01, ge=0.0, le=0.2, description="push per summit tie")
+    political_plus: float = Field(0.05, ge=0.0, le=1.0, description="push per regional tie")
+    sanction: float = Field(0.2, ge=0.0, le=2.0, description="pull of a complete sanction")
+    bloc_threshold: float = Field(0.2, ge=-1.0, le=1.0, description="relations that bind a bloc")
+
+
+class CitiesParams(Section):
+    """City diplomacy (docs/model.md, "City diplomacy")."""
+
+    summit_rate: float = Field(2.0, ge=0.0, le=52.0, description="summits per year")
+    talks_below: float = Field(-0.3, ge=-1.0, le=1.0, description="relations that call for talks")
+    gain: float = Field(0.1, ge=0.0, le=1.0, description="weight per ln(1 + participants)")
+    decay: float = Field(0.07, ge=0.0, le=1.0, description="weight decay per year")
+    ties_decay: float = Field(0.35, ge=0.0, le=5.0, description="summit-tie decay per year")
+    capital_bonus: float = Field(0.25, ge=0.0, le=2.0, description="venue score of a capital")
+    capital_weight: float = Field(1.0, ge=0.0, le=100.0, description="starting weight, capital")
+    city_weight: float = Field(0.2, ge=0.0, le=100.0, description="starting weight, other city")
+
+
 class Params(Section):
     trade: TradeParams = TradeParams()
     growth: GrowthParams = GrowthParams()
+    paradiplomacy: ParadiplomacyParams = ParadiplomacyParams()
+    technology: TechnologyParams = TechnologyParams()
+    soft_power: SoftPowerParams = SoftPowerParams()
+    digital: DigitalParams = DigitalParams()
+    relations: RelationsParams = RelationsParams()
+    cities: CitiesParams = CitiesParams()
 
     def flat(self) -> dict[str, Any]:
         """All parameters as `section_name` → value."""
@@ -59,13 +148,23 @@ class Params(Section):
         Raises KeyError for an unknown name and pydantic's ValidationError for a bad value.
         """
         data = self.model_dump()
-        known = self.flat()
         for name, value in overrides.items():
-            if name not in known:
+            if name not in PARAM_PATHS:
                 raise KeyError(name)
-            section, key = name.split("_", 1)
+            section, key = PARAM_PATHS[name]
             data[section][key] = value
         return Params.model_validate(data)
 
 
-PARAM_NAMES: tuple[str, ...] = tuple(Params().flat())
+# `section_name` → (section, name), e.g. "soft_power_attraction_rate" → ("soft_power", ...).
+PARAM_PATHS: dict[str, tuple[str, str]] = {
+    f"{section}_{key}": (section, key)
+    for section, model in Params.model_fields.items()
+    for key in model.annotation.model_fields
+}
+PARAM_NAMES: tuple[str, ...] = tuple(PARAM_PATHS)
+
+
+def dotted(name: str) -> str:
+    """A flat parameter name as a scenario file or `--set` writes it: `trade.sigma`."""
+    return ".".join(PARAM_PATHS[name])

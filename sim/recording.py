@@ -1,7 +1,8 @@
-"""Per-actor and per-pair history, kept as arrays and turned into Arrow tables at the end.
+"""Per-actor, per-state and per-pair history, kept as arrays, written as Arrow tables at the end.
 
-Model-level series go through Mesa's DataCollector (a few scalars a step). Per-actor and
-per-pair series would be far too large for it, so each step copies the arrays once here.
+Model-level series go through Mesa's DataCollector (a few scalars a step). Everything else would
+be far too large for it, so each step copies the arrays once here. Link strengths are kept for
+the first and the last recorded step only: a million links times every step would not fit.
 """
 
 from __future__ import annotations
@@ -11,30 +12,80 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
-from sim.world import KIND_NAMES, World
+from sim.scenario import CHANNELS
+from sim.world import KIND_NAMES, LINK_KINDS, World
 
-ActorSeries = dict[str, Callable[[World], np.ndarray]]
+Series = dict[str, Callable[[World], np.ndarray]]
 
-ACTOR_SERIES: ActorSeries = {
-    "gdp_usd": lambda world: world.actors.gdp,
+PILLARS = ("government", "culture", "education", "engagement", "enterprise", "digital")
+RELATION_TERMS = ("attraction", "interdependence", "summits", "political_plus", "sanction")
+
+ACTOR_SERIES: Series = {
+    "gdp_usd": lambda w: w.actors.gdp,
+    "link_strength": lambda w: w.actors.link_strength,
+    "activity": lambda w: w.actors.activity,
+    "diplomatic_weight": lambda w: w.actors.diplomatic_weight,
 }
+
+STATE_SERIES: Series = {
+    "technology": lambda w: w.nations.technology,
+    "capacity_index": lambda w: w.nations.capacity_index,
+    **{
+        f"pillar_{name}": (lambda w, k=k: w.nations.pillars[:, k]) for k, name in enumerate(PILLARS)
+    },
+    "soft_power": lambda w: w.nations.soft_power,
+    "reputation": lambda w: w.nations.reputation,
+    "familiarity": lambda w: w.nations.familiarity,
+    "digital_audience": lambda w: w.nations.audience,
+    "digital_stage": lambda w: w.nations.digital_stage,
+    "bloc": lambda w: w.nations.bloc,
+}
+
+# Symmetric pair series, kept for i < j.
+PAIR_SERIES: Series = {
+    "relations": lambda w: w.pairs.relations,
+    "summit_ties": lambda w: w.pairs.summit_ties,
+    **{
+        f"term_{name}": (lambda w, k=k: w.pairs.relation_terms[k])
+        for k, name in enumerate(RELATION_TERMS)
+    },
+}
+
+ACTIVITY_NAMES = ("inactive", "episodic", "active", "leading")
+STAGE_NAMES = ("none", "presence", "audience", "engagement")
 
 
 class Recorder:
-    """Snapshots of per-actor columns and of state-pair trade, one per recorded step."""
+    """Snapshots of the world's arrays, one per recorded step."""
 
-    def __init__(self, world: World, actor_series: ActorSeries = ACTOR_SERIES) -> None:
+    def __init__(self, world: World) -> None:
         self.world = world
-        self.actor_series = actor_series
         self.steps: list[int] = []
-        self._actor: dict[str, list[np.ndarray]] = {name: [] for name in actor_series}
+        self._series: dict[str, dict[str, list[np.ndarray]]] = {
+            "actor": {name: [] for name in ACTOR_SERIES},
+            "state": {name: [] for name in STATE_SERIES},
+            "pair": {name: [] for name in PAIR_SERIES},
+        }
         self._trade: list[np.ndarray] = []
+        self._attraction: list[np.ndarray] = []
+        self._links: list[np.ndarray] = []
 
     def capture(self, step: int) -> None:
+        w = self.world
         self.steps.append(step)
-        for name, column in self.actor_series.items():
-            self._actor[name].append(np.array(column(self.world), copy=True))
-        self._trade.append(self.world.pairs.trade.copy())
+        for group, registry in (
+            ("actor", ACTOR_SERIES),
+            ("state", STATE_SERIES),
+            ("pair", PAIR_SERIES),
+        ):
+            for name, column in registry.items():
+                self._series[group][name].append(np.array(column(w), copy=True))
+        self._trade.append(w.pairs.trade.copy())
+        self._attraction.append(w.pairs.attraction.copy())
+        if len(self._links) == 2:
+            self._links[1] = w.links.strength.copy()
+        else:
+            self._links.append(w.links.strength.copy())
 
     def trade(self, index: int) -> np.ndarray:
         """The S×S trade matrix of the index-th recorded step (negative counts from the end)."""
@@ -42,46 +93,100 @@ class Recorder:
 
     def actor(self, name: str, index: int) -> np.ndarray:
         """A per-actor series at the index-th recorded step (negative counts from the end)."""
-        return self._actor[name][index]
+        return self._series["actor"][name][index]
+
+    def state(self, name: str, index: int) -> np.ndarray:
+        """A per-state series at the index-th recorded step (negative counts from the end)."""
+        return self._series["state"][name][index]
+
+    # ---------------------------------------------------------------- tables
 
     def actors_table(self) -> pa.Table:
         """Static attributes of every actor, one row each."""
         a = self.world.actors
-        return pa.table({
-            "actor": a.ids,
-            "name": a.names,
-            "kind": pa.DictionaryArray.from_arrays(a.kind.astype(np.int8), list(KIND_NAMES)),
-            "state": a.ids[a.state],
-            "is_capital": a.is_capital,
-            "lat": a.lat,
-            "lon": a.lon,
-            "population": a.population,
-        })
+        return pa.table(
+            {
+                "actor": a.ids,
+                "name": a.names,
+                "kind": pa.DictionaryArray.from_arrays(a.kind.astype(np.int8), list(KIND_NAMES)),
+                "state": a.ids[a.state],
+                "is_capital": a.is_capital,
+                "lat": a.lat,
+                "lon": a.lon,
+                "population": a.population,
+            }
+        )
 
-    def actor_steps_table(self) -> pa.Table:
-        """Long table: one row per recorded step and actor."""
-        n = len(self.world.actors)
+    def _long(self, n: int, ids: np.ndarray, key: str, group: str) -> dict:
         rows = np.tile(np.arange(n, dtype=np.int32), len(self.steps))
         columns = {
             "step": np.repeat(np.asarray(self.steps, dtype=np.int32), n),
-            "actor": pa.DictionaryArray.from_arrays(rows, self.world.actors.ids),
+            key: pa.DictionaryArray.from_arrays(rows, ids),
         }
-        for name, snapshots in self._actor.items():
+        for name, snapshots in self._series[group].items():
             columns[name] = np.concatenate(snapshots) if snapshots else np.zeros(0)
+        return columns
+
+    def actor_steps_table(self) -> pa.Table:
+        """Long table: one row per recorded step and actor."""
+        columns = self._long(len(self.world.actors), self.world.actors.ids, "actor", "actor")
+        columns["activity"] = pa.DictionaryArray.from_arrays(
+            columns["activity"].astype(np.int8), list(ACTIVITY_NAMES)
+        )
+        return pa.table(columns)
+
+    def state_steps_table(self) -> pa.Table:
+        """Long table: one row per recorded step and state."""
+        s = self.world.n_states
+        columns = self._long(s, self.world.actors.ids[:s], "state", "state")
+        columns["digital_stage"] = pa.DictionaryArray.from_arrays(
+            columns["digital_stage"].astype(np.int8), list(STAGE_NAMES)
+        )
         return pa.table(columns)
 
     def trade_table(self) -> pa.Table:
         """Long table of bilateral flows between different states, one row per step and pair."""
         s = self.world.n_states
         i, j = np.nonzero(~np.eye(s, dtype=bool))
-        ids = self.world.actors.ids[:s]
-        flows = [m[i, j] for m in self._trade]
-        k = len(i)
-        return pa.table({
-            "step": np.repeat(np.asarray(self.steps, dtype=np.int32), k),
-            "exporter": pa.DictionaryArray.from_arrays(
-                np.tile(i.astype(np.int32), len(self.steps)), ids),
-            "importer": pa.DictionaryArray.from_arrays(
-                np.tile(j.astype(np.int32), len(self.steps)), ids),
-            "trade_usd": np.concatenate(flows) if flows else np.zeros(0),
-        })
+        return self._pairs_table(i, j, "exporter", "importer", {"trade_usd": self._trade})
+
+    def relations_table(self) -> pa.Table:
+        """Long table of unordered pairs of states (i < j): relations and their drivers."""
+        i, j = np.triu_indices(self.world.n_states, k=1)
+        series = dict(self._series["pair"])
+        series["attraction_ab"] = self._attraction  # pull of a on b's public
+        table = self._pairs_table(i, j, "state_a", "state_b", series)
+        attraction_ba = [m[j, i] for m in self._attraction]
+        return table.append_column(
+            "attraction_ba", pa.array(np.concatenate(attraction_ba) if attraction_ba else [])
+        )
+
+    def _pairs_table(self, i, j, first: str, second: str, series: dict) -> pa.Table:
+        ids = self.world.actors.ids[: self.world.n_states]
+        t = len(self.steps)
+        columns = {
+            "step": np.repeat(np.asarray(self.steps, dtype=np.int32), len(i)),
+            first: pa.DictionaryArray.from_arrays(np.tile(i.astype(np.int32), t), ids),
+            second: pa.DictionaryArray.from_arrays(np.tile(j.astype(np.int32), t), ids),
+        }
+        for name, snapshots in series.items():
+            values = [m[i, j] for m in snapshots]
+            columns[name] = np.concatenate(values) if values else np.zeros(0)
+        return pa.table(columns)
+
+    def links_table(self) -> pa.Table:
+        """Every link (and dormant candidate) at the first and the last recorded step."""
+        links, ids = self.world.links, self.world.actors.ids
+        which = [0, len(self.steps) - 1] if len(self.steps) > 1 else [0]
+        e = len(links)
+        edge = np.tile(np.arange(e, dtype=np.int32), len(which))
+        columns = {
+            "step": np.repeat(np.asarray([self.steps[k] for k in which], dtype=np.int32), e),
+            "a": pa.DictionaryArray.from_arrays(np.tile(links.ends[:, 0], len(which)), ids),
+            "b": pa.DictionaryArray.from_arrays(np.tile(links.ends[:, 1], len(which)), ids),
+            "kind": pa.DictionaryArray.from_arrays(links.kind[edge], list(LINK_KINDS)),
+        }
+        strength = np.concatenate(self._links[: len(which)]) if e else np.zeros((0, len(CHANNELS)))
+        for c, name in enumerate(CHANNELS):
+            columns[name] = strength[:, c]
+        return pa.table(columns)

@@ -93,6 +93,7 @@ class LinkSpec(Strict):
     channels: Annotated[list[Channel], Field(min_length=1)]
     since: Annotated[int, Field(ge=1900, le=2100)] | None = None
     strength: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    diaspora: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     source: str = ""
 
 
@@ -100,6 +101,38 @@ class TradeAgreementSpec(Strict):
     name: str
     members: Annotated[list[ActorId], Field(min_length=2)]
     since: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    source: str = ""
+
+
+class TechnologyWaveSpec(Strict):
+    """A technology wave (paper 000): adoption spreads from its start, Bass-style."""
+
+    name: str
+    start: dt.date | None = None  # None: under way from the first step
+    strength: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    origin: list[ActorId] = []  # states that have adopted part of it at the start
+    initial_adoption: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
+    source: str = ""
+
+
+class DigitalSpec(Strict):
+    """A foreign ministry's digital diplomacy at the start (paper 003)."""
+
+    state: ActorId
+    audience: Annotated[float, Field(ge=0.0)]
+    capacity: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    quality: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    investment: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
+    risk_management: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    source: str = ""
+
+
+class RelationSpec(Strict):
+    """The baseline relations of a pair of states (default 0, or the agreement baseline)."""
+
+    a: ActorId
+    b: ActorId
+    baseline: Annotated[float, Field(ge=-1.0, le=1.0)]
     source: str = ""
 
 
@@ -121,6 +154,11 @@ class ScenarioSpec(Strict):
     regions: list[RegionSpec] = []
     links: list[LinkSpec] = []
     trade_agreements: list[TradeAgreementSpec] = []
+    technology_waves: list[TechnologyWaveSpec] = [
+        TechnologyWaveSpec(name="current wave", source="default: one wave under way")
+    ]
+    digital: list[DigitalSpec] = []
+    relations: list[RelationSpec] = []
     params: Params = Params()
 
     @model_validator(mode="after")
@@ -195,7 +233,11 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "regions": ("id",),
     "links": ("a", "b", "kind"),
     "trade_agreements": ("name",),
+    "technology_waves": ("name",),
+    "digital": ("state",),
+    "relations": ("a", "b"),
 }
+
 
 class Provenance:
     """Which file each key of a merged scenario came from, and where it stands in that file.
@@ -268,7 +310,9 @@ def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple 
     return base
 
 
-def _load_tree(path: Path, seen: tuple[Path, ...] = ()) -> tuple[dict, Provenance, tuple[Path, ...]]:
+def _load_tree(
+    path: Path, seen: tuple[Path, ...] = ()
+) -> tuple[dict, Provenance, tuple[Path, ...]]:
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
@@ -297,8 +341,12 @@ def _expected(error: dict) -> str:
     if kind == "missing":
         return "this required key"
     if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        sign = {"greater_than": ">", "greater_than_equal": "≥",
-                "less_than": "<", "less_than_equal": "≤"}[kind]
+        sign = {
+            "greater_than": ">",
+            "greater_than_equal": "≥",
+            "less_than": "<",
+            "less_than_equal": "≤",
+        }[kind]
         bound = next(iter(ctx.values()))
         return f"a number {sign} {bound}"
     if kind == "literal_error":
@@ -342,8 +390,9 @@ def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> N
     for i, state in enumerate(spec.states):
         city = capitals.get(state.capital)
         if city is None or city.state != state.id:
-            fail(("states", i, "capital"), f"a city of {state.id} with capital = true",
-                 state.capital)
+            fail(
+                ("states", i, "capital"), f"a city of {state.id} with capital = true", state.capital
+            )
         for j, other in enumerate(state.borders):
             if other not in states or other == state.id:
                 fail(("states", i, "borders", j), "another state of the scenario", other)
@@ -361,6 +410,20 @@ def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> N
         for j, member in enumerate(agreement.members):
             if member not in states:
                 fail(("trade_agreements", i, "members", j), "a state of the scenario", member)
+    if spec.synthetic is None:
+        for i, wave in enumerate(spec.technology_waves):
+            for j, origin in enumerate(wave.origin):
+                if origin not in states:
+                    fail(("technology_waves", i, "origin", j), "a state of the scenario", origin)
+        for i, entry in enumerate(spec.digital):
+            if entry.state not in states:
+                fail(("digital", i, "state"), "a state of the scenario", entry.state)
+        for i, pair in enumerate(spec.relations):
+            for end in ("a", "b"):
+                if getattr(pair, end) not in states:
+                    fail(("relations", i, end), "a state of the scenario", getattr(pair, end))
+            if pair.a == pair.b:
+                fail(("relations", i, "b"), "a state other than a", pair.b)
 
 
 # ---------------------------------------------------------------- economy table
@@ -376,8 +439,9 @@ def read_economy(path: Path) -> pd.DataFrame:
         raise InputError(path, "", "a readable CSV file", type(exc).__name__) from None
     missing = [c for c in ECONOMY_COLUMNS if c not in table.columns]
     if missing:
-        raise InputError(path, "header", f"columns {', '.join(ECONOMY_COLUMNS)}",
-                         f"no column {missing[0]!r}")
+        raise InputError(
+            path, "header", f"columns {', '.join(ECONOMY_COLUMNS)}", f"no column {missing[0]!r}"
+        )
     for column in ("gdp_usd", "population"):
         values = pd.to_numeric(table[column], errors="coerce")
         bad = ~(values > 0)
@@ -404,13 +468,19 @@ def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
     for i, state in enumerate(spec.states):
         if state.gdp_usd is None or state.population is None:
             if state.id not in table.index:
-                raise InputError(table_path, "column iso3", f"a row for {state.id} "
-                                 f"(states[{i}] has no inline gdp_usd and population)", "none")
+                raise InputError(
+                    table_path,
+                    "column iso3",
+                    f"a row for {state.id} (states[{i}] has no inline gdp_usd and population)",
+                    "none",
+                )
             row = table.loc[state.id]
-            state = state.model_copy(update={
-                "gdp_usd": state.gdp_usd or float(row["gdp_usd"]),
-                "population": state.population or float(row["population"]),
-            })
+            state = state.model_copy(
+                update={
+                    "gdp_usd": state.gdp_usd or float(row["gdp_usd"]),
+                    "population": state.population or float(row["population"]),
+                }
+            )
         states.append(state)
     return spec.model_copy(update={"states": states}), table_path
 
@@ -435,8 +505,12 @@ def load(name_or_path: str | Path) -> Scenario:
         files = (*files, table)
     for i, state in enumerate(spec.states):
         if state.gdp_usd is None or state.population is None:
-            raise prov.error(("states", i), path,
-                             "gdp_usd and population, inline or from data.economy", "neither")
+            raise prov.error(
+                ("states", i),
+                path,
+                "gdp_usd and population, inline or from data.economy",
+                "neither",
+            )
     return Scenario(spec=spec, path=path.resolve(), files=files, content_hash=content_hash(spec))
 
 

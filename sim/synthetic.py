@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.scenario import CHANNELS, SyntheticSpec
+from sim.build import build_nations
+from sim.params import Params
+from sim.scenario import CHANNELS, ScenarioMeta, ScenarioSpec, SyntheticSpec
 from sim.world import CITY, REGION, STATE, ActorLinks, Actors, StatePairs, World, state_distances
 
 KM_PER_DEGREE = 111.2
 
 
-def synthetic_world(size: SyntheticSpec, rng: np.random.Generator) -> World:
+def synthetic_world(
+    size: SyntheticSpec,
+    rng: np.random.Generator,
+    spec: ScenarioSpec | None = None,
+    params: Params | None = None,
+) -> World:
+    """A generated world of the given size; `spec` and `params` give its waves and defaults."""
+    spec = spec or ScenarioSpec(scenario=ScenarioMeta(name="synthetic"), synthetic=size)
+    params = params or spec.params
     n_s, n_c, n_r = size.states, size.cities_per_state, size.regions_per_state
     # States: capitals spread over the inhabited latitudes; sizes and incomes log-normal.
     lat = rng.uniform(-45.0, 65.0, n_s)
@@ -80,10 +90,12 @@ def synthetic_world(size: SyntheticSpec, rng: np.random.Generator) -> World:
         agreement=agreement,
         sanction=np.zeros((n_s, n_s)),
         trade=np.zeros((n_s, n_s)),
+        relations_baseline=np.where(agreement, params.relations.agreement_baseline, 0.0),
     )
     first_region = n_s + n_s * n_c
     links = _region_links(size, rng, distance, population, first_region, len(actors))
-    return World(actors=actors, pairs=pairs, links=links, n_states=n_s)
+    return World(actors=actors, pairs=pairs, links=links,
+                 nations=build_nations(spec, params, actors, n_s), n_states=n_s)
 
 
 def _region_links(
@@ -122,12 +134,13 @@ def _region_links(
     open_ = rng.random((e, len(CHANNELS))) < 0.4
     open_[:, 0] = True  # economic paradiplomacy "develops on its own" (paper 004)
     channels = (open_ * (1 << np.arange(len(CHANNELS)))).sum(axis=1).astype(np.uint8)
-    strength = (open_ * rng.uniform(0.1, 0.9, (e, len(CHANNELS)))).astype(np.float32)
+    strength = open_ * rng.uniform(0.1, 0.9, (e, len(CHANNELS)))
     return ActorLinks(
         ends=ends,
         kind=np.zeros(e, dtype=np.int8),
         since=np.zeros(e, dtype=np.int16),
         channels=channels,
         strength=strength,
+        diaspora=np.zeros(e),
         n_actors=n_actors,
     )

@@ -29,6 +29,16 @@ class Actors:
     population: np.ndarray  # float64, people
     gdp: np.ndarray  # float64, current US$ per year
     is_capital: np.ndarray  # bool
+    # Filled by the mechanisms each step:
+    diplomatic_weight: np.ndarray = field(init=False)  # float64 ≥ 0 (cities)
+    link_strength: np.ndarray = field(init=False)  # float64, Σ of its links' channel strengths
+    activity: np.ndarray = field(init=False)  # int8: inactive, episodic, active, leading
+
+    def __post_init__(self) -> None:
+        n = len(self.ids)
+        self.diplomatic_weight = np.zeros(n)
+        self.link_strength = np.zeros(n)
+        self.activity = np.zeros(n, dtype=np.int8)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -43,6 +53,19 @@ class StatePairs:
     agreement: np.ndarray  # bool, a trade agreement in force
     sanction: np.ndarray  # float64 in [0, 1], intensity of a trade sanction i→j
     trade: np.ndarray  # float64, flow X_ij from exporter i to importer j, US$ per year
+    relations_baseline: np.ndarray  # float64 in [-1, 1], symmetric, the level relations drift to
+    relations: np.ndarray = field(init=False)  # float64 in [-1, 1], symmetric, diagonal 1
+    attraction: np.ndarray = field(init=False)  # [i, j]: pull of state i on the public of j
+    summit_ties: np.ndarray = field(init=False)  # co-attendance of summits, decaying
+    relation_terms: np.ndarray = field(init=False)  # (5, S, S) last step's push per channel
+
+    def __post_init__(self) -> None:
+        s = len(self.distance_km)
+        self.relations = self.relations_baseline.copy()
+        np.fill_diagonal(self.relations, 1.0)
+        self.attraction = np.full((s, s), 0.5)
+        self.summit_ties = np.zeros((s, s))
+        self.relation_terms = np.zeros((5, s, s))
 
 
 @dataclass
@@ -56,8 +79,9 @@ class ActorLinks:
     ends: np.ndarray  # (E, 2) int32 actor rows
     kind: np.ndarray  # (E,) int8 index into LINK_KINDS
     since: np.ndarray  # (E,) int16 year signed, 0 if unknown
-    channels: np.ndarray  # (E,) uint8 bit c set when channel c (CHANNELS order) is open
-    strength: np.ndarray  # (E, n_channels) float32 in [0, 1]
+    channels: np.ndarray  # (E,) uint8 bit c set when the link carries or may carry channel c
+    strength: np.ndarray  # (E, n_channels) float64 in [0, 1]; all 0: a dormant candidate
+    diaspora: np.ndarray  # (E,) float64 in [0, 1], diaspora ties across the link
     indptr: np.ndarray = field(init=False)  # (N + 1,) int64
     indices: np.ndarray = field(init=False)  # (2E,) int32 partner row
     edge: np.ndarray = field(init=False)  # (2E,) int32 link id of each CSR entry
@@ -71,10 +95,46 @@ class ActorLinks:
 
 
 @dataclass
+class Nations:
+    """Per-state columns of the mechanisms: technology, soft power, digital diplomacy, blocs."""
+
+    adoption: np.ndarray  # (S, W) share of each wave adopted
+    wave_start_step: np.ndarray  # (W,) int, the step at which each wave starts spreading
+    wave_strength: np.ndarray  # (W,) weight of each wave in the technology level
+    audience: np.ndarray  # (S,) followers of the foreign ministry's accounts
+    audience_ceiling: np.ndarray  # (S,)
+    digital_capacity: np.ndarray  # (S,) in [0, 1]
+    content_quality: np.ndarray  # (S,) in [0, 1]
+    digital_investment: np.ndarray  # (S,) ≥ 0
+    risk_management: np.ndarray  # (S,) in [0, 1]
+    reputation_baseline: np.ndarray  # (S,) in [0, 1]
+    technology: np.ndarray = field(init=False)  # (S,) Σ_w strength_w · adoption_w
+    capacity_index: np.ndarray = field(init=False)  # (S,) technological capacity index
+    pillars: np.ndarray = field(init=False)  # (S, 6) soft-power pillars
+    soft_power: np.ndarray = field(init=False)  # (S,)
+    reputation: np.ndarray = field(init=False)  # (S,) in [0, 1]
+    familiarity: np.ndarray = field(init=False)  # (S,) in [0, 1]
+    digital_stage: np.ndarray = field(init=False)  # (S,) int8
+    bloc: np.ndarray = field(init=False)  # (S,) int32
+
+    def __post_init__(self) -> None:
+        s = len(self.audience)
+        self.technology = self.adoption @ self.wave_strength
+        self.capacity_index = np.zeros(s)
+        self.pillars = np.full((s, 6), 0.5)
+        self.soft_power = np.full(s, 0.5)
+        self.reputation = self.reputation_baseline.copy()
+        self.familiarity = np.zeros(s)
+        self.digital_stage = np.zeros(s, dtype=np.int8)
+        self.bloc = np.arange(s, dtype=np.int32)
+
+
+@dataclass
 class World:
     actors: Actors
     pairs: StatePairs
     links: ActorLinks
+    nations: Nations
     n_states: int
 
     @property

@@ -12,13 +12,27 @@ from sim.scenario import load
 
 STEPS = 3
 SEED = 1
+PILLARS = ["pillar_government", "pillar_culture", "pillar_education", "pillar_engagement",
+           "pillar_enterprise", "pillar_digital"]
+TERMS = ["term_attraction", "term_interdependence", "term_summits", "term_political_plus",
+         "term_sanction"]
 TABLES = {
     "model.parquet": ["step", "date", "world_gdp_usd", "world_exports_usd", "export_share",
-                      "trade_iterations"],
+                      "trade_iterations", "active_links", "links_formed", "links_dissolved",
+                      "summit_host", "mean_relations", "blocs", "mean_technology",
+                      "digital_incidents"],
     "actors.parquet": ["actor", "name", "kind", "state", "is_capital", "lat", "lon",
                        "population"],
-    "actor_steps.parquet": ["step", "actor", "gdp_usd"],
+    "actor_steps.parquet": ["step", "actor", "gdp_usd", "link_strength", "activity",
+                            "diplomatic_weight"],
+    "state_steps.parquet": ["step", "state", "technology", "capacity_index", *PILLARS,
+                            "soft_power", "reputation", "familiarity", "digital_audience",
+                            "digital_stage", "bloc"],
     "trade.parquet": ["step", "exporter", "importer", "trade_usd"],
+    "relations.parquet": ["step", "state_a", "state_b", "relations", "summit_ties", *TERMS,
+                          "attraction_ab", "attraction_ba"],
+    "links.parquet": ["step", "a", "b", "kind", "economic", "cultural", "environmental",
+                      "emergency", "local_authority"],
 }
 
 
@@ -108,6 +122,17 @@ def test_run_tables_have_the_expected_columns_and_rows(synthetic_run):
     steps = frames["actor_steps.parquet"]
     assert len(steps) == (STEPS + 1) * actors
     assert steps.groupby("step").size().tolist() == [actors] * (STEPS + 1)
+
+    states = frames["state_steps.parquet"]
+    assert len(states) == (STEPS + 1) * s
+    assert states[["technology", "soft_power", "reputation", *PILLARS]].notna().all().all()
+
+    relations = frames["relations.parquet"]
+    assert len(relations) == (STEPS + 1) * s * (s - 1) // 2
+    assert relations["relations"].between(-1, 1).all()
+
+    links = frames["links.parquet"]
+    assert links["step"].unique().tolist() == [0, STEPS]
 
     trade = frames["trade.parquet"]
     assert len(trade) == (STEPS + 1) * s * (s - 1)

@@ -10,7 +10,7 @@ import pytest
 
 from sim import GeoModel, load
 from sim.output import TABLES, run_tables
-from sim.params import Params
+from sim.params import PARAM_PATHS, Params
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -32,7 +32,7 @@ def test_readme_variant_example_is_a_valid_scenario_within_reach(tmp_path):
 
 @pytest.mark.parametrize("name,value", sorted(Params().flat().items()))
 def test_model_md_gives_every_parameter_with_its_default(name, value):
-    section, key = name.split("_", 1)
+    section, key = PARAM_PATHS[name]
     row = re.search(rf"^\| `{section}\.{key}` \| ([^|]+) \|", MODEL_MD, re.MULTILINE)
     assert row, f"docs/model.md has no row for {section}.{key}"
     assert float(row.group(1)) == pytest.approx(value)

@@ -306,6 +306,7 @@ def test_trade_costs_reads_the_state_pairs():
         agreement=np.array([[False, True], [True, False]]),
         sanction=np.array([[0.0, 1.0], [0.0, 0.0]]),
         trade=np.zeros((2, 2)),
+        relations_baseline=np.zeros((2, 2)),
     )
     params = TradeParams()
     phi = economy.trade_costs(pairs, params, border=1.5)

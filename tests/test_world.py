@@ -71,7 +71,8 @@ def test_actor_links_build_their_csr():
         kind=np.zeros(2, np.int8),
         since=np.zeros(2, np.int16),
         channels=np.ones(2, np.uint8),
-        strength=np.zeros((2, 5), np.float32),
+        strength=np.zeros((2, 5)),
+        diaspora=np.zeros(2),
         n_actors=5,
     )
     assert len(links) == 2
@@ -139,7 +140,21 @@ def test_build_world_eurasia():
     assert world.pairs.contiguity[kaz, rus] and world.pairs.contiguity[rus, kaz]
     assert not world.pairs.contiguity.diagonal().any()
     assert not world.pairs.agreement.diagonal().any()
-    assert len(world.links) == len(spec.links)
+    # The listed links come first and are active; then dormant candidates: regions of different
+    # states within the candidate reach, and cities of different states (twinning).
+    links, n_listed = world.links, len(spec.links)
+    assert (links.strength[:n_listed].sum(axis=1) > 0).all()
+    assert (links.strength[n_listed:] == 0).all()
+    ends = links.ends[n_listed:]
+    assert (a.state[ends[:, 0]] != a.state[ends[:, 1]]).all()
+    assert set(a.kind[ends.ravel()].tolist()) == {CITY, REGION}
+    assert (a.kind[ends[:, 0]] == a.kind[ends[:, 1]]).all()
+    n_cities_abroad = sum(1 for i in range(c) for j in range(i + 1, c)
+                          if spec.cities[i].state != spec.cities[j].state)
+    listed_city_pairs = sum(1 for lk in spec.links if lk.a in cities and lk.b in cities)
+    assert (a.kind[ends[:, 0]] == CITY).sum() == n_cities_abroad - listed_city_pairs
+    pairs = {tuple(sorted(p)) for p in links.ends.tolist()}
+    assert len(pairs) == len(links)  # no pair twice
     # A region without inline GDP gets its state's GDP per head times its population.
     for k, region in enumerate(spec.regions):
         owner = spec.states[index[region.state]]

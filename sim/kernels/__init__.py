@@ -1,12 +1,24 @@
 """Bulk interactions as pure functions over arrays.
 
-Each mechanism has a numba kernel and a plain-numpy reference with the same signature; tests
-check that they agree. `BACKENDS` maps a backend name to the implementations a model uses.
+Each kernel `name` has a plain-numpy `name_reference` with the same signature; tests check that
+they agree. `BACKENDS` maps a backend name to a namespace of the implementations a model uses.
 """
 
-from sim.kernels import trade
+from types import SimpleNamespace
 
-BACKENDS = {
-    "numba": {"gravity_flows": trade.gravity_flows},
-    "numpy": {"gravity_flows": trade.gravity_flows_reference},
-}
+from sim.kernels import cities, digital, paradiplomacy, relations, soft_power, technology, trade
+
+MODULES = (trade, paradiplomacy, technology, soft_power, digital, relations, cities)
+
+
+def _kernels(reference: bool) -> SimpleNamespace:
+    found = {}
+    for module in MODULES:
+        for name in dir(module):
+            ref = getattr(module, f"{name}_reference", None)
+            if ref is not None and not name.startswith("_"):
+                found[name] = ref if reference else getattr(module, name)
+    return SimpleNamespace(**found)
+
+
+BACKENDS = {"numba": _kernels(reference=False), "numpy": _kernels(reference=True)}

@@ -1,0 +1,118 @@
+"""Phase 6: digital diplomacy, soft-power pillars, attraction, reputation and familiarity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.params import DigitalParams, SoftPowerParams
+from sim.world import CITY, World
+
+# Which metric feeds which pillar (government, culture, education, engagement, enterprise,
+# digital); docs/model.md, "Soft power".
+METRICS = (
+    ("reputation", 0),
+    ("cultural_links", 1),
+    ("cultural_links", 2),
+    ("technology", 2),
+    ("diplomatic_weight", 3),
+    ("partner_states", 3),
+    ("gdp_per_head", 4),
+    ("technology", 4),
+    ("log_audience", 5),
+)
+PILLAR_OF = np.array([pillar for _, pillar in METRICS], dtype=np.int64)
+
+
+def digital(
+    world: World, params: DigitalParams, kernels, uniforms: np.ndarray, dt: float
+) -> np.ndarray:
+    """Foreign ministries' audiences grow and suffer incidents; returns the incidents (bool)."""
+    n = world.nations
+    loss = kernels.incident_losses(
+        uniforms,
+        np.full(len(uniforms), params.incident_hazard),
+        n.risk_management,
+        params.incident_severity,
+        dt,
+    )
+    n.audience = kernels.digital_audience(
+        n.audience,
+        n.audience_ceiling,
+        n.digital_capacity,
+        n.content_quality,
+        n.digital_investment,
+        params.base_rate,
+        loss,
+        dt,
+    )
+    n.digital_stage = kernels.digital_stage(
+        n.audience,
+        n.audience_ceiling,
+        n.content_quality,
+        params.audience_from,
+        params.engagement_from,
+        params.engagement_quality,
+    )
+    return loss > 0
+
+
+def metrics(world: World, cultural: np.ndarray) -> np.ndarray:
+    """The metrics of METRICS for every state, as columns."""
+    s, actors, nations = world.n_states, world.actors, world.nations
+    weight = np.bincount(
+        actors.state,
+        weights=np.where(actors.kind == CITY, actors.diplomatic_weight, 0.0),
+        minlength=s,
+    )
+    values = {
+        "reputation": nations.reputation,
+        "cultural_links": cultural.sum(axis=1),
+        "technology": nations.technology,
+        "diplomatic_weight": weight,
+        "partner_states": (cultural > 0).sum(axis=1).astype(float),
+        "gdp_per_head": actors.gdp[:s] / actors.population[:s],
+        "log_audience": np.log1p(nations.audience),
+    }
+    return np.column_stack([values[name] for name, _ in METRICS])
+
+
+def exposure(world: World, cultural: np.ndarray, params: SoftPowerParams) -> np.ndarray:
+    """[i, j]: how much the public of j sees of state i.
+
+    Trade (i's share of j's imports and exports), cultural links between their actors, and
+    i's digital reach (its audience over its ceiling), which reaches every public.
+    """
+    s = world.n_states
+    trade, gdp = world.pairs.trade, world.actors.gdp[:s]
+    both = trade + trade.T
+    np.fill_diagonal(both, 0.0)
+    reach = world.nations.audience / world.nations.audience_ceiling
+    out = both / gdp[None, :] + params.cultural_exposure * cultural
+    out += params.digital_exposure * reach[:, None]
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def update(
+    world: World,
+    params: SoftPowerParams,
+    digital_params: DigitalParams,
+    cultural: np.ndarray,
+    incidents: np.ndarray,
+    kernels,
+    dt: float,
+) -> None:
+    nations = world.nations
+    penalty = digital_params.incident_reputation * incidents
+    nations.reputation = kernels.reputation_update(
+        nations.reputation, nations.reputation_baseline, penalty, params.reputation_recovery, dt
+    )
+    nations.pillars, nations.soft_power = kernels.soft_power_pillars(
+        metrics(world, cultural), PILLAR_OF, np.ones(6)
+    )
+    seen = exposure(world, cultural, params)
+    appeal = nations.soft_power * nations.reputation
+    world.pairs.attraction = kernels.attraction_update(
+        world.pairs.attraction, seen, appeal, params.attraction_rate, dt
+    )
+    nations.familiarity = kernels.familiarity(seen, world.actors.population[: world.n_states])

@@ -1,0 +1,64 @@
+"""City diplomacy (phase 2): capitals bid to host summits and talks, and gain weight by it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.params import CitiesParams
+from sim.world import CITY, World
+
+
+def starting_weights(world: World, params: CitiesParams) -> None:
+    """Capitals start with `capital_weight`, other cities with `city_weight` (guesses)."""
+    a = world.actors
+    a.diplomatic_weight = np.where(
+        a.kind == CITY, np.where(a.is_capital, params.capital_weight, params.city_weight), 0.0
+    )
+
+
+def choose_parties(world: World, params: CitiesParams, rng: np.random.Generator) -> np.ndarray:
+    """The states that meet: the worst-related pair if one is below `talks_below` (talks on
+    neutral ground, paper 001), otherwise a bloc of two or more drawn at random (a summit)."""
+    relations, s = world.pairs.relations, world.n_states
+    upper = np.triu(relations, k=1) + np.tril(np.ones((s, s)))
+    worst = np.unravel_index(np.argmin(upper), upper.shape)
+    if s >= 2 and upper[worst] < params.talks_below:
+        return np.array(worst, dtype=np.int32)
+    labels, sizes = np.unique(world.nations.bloc, return_counts=True)
+    blocs = labels[sizes >= 2]
+    if len(blocs) == 0:
+        return np.zeros(0, dtype=np.int32)
+    chosen = blocs[rng.integers(len(blocs))]
+    return np.flatnonzero(world.nations.bloc == chosen).astype(np.int32)
+
+
+def update(
+    world: World, params: CitiesParams, kernels, rng: np.random.Generator, dt: float
+) -> int | None:
+    """Maybe hold a summit this step; decay weights and ties. Returns the host's row or None."""
+    actors, pairs = world.actors, world.pairs
+    cities = np.flatnonzero(actors.kind == CITY)
+    hosted = np.zeros(len(cities))
+    participants = np.zeros(world.n_states, dtype=bool)
+    host = None
+    if rng.random() < 1.0 - np.exp(-params.summit_rate * dt):
+        parties = choose_parties(world, params, rng)
+        if len(parties) >= 2:
+            scores = kernels.host_scores(
+                actors.diplomatic_weight[cities],
+                actors.state[cities],
+                actors.is_capital[cities],
+                pairs.relations,
+                parties,
+                params.capital_bonus,
+            )
+            if np.isfinite(scores).any():
+                best = int(np.argmax(scores))
+                hosted[best] = len(parties)
+                participants[parties] = True
+                host = int(cities[best])
+    pairs.summit_ties = kernels.summit_ties(pairs.summit_ties, participants, params.ties_decay, dt)
+    actors.diplomatic_weight[cities] = kernels.diplomatic_weight_update(
+        actors.diplomatic_weight[cities], hosted, params.gain, params.decay, dt
+    )
+    return host
