@@ -21,7 +21,7 @@ from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
 from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
-from sim.scenario import Scenario, first_error, load
+from sim.scenario import CHANNELS, Scenario, first_error, load
 from sim.synthetic import synthetic_world
 from sim.world import CITY, REGION, STATE, World
 
@@ -151,13 +151,12 @@ class GeoModel(mesa.Model):
 
     def paradiplomacy(self) -> None:
         """Phase 3: region and city links form, strengthen and decay; activity classes."""
-        uniforms = self.rng.random(len(self.world.links))
         self.links_formed, self.links_dissolved = mechanisms.paradiplomacy.update(
             self.world,
             self.params.paradiplomacy,
             self.link_geometry,
             self.kernels,
-            uniforms,
+            int(self.rng.integers(2**63)),
             self.dt,
         )
 
@@ -235,11 +234,8 @@ class GeoModel(mesa.Model):
 
     def _read_off(self) -> None:
         """Quantities read off the state without moving it: activity, pillars, blocs."""
-        para, nations = self.params.paradiplomacy, self.world.nations
-        links, actors = self.world.links, self.world.actors
-        actors.link_strength, actors.activity = self.kernels.activity_classes(
-            links.indptr, links.edge, links.strength, para.episodic_below, para.leading_from
-        )
+        nations = self.world.nations
+        mechanisms.paradiplomacy.read_off(self.world, self.params.paradiplomacy, self.kernels)
         nations.pillars, nations.soft_power = self.kernels.soft_power_pillars(
             mechanisms.soft_power.metrics(self.world, self._cultural()),
             mechanisms.soft_power.PILLAR_OF,
@@ -250,20 +246,16 @@ class GeoModel(mesa.Model):
         )
 
     def _relation_drivers(self) -> mechanisms.relations.Drivers:
-        political_plus = mechanisms.paradiplomacy.channel_between_states(
-            self.world, self.kernels, "local_authority"
-        )
+        political_plus = self.world.pairs.link_channels[CHANNELS.index("local_authority")]
         return mechanisms.relations.drivers(self.world, political_plus, self.kernels)
 
     def _cultural(self) -> np.ndarray:
         """S×S cultural-channel strength of the links between two states' actors."""
-        return mechanisms.paradiplomacy.channel_between_states(self.world, self.kernels, "cultural")
+        return self.world.pairs.link_channels[CHANNELS.index("cultural")]
 
     def _cooperation(self) -> np.ndarray:
         """S×S strength of all channels between two states' actors, scaled to at most 1."""
-        from sim.scenario import CHANNELS
-
-        total = mechanisms.paradiplomacy.channel_between_states(self.world, self.kernels, *CHANNELS)
+        total = self.world.pairs.link_channels.sum(axis=0)
         return total / max(total.max(), 1e-300)
 
     def _solve_trade(self) -> np.ndarray:
@@ -322,7 +314,8 @@ class GeoModel(mesa.Model):
 
     @property
     def active_links(self) -> int:
-        return int((self.world.links.strength.sum(axis=1) > 0).sum())
+        """Links with any channel open (the others are dormant candidates)."""
+        return int(np.count_nonzero(self.world.links.strength.any(axis=1)))
 
     @property
     def summit_host_id(self) -> str:

@@ -58,6 +58,7 @@ class StatePairs:
     attraction: np.ndarray = field(init=False)  # [i, j]: pull of state i on the public of j
     summit_ties: np.ndarray = field(init=False)  # co-attendance of summits, decaying
     relation_terms: np.ndarray = field(init=False)  # (5, S, S) last step's push per channel
+    link_channels: np.ndarray = field(init=False)  # (C, S, S) paradiplomacy strength per channel
 
     def __post_init__(self) -> None:
         s = len(self.distance_km)
@@ -66,6 +67,7 @@ class StatePairs:
         self.attraction = np.full((s, s), 0.5)
         self.summit_ties = np.zeros((s, s))
         self.relation_terms = np.zeros((5, s, s))
+        self.link_channels = np.zeros((5, s, s))
 
 
 @dataclass

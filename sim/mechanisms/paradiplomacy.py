@@ -69,10 +69,14 @@ def update(
     params: ParadiplomacyParams,
     geometry: LinkGeometry,
     kernels,
-    uniforms: np.ndarray,
+    seed: int,
     dt: float,
 ) -> tuple[int, int]:
-    """One step of link dynamics and the activity classes; returns (formed, dissolved)."""
+    """One step of link dynamics and the activity classes; returns (formed, dissolved).
+
+    `seed` (drawn from the model's generator) gives this step's formation draws, so results do
+    not depend on how the draws are made or on the number of threads.
+    """
     links, actors, pairs = world.links, world.actors, world.pairs
     x = kernels.link_features(
         links.ends,
@@ -86,6 +90,7 @@ def update(
     )
     drive, formation = coefficients(params)
     c = len(CHANNELS)
+    uniforms = np.random.default_rng(seed).random(len(links))
     links.strength, formed, dissolved = kernels.link_dynamics(
         links.strength,
         links.channels,
@@ -100,15 +105,18 @@ def update(
         uniforms,
         dt,
     )
-    actors.link_strength, actors.activity = kernels.activity_classes(
-        links.indptr, links.edge, links.strength, params.episodic_below, params.leading_from
-    )
+    read_off(world, params, kernels)
     return int(formed.sum()), int(dissolved.sum())
 
 
-def channel_between_states(world: World, kernels, *channels: str) -> np.ndarray:
-    """S×S sum of the given channels' strength over links between two states' actors."""
-    strength = world.links.strength[:, [CHANNELS.index(c) for c in channels]].sum(axis=1)
-    return kernels.state_pair_strength(
-        world.links.ends, world.actors.state, strength, world.n_states
+def read_off(world: World, params: ParadiplomacyParams, kernels) -> None:
+    """Activity classes of the actors and channel strengths between states, from the links."""
+    links, actors = world.links, world.actors
+    actors.link_strength, actors.activity = kernels.activity_classes(
+        links.indptr, links.edge, links.strength, params.episodic_below, params.leading_from
     )
+    world.pairs.link_channels = np.stack([
+        kernels.state_pair_strength(links.ends, actors.state, links.strength[:, c],
+                                    world.n_states)
+        for c in range(len(CHANNELS))
+    ])
