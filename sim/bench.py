@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import economy
-from sim.kernels import BACKENDS
+from sim.kernels import BACKENDS, MODULES
 from sim.model import GeoModel
 from sim.output import versions
 from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, from_spec
@@ -123,6 +123,59 @@ def bench_default_scenario(steps: int = 100, repeats: int = 5) -> float:
     return statistics.median(times[1:])
 
 
+class CapturedKernels:
+    """Stands in for a model's kernels for one step and keeps a copy of each kernel's first
+    arguments, so that every kernel can be timed on the inputs a real step gives it."""
+
+    def __init__(self, kernels) -> None:
+        self._kernels = kernels
+        self.calls: dict[str, tuple] = {}
+
+    def __getattr__(self, name: str):
+        kernel = getattr(self._kernels, name)
+
+        def call(*args):
+            if name not in self.calls:
+                self.calls[name] = tuple(a.copy() if isinstance(a, np.ndarray) else a
+                                         for a in args)
+            return kernel(*args)
+
+        return call
+
+
+def median_seconds(function, args: tuple, budget: float = 0.5, most: int = 50) -> float:
+    """Median of repeated calls, as many as fit in about `budget` seconds (at least one)."""
+    times: list[float] = []
+    while len(times) < most and (not times or sum(times) < budget):
+        start = time.perf_counter()
+        function(*args)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bench_kernels(states: int, regions: int) -> list[dict]:
+    """Every kernel on the inputs of one step of a synthetic world, against its numpy reference
+    and against a plain Python loop over the actors, links or pairs doing the same work."""
+    model = GeoModel(scenario=from_spec(world_spec(states, regions)), rng=0)
+    for _ in range(2):
+        model.step()
+    captured = CapturedKernels(model.kernels)
+    model.kernels = captured
+    model.step()
+    model.kernels = BACKENDS["numba"]
+    rows = []
+    for name, args in captured.calls.items():
+        module = next(m for m in MODULES if hasattr(m, name))
+        loop = getattr(module, f"{name}_python_loop", None)
+        fast = median_seconds(getattr(module, name), args)
+        reference = median_seconds(getattr(module, f"{name}_reference"), args)
+        slow = median_seconds(loop, args, budget=0.0) if loop else float("nan")
+        size = next((a.shape for a in args if isinstance(a, np.ndarray)), ())
+        rows.append({"kernel": name, "size": "×".join(map(str, size)), "numba_ms": 1e3 * fast,
+                     "numpy_ms": 1e3 * reference, "loop_ms": 1e3 * slow})
+    return rows
+
+
 def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> None:
     console.print(f"machine: {machine()}")
     console.print(f"eurasia, build and 100 steps: {bench_default_scenario():.3f} s (median of 5)")
@@ -132,6 +185,13 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
         f"numpy {1e3 * gravity['numpy']:.3f} ms (numpy/numba = "
         f"{gravity['numpy'] / gravity['numba']:.2f}×), medians of 50"
     )
+    kernels = Table(title=f"Kernels on one step's inputs, {states} states, {max(sizes):,} regions")
+    for col in ("kernel", "input", "numba ms", "numpy ms", "Python loop ms", "loop / numba"):
+        kernels.add_column(col, justify="left" if col == "kernel" else "right")
+    for r in bench_kernels(states, max(sizes)):
+        kernels.add_row(r["kernel"], r["size"], f"{r['numba_ms']:.3f}", f"{r['numpy_ms']:.3f}",
+                        f"{r['loop_ms']:.1f}", f"{r['loop_ms'] / r['numba_ms']:,.0f}×")
+    console.print(kernels)
     rows = bench_steps(sizes, steps, states)
     table = Table(title=f"Whole step, synthetic world of {states} states (median of {steps} steps)")
     for col in (

@@ -424,3 +424,15 @@ def test_growth_factor_shocks_are_log_normal_with_mean_trend():
     # And each factor is exp(drift + v·√Δt·ε).
     expected = np.exp((0.05 - 0.5 * 0.3**2) * years + 0.3 * np.sqrt(years) * shocks)
     np.testing.assert_allclose(factor, expected, rtol=1e-13)
+
+
+def test_python_loop_baseline_computes_the_same_flows():
+    """The baseline `geopol bench` times against must do the same work."""
+    from sim.kernels.trade import gravity_flows_python_loop
+
+    gdp, phi = random_world(7, 9, 4.0, 6.0, symmetric=False)
+    ones = np.ones(9)
+    fast = gravity_flows(gdp, phi, ones, ones, TOL, MAX_IT)
+    slow = gravity_flows_python_loop(gdp, phi, ones, ones, TOL, MAX_IT)
+    np.testing.assert_allclose(slow[0], fast[0], rtol=1e-9)
+    assert abs(slow[3] - fast[3]) <= 1

@@ -115,6 +115,44 @@ def gravity_flows_reference(
     return flows, outward, inward, iterations
 
 
+def gravity_flows_python_loop(
+    gdp: np.ndarray,
+    phi: np.ndarray,
+    outward_start: np.ndarray,
+    inward_start: np.ndarray,
+    tolerance: float,
+    max_iterations: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """The same fixed point state by state in plain Python: the baseline of `geopol bench`."""
+    n = len(gdp)
+    phi_rows = phi.tolist()
+    total = float(sum(gdp.tolist()))
+    theta = [g / total for g in gdp.tolist()] if n else []
+    outward, inward = outward_start.tolist(), inward_start.tolist()
+    iterations = 0
+    for _ in range(max_iterations if n else 0):
+        iterations += 1
+        change = 0.0
+        new_outward = []
+        for i in range(n):
+            row = phi_rows[i]
+            s = sum(row[j] * theta[j] / inward[j] for j in range(n))
+            change = max(change, abs(s / outward[i] - 1.0))
+            new_outward.append(s)
+        outward = new_outward
+        new_inward = []
+        for j in range(n):
+            s = sum(phi_rows[i][j] * theta[i] / outward[i] for i in range(n))
+            change = max(change, abs(s / inward[j] - 1.0))
+            new_inward.append(s)
+        inward = new_inward
+        if change < tolerance:
+            break
+    flows = [[total * theta[i] * theta[j] * phi_rows[i][j] / (outward[i] * inward[j])
+              for j in range(n)] for i in range(n)]
+    return np.array(flows).reshape(n, n), np.array(outward), np.array(inward), iterations
+
+
 def cost_factor(
     distance_km: np.ndarray,
     contiguity: np.ndarray,
