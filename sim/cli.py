@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated
 
 import click
-import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -24,6 +23,7 @@ from sim import scenario as scenarios
 from sim.errors import InputError, describe
 from sim.params import PARAM_NAMES, Params, dotted
 from sim.scenario import first_error
+from sim.summary import print_summary
 
 app = typer.Typer(
     name="geopol",
@@ -107,43 +107,10 @@ def run(
     wall = time.perf_counter() - started
     path = write_run(model, out, manifest_for(model, seed, steps, wall), overwrite=overwrite)
     if not quiet:
-        print_summary(model)
+        print_summary(console, model)
     for note in model.diagnostics:
         errors.print(f"warning: {note}")
     console.print(f"wrote {path} in {wall:.2f} s", soft_wrap=True)
-
-
-def print_summary(model) -> None:
-    """Largest trade flows and GDP change per state, start against end."""
-    recorder, world = model.recorder, model.world
-    s = world.n_states
-    ids = world.actors.names[:s]
-    first, last = recorder.trade(0), recorder.trade(-1)
-    both0, both1 = first + first.T, last + last.T  # trade in both directions
-    i_up, j_up = np.triu_indices(s, k=1)
-    top = np.argsort(both1[i_up, j_up])[::-1][:10]
-    start_date, end_date = model.date_of(recorder.steps[0]), model.date_of(recorder.steps[-1])
-    flows = Table(title=f"Largest bilateral trade, US$ bn per year ({start_date} → {end_date})")
-    for col in ("partners", "start", "end", "change"):
-        flows.add_column(col, justify="left" if col == "partners" else "right")
-    for k in top:
-        i, j = i_up[k], j_up[k]
-        flows.add_row(f"{ids[i]} – {ids[j]}", f"{both0[i, j] / 1e9:,.1f}",
-                      f"{both1[i, j] / 1e9:,.1f}", f"{both1[i, j] / both0[i, j] - 1:+.1%}")
-    console.print(flows)
-
-    gdp0 = recorder.actor("gdp_usd", 0)[:s]
-    gdp1 = recorder.actor("gdp_usd", -1)[:s]
-    show = np.argsort(gdp1)[::-1]
-    table = Table(title=f"GDP per state, US$ bn ({start_date} → {end_date})")
-    for col in ("state", "start", "end", "change"):
-        table.add_column(col, justify="left" if col == "state" else "right")
-    for i in show[:20]:
-        table.add_row(ids[i], f"{gdp0[i] / 1e9:,.1f}", f"{gdp1[i] / 1e9:,.1f}",
-                      f"{gdp1[i] / gdp0[i] - 1:+.1%}")
-    if s > 20:
-        table.caption = f"… and {s - 20} smaller states"
-    console.print(table)
 
 
 @app.command("scenarios")
