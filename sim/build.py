@@ -99,7 +99,7 @@ def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLink
         for name in link.channels:
             c = CHANNELS.index(name)
             channels[k] |= 1 << c
-            strength[k, c] = link.strength
+            strength[k, c] = np.nan if link.strength is None else link.strength
 
     regions = np.flatnonzero(actors.kind == REGION)
     cities = np.flatnonzero(actors.kind == CITY)

@@ -95,11 +95,18 @@ class GeoModel(mesa.Model):
         self.link_geometry = mechanisms.paradiplomacy.link_geometry(
             self.world, self.params.paradiplomacy
         )
+        self._settle_listed_links()
         self.technology_factor = np.ones(self.world.n_states)
         self.links_formed = self.links_dissolved = 0
         self.summit_host: int | None = None
         self.incidents = np.zeros(self.world.n_states, dtype=bool)
         self._read_off()
+        # Publics start attracted to each state as much as its appeal warrants, so attraction
+        # (and with it relations) starts at rest and moves only when something changes.
+        nations = self.world.nations
+        self.world.pairs.attraction = np.repeat(
+            (nations.soft_power * nations.reputation)[:, None], self.world.n_states, axis=1
+        )
         self.relation_drivers_at_start = self._relation_drivers()
 
         self.datacollector = mesa.DataCollector(
@@ -233,17 +240,32 @@ class GeoModel(mesa.Model):
     # ------------------------------------------------------------------ helpers
 
     def _read_off(self) -> None:
-        """Quantities read off the state without moving it: activity, pillars, blocs."""
+        """Quantities read off the state without moving it: activity, soft power, blocs."""
         nations = self.world.nations
         mechanisms.paradiplomacy.read_off(self.world, self.params.paradiplomacy, self.kernels)
-        nations.pillars, nations.soft_power = self.kernels.soft_power_pillars(
-            mechanisms.soft_power.metrics(self.world, self._cultural()),
-            mechanisms.soft_power.PILLAR_OF,
-            np.ones(6),
+        mechanisms.soft_power.read_off(
+            self.world, self.params.soft_power, self.params.digital, self._cultural(),
+            self.kernels,
         )
         nations.bloc = self.kernels.blocs(
             self.world.pairs.relations, self.params.relations.bloc_threshold
         )
+
+    def _settle_listed_links(self) -> None:
+        """Links a scenario lists without a strength start at the strength they would settle
+        at under the starting relations (the exact update over a very long step, without
+        formation), so that a quiet world starts at rest."""
+        links = self.world.links
+        unset = np.isnan(links.strength)
+        if not unset.any():
+            return
+        given = links.strength.copy()
+        links.strength = np.where(unset, self.params.paradiplomacy.start_strength, given)
+        quiet = self.params.paradiplomacy.model_copy(update={"formation_rate": 0.0})
+        mechanisms.paradiplomacy.update(
+            self.world, quiet, self.link_geometry, self.kernels, 0, 1_000.0
+        )
+        links.strength = np.where(unset, links.strength, given)
 
     def _relation_drivers(self) -> mechanisms.relations.Drivers:
         political_plus = self.world.pairs.link_channels[CHANNELS.index("local_authority")]

@@ -92,7 +92,8 @@ class LinkSpec(Strict):
     kind: Literal["agreement", "twinning"]
     channels: Annotated[list[Channel], Field(min_length=1)]
     since: Annotated[int, Field(ge=1900, le=2100)] | None = None
-    strength: Annotated[float, Field(gt=0.0, le=1.0)] = 0.5
+    # None: the strength the link would settle at (docs/model.md, "Paradiplomacy").
+    strength: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
     diaspora: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     source: str = ""
 

@@ -17,6 +17,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.kernels.cities import (
+    city_diplomacy_step,
+    city_diplomacy_step_python_loop,
+    city_diplomacy_step_reference,
     diplomatic_weight_update,
     diplomatic_weight_update_python_loop,
     diplomatic_weight_update_reference,
@@ -82,6 +85,47 @@ def test_summit_ties_numba_numpy_and_python_agree(seed, n):
     assert out.shape == (n, n) and out.dtype == np.float64
     for other in (summit_ties_reference, summit_ties_python_loop):
         np.testing.assert_allclose(out, other(ties, came, decay, dt), rtol=1e-12, atol=0)
+
+
+@settings(deadline=None, max_examples=50)
+@given(seed=st.integers(0, 2**32 - 1), cities=st.integers(0, 50), states=st.integers(0, 30))
+@example(seed=0, cities=0, states=0)
+@example(seed=1, cities=1, states=1)
+@example(seed=2, cities=2, states=1)
+def test_city_diplomacy_step_numba_numpy_and_python_agree(seed, cities, states):
+    rng = np.random.default_rng(seed)
+    args = (
+        rng.exponential(1.0, cities),
+        np.where(rng.uniform(size=cities) < 0.5, 0.0, rng.integers(1, 60, cities).astype(float)),
+        rng.uniform(0.0, 1.0),
+        rng.uniform(0.0, 1.0),
+        rng.exponential(1.0, (states, states)),
+        rng.uniform(size=states) < 0.4,
+        rng.uniform(0.0, 2.0),
+        rng.uniform(0.0, 1.0),
+    )
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    weight, ties = city_diplomacy_step(*args)
+    assert weight.shape == (cities,) and ties.shape == (states, states)
+    assert weight.dtype == ties.dtype == np.float64
+    for other in (city_diplomacy_step_reference, city_diplomacy_step_python_loop):
+        their_weight, their_ties = other(*args)
+        np.testing.assert_allclose(weight, their_weight, rtol=1e-12, atol=0)
+        np.testing.assert_allclose(ties, their_ties, rtol=1e-12, atol=0)
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # The step is its two parts, to the bit.
+    weight_args, ties_args = (*args[:4], args[7]), args[4:]
+    for step, update, ties_after in (
+        (city_diplomacy_step, diplomatic_weight_update, summit_ties),
+        (city_diplomacy_step_reference, diplomatic_weight_update_reference,
+         summit_ties_reference),
+        (city_diplomacy_step_python_loop, diplomatic_weight_update_python_loop,
+         summit_ties_python_loop),
+    ):
+        got = step(*args)
+        np.testing.assert_array_equal(got[0], update(*weight_args))
+        np.testing.assert_array_equal(got[1], ties_after(*ties_args))
 
 
 def random_venues(seed: int, cities: int, states: int, parties: int):

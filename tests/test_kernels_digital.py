@@ -1,4 +1,5 @@
-"""Digital-diplomacy kernels and their numpy references: audience growth, stages, incidents.
+"""Digital-diplomacy kernels and their numpy references: audience growth, stages, incidents,
+and the step that does them all.
 
 The numba kernels and the references must agree. The behaviour tests pin the mechanism: logistic
 (S-shaped) growth to the ceiling, faster with capacity, quality and investment; no presence, no
@@ -24,6 +25,9 @@ from sim.kernels.digital import (
     digital_stage,
     digital_stage_python_loop,
     digital_stage_reference,
+    digital_step,
+    digital_step_python_loop,
+    digital_step_reference,
     incident_losses,
     incident_losses_python_loop,
     incident_losses_reference,
@@ -42,6 +46,8 @@ INCIDENT_KERNELS = pytest.mark.parametrize(
     "incidents", [incident_losses, incident_losses_reference, incident_losses_python_loop],
     ids=["numba", "numpy", "loop"],
 )
+STEPS = (digital_step, digital_step_reference, digital_step_python_loop)
+STEP_KERNELS = pytest.mark.parametrize("step", STEPS, ids=["numba", "numpy", "loop"])
 
 # Calibration (docs/model.md, "Digital diplomacy"): the parameter defaults and the assumed
 # Kazakh capacity and quality.
@@ -129,6 +135,9 @@ def test_kernels_do_not_mutate_their_inputs():
     digital_audience(audience, ceiling, capacity, quality, investment, BASE_RATE, loss, QUARTER)
     digital_stage(audience, ceiling, quality, AUDIENCE_FROM, ENGAGEMENT_FROM, ENGAGEMENT_QUALITY)
     incident_losses(uniforms, hazard, risk, 0.1, QUARTER)
+    for step in STEPS:
+        step(uniforms, hazard, risk, 0.1, audience, ceiling, capacity, quality, investment,
+             BASE_RATE, AUDIENCE_FROM, ENGAGEMENT_FROM, ENGAGEMENT_QUALITY, QUARTER)
     for array, copy in zip(arrays, copies, strict=True):
         np.testing.assert_array_equal(array, copy)
 
@@ -282,3 +291,105 @@ def test_incident_frequency_is_the_hazard_probability(incidents):
     # Better risk management, fewer incidents.
     safer = incidents(rng.random(n), np.full(n, hazard), np.full(n, 0.75), 0.2, dt)
     assert np.mean(safer > 0.0) < frequency
+
+
+# ---------------------------------------------------------------- the whole step
+
+
+def random_step(seed: int, n: int, severity: float, dt: float) -> tuple:
+    """Arguments of `digital_step`, in order."""
+    rng, audience, ceiling = random_states(seed, n)
+    audience_from = rng.uniform(0.0, 0.5)
+    return (
+        rng.random(n),  # uniforms
+        rng.exponential(2.0, n) * (rng.random(n) < 0.8),  # hazard
+        rng.choice([0.0, 1.0, 0.5], n) if seed % 2 else rng.random(n),  # risk management
+        severity,
+        audience,
+        ceiling,
+        rng.random(n),  # capacity
+        rng.random(n),  # quality
+        rng.exponential(0.5, n),  # investment
+        rng.uniform(0.0, 10.0),  # base rate
+        audience_from,
+        audience_from + rng.uniform(0.0, 0.5),  # engagement from
+        rng.random(),  # engagement quality
+        dt,
+    )
+
+
+@settings(deadline=None, max_examples=50)
+@given(seed=seeds, n=sizes, severity=st.floats(0.0, 1.0), dt=st.floats(0.0, 2.0))
+@example(seed=0, n=0, severity=0.1, dt=QUARTER)
+@example(seed=1, n=1, severity=0.1, dt=QUARTER)
+@example(seed=2, n=1, severity=1.0, dt=QUARTER)
+def test_step_numba_numpy_and_loop_agree(seed, n, severity, dt):
+    args = random_step(seed, n, severity, dt)
+    loss_nb, audience_nb, stage_nb = digital_step(*args)
+    for loss, audience, stage in (digital_step_reference(*args),
+                                  digital_step_python_loop(*args)):
+        assert loss.shape == audience.shape == stage.shape == (n,)
+        assert loss.dtype == audience.dtype == np.float64 and stage.dtype == np.int8
+        np.testing.assert_array_equal(loss, loss_nb)
+        np.testing.assert_allclose(audience, audience_nb, rtol=RTOL, atol=0)
+        np.testing.assert_array_equal(stage, stage_nb)
+    assert loss_nb.dtype == audience_nb.dtype == np.float64 and stage_nb.dtype == np.int8
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=seeds, n=sizes, severity=st.floats(0.0, 1.0))
+def test_step_is_incidents_then_audience_then_stage(seed, n, severity):
+    """The step is its parts in the documented order, to the bit: the incidents, the audience
+    after growth and the incidents' losses, and the stage of that audience."""
+    args = random_step(seed, n, severity, QUARTER)
+    (uniforms, hazard, risk, severity, audience, ceiling, capacity, quality, investment,
+     base_rate, audience_from, engagement_from, engagement_quality, dt) = args
+    parts = {
+        "numba": (digital_step, incident_losses, digital_audience, digital_stage),
+        "numpy": (digital_step_reference, incident_losses_reference, digital_audience_reference,
+                  digital_stage_reference),
+        "loop": (digital_step_python_loop, incident_losses_python_loop,
+                 digital_audience_python_loop, digital_stage_python_loop),
+    }
+    for step, incidents, grow, stage_of in parts.values():
+        loss = incidents(uniforms, hazard, risk, severity, dt)
+        grown = grow(audience, ceiling, capacity, quality, investment, base_rate, loss, dt)
+        stage = stage_of(grown, ceiling, quality, audience_from, engagement_from,
+                         engagement_quality)
+        for got, want in zip(step(*args), (loss, grown, stage), strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+@STEP_KERNELS
+def test_the_stage_is_of_the_audience_after_this_steps_incident(step):
+    """Two equal ministries just above the audience threshold: the one hit by an incident
+    losing half its audience falls back to presence; the other keeps its audience stage."""
+    n = 2
+    ceiling = np.full(n, 1e6)
+    loss, audience, stage = step(
+        np.array([1.0, 0.0]), np.full(n, 1.0), np.zeros(n), 0.5, np.full(n, 6e4), ceiling,
+        np.full(n, 0.5), np.full(n, 0.5), np.zeros(n), BASE_RATE, AUDIENCE_FROM,
+        ENGAGEMENT_FROM, ENGAGEMENT_QUALITY, QUARTER,
+    )
+    np.testing.assert_array_equal(loss, [0.0, 0.5])
+    assert audience[1] == pytest.approx(0.5 * audience[0], rel=1e-14)
+    assert audience[0] / ceiling[0] > AUDIENCE_FROM > audience[1] / ceiling[1]
+    np.testing.assert_array_equal(stage, [AUDIENCE, PRESENCE])
+
+
+@STEP_KERNELS
+def test_step_reproduces_kazakhstan_twitter_growth_aug_2017_to_feb_2018(step):
+    """The calibration above through the whole step, with no incident (u = 1): 18.2k (Aug 2017)
+    to 23.9k (Feb 2018) within 1% in two quarterly steps, at the audience stage (6% of the
+    ceiling)."""
+    ceiling = np.array([CEILING_PER_PERSON * KAZ_POPULATION_2017])
+    audience = np.array([18.2e3])
+    for _ in range(2):
+        loss, audience, stage = step(
+            np.ones(1), np.array([0.2]), np.array([0.5]), 0.1, audience, ceiling,
+            np.array([KAZ_CAPACITY]), np.array([KAZ_QUALITY]), np.zeros(1), BASE_RATE,
+            AUDIENCE_FROM, ENGAGEMENT_FROM, ENGAGEMENT_QUALITY, QUARTER,
+        )
+        assert loss[0] == 0.0
+    assert audience[0] == pytest.approx(23.9e3, rel=0.01)
+    assert stage[0] == AUDIENCE

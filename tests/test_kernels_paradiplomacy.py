@@ -1,4 +1,5 @@
-"""Paradiplomacy kernels: link features, link dynamics, activity classes, state-pair sums.
+"""Paradiplomacy kernels: link layout, static drives, formation draws, link dynamics, activity
+classes, state-pair sums, and the mechanism's glue.
 
 The numba kernels, the numpy references and the Python-loop baselines must agree; the default
 coefficients must carry the signs the papers give; and the dynamics must behave as the papers
@@ -14,8 +15,12 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from sim.bench import world_spec
+from sim.kernels import BACKENDS
 from sim.kernels import paradiplomacy as pd
-from sim.scenario import CHANNELS
+from sim.mechanisms import paradiplomacy as mech
+from sim.model import GeoModel
+from sim.scenario import CHANNELS, from_spec
 from sim.world import csr_from_pairs
 
 C, K = len(pd.CHANNELS), len(pd.FEATURES)
@@ -25,6 +30,8 @@ BETA = pd.drive_coefficients()
 GAMMA = pd.formation_coefficients()
 D = pd.DEFAULTS
 DT = 0.25  # a quarter
+CERTAIN = 1e6  # a formation rate at which the hazard is 1: every dormant candidate forms
+SEED_MAX = 2**63 - 1
 
 
 def features(n=1, complementarity=0.5, proximity=0.5, relations=0.0, sanction=0.0,
@@ -34,15 +41,45 @@ def features(n=1, complementarity=0.5, proximity=0.5, relations=0.0, sanction=0.
     return np.tile(np.array(row, dtype=np.float64), (n, 1))
 
 
-def step(strength, potential, x, uniforms=None, beta=BETA, gamma=GAMMA, dt=DT, kernel=None,
+def world_of(x, potential, beta=BETA, gamma=GAMMA):
+    """Kernel inputs for links with feature rows x: each distinct (relations, sanction) gets
+    its own two states, related by that value both ways; the links join them.
+
+    Returns (slots, relations, sanction, drive_static, formation_static).
+    """
+    x = np.atleast_2d(np.asarray(x, dtype=np.float64))
+    combos, which = np.unique(x[:, [pd.RELATIONS, pd.SANCTION]], axis=0, return_inverse=True)
+    s = 2 * len(combos)
+    relations, sanction = np.eye(s), np.zeros((s, s))
+    for k, (r, q) in enumerate(combos):
+        relations[2 * k, 2 * k + 1] = relations[2 * k + 1, 2 * k] = r
+        sanction[2 * k, 2 * k + 1] = sanction[2 * k + 1, 2 * k] = q
+    which = which.ravel()
+    ends = np.column_stack([2 * which, 2 * which + 1]).astype(np.int32)
+    owner = np.arange(s, dtype=np.int32)
+    slots = pd.link_slots(np.asarray(potential, dtype=np.uint8), ends, owner, s)
+    drive_static, formation_static = pd.static_drives(
+        slots, x[:, pd.COMPLEMENTARITY], x[:, pd.PROXIMITY], x[:, pd.DIASPORA],
+        x[:, pd.SIMILARITY], beta, gamma)
+    return slots, relations, sanction, drive_static, formation_static
+
+
+def step(strength, potential, x, seed=0, beta=BETA, gamma=GAMMA, dt=DT, kernel=None,
          dissolve_below=D["dissolve_below"], formation_rate=D["formation_rate"]):
+    """One kernel step for links with feature rows x: (new strength, formed, dissolved). Checks
+    on the way that the kernel's link totals are the channel sums of its new strengths."""
     kernel = kernel or pd.link_dynamics
     n = len(strength)
-    return kernel(
-        np.asarray(strength, dtype=np.float64), np.asarray(potential, dtype=np.uint8), x, beta,
-        gamma, formation_rate, np.full(C, D["growth"]), np.full(C, D["decay"]),
-        D["start_strength"], dissolve_below, np.ones(n) if uniforms is None else uniforms, dt,
+    potential = np.broadcast_to(np.asarray(potential, dtype=np.uint8), (n,))
+    slots, relations, sanction, drive_static, formation_static = world_of(x, potential, beta,
+                                                                          gamma)
+    new, total, formed, dissolved = kernel(
+        np.asarray(strength, dtype=np.float64), slots, relations, sanction, drive_static,
+        formation_static, beta, gamma, formation_rate, np.full(C, D["growth"]),
+        np.full(C, D["decay"]), D["start_strength"], dissolve_below, seed, dt,
     )
+    np.testing.assert_array_equal(total, pd.link_totals(new))
+    return new, formed, dissolved
 
 
 def settle(x, potential=ALL, start=0.5, steps=40, **kw):
@@ -62,6 +99,11 @@ def fixed_point(x, beta=BETA):
     return D["growth"] * drive / (D["growth"] * drive + D["decay"])
 
 
+def hazard_of(x, formation_rate=D["formation_rate"], dt=DT):
+    p = 1.0 / (1.0 + np.exp(-(np.atleast_2d(x) @ GAMMA)))
+    return 1.0 - np.exp(-formation_rate * p * dt)
+
+
 # ---------------------------------------------------------------- random inputs
 
 
@@ -75,17 +117,24 @@ def random_links(seed, e, n_actors, n_states):
 
 def random_dynamics_args(seed, e, dormant_share, scale):
     rng = np.random.default_rng(seed)
+    n_actors, n_states = int(rng.integers(1, 30)), int(rng.integers(1, 6))
+    ends = rng.integers(0, n_actors, (e, 2)).astype(np.int32)
+    owner = rng.integers(0, n_states, n_actors).astype(np.int32)
     strength = rng.random((e, C)) * (rng.random((e, C)) < 0.7)
     strength[rng.random(e) < dormant_share] = 0.0
     strength[rng.random((e, C)) < 0.05] = 1.0
-    x = np.column_stack([np.ones(e), rng.random(e), rng.random(e), rng.uniform(-1, 1, e),
-                         rng.random(e) * (rng.random(e) < 0.5), rng.random(e), rng.random(e)])
+    relations = rng.uniform(-1, 1, (n_states, n_states))
+    sanction = rng.random((n_states, n_states)) * (rng.random((n_states, n_states)) < 0.5)
+    beta, gamma = rng.normal(0, scale, (C, K)), rng.normal(0, scale, K)
+    slots = pd.link_slots(rng.integers(0, 256, e).astype(np.uint8), ends, owner, n_states)
+    drive_static, formation_static = pd.static_drives(
+        slots, rng.random(e), rng.random(e), rng.random(e), rng.random(e), beta, gamma)
     growth = rng.uniform(0, 3, C) * (rng.random(C) < 0.8)
     decay = rng.uniform(0, 1, C) * (rng.random(C) < 0.8)
     return (
-        strength, rng.integers(0, 256, e).astype(np.uint8), x.reshape(e, K),
-        rng.normal(0, scale, (C, K)), rng.normal(0, scale, K), float(rng.uniform(0, 5)),
-        growth, decay, float(rng.uniform(0, 1)), float(rng.uniform(0, 0.6)), rng.random(e),
+        strength, slots, relations, sanction, drive_static, formation_static, beta, gamma,
+        float(rng.uniform(0, 5)), growth, decay, float(rng.uniform(0, 1)),
+        float(rng.uniform(0, 0.6)), int(rng.integers(0, SEED_MAX, endpoint=True)),
         float(rng.uniform(0, 2)),
     )
 
@@ -97,26 +146,39 @@ def random_csr(seed, e, n_actors):
     indptr, _, edge = csr_from_pairs(ends, n_actors)
     strength = rng.random((e, C)) * (rng.random((e, C)) < 0.5)
     strength[rng.random(e) < 0.3] = 0.0
-    return indptr, edge, strength
+    return indptr, edge, pd.link_totals(strength)
+
+
+def assert_dynamics_agree(got, want):
+    s_a, t_a, f_a, d_a = got
+    s_b, t_b, f_b, d_b = want
+    assert s_a.shape == s_b.shape and t_a.shape == t_b.shape == f_a.shape == d_a.shape
+    assert s_a.dtype == s_b.dtype == t_a.dtype == t_b.dtype == np.float64
+    assert f_a.dtype == f_b.dtype == d_a.dtype == d_b.dtype == np.bool_
+    np.testing.assert_allclose(s_a, s_b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(t_a, t_b, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(f_a, f_b)
+    np.testing.assert_array_equal(d_a, d_b)
 
 
 # ---------------------------------------------------------------- kernels against references
 
 
 @settings(deadline=None, max_examples=50)
-@given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 60), n_actors=st.integers(1, 30),
-       n_states=st.integers(1, 6))
-@example(seed=0, e=0, n_actors=1, n_states=1)
-@example(seed=1, e=1, n_actors=2, n_states=2)
-def test_link_features_numba_agrees_with_numpy(seed, e, n_actors, n_states):
-    rng, ends, owner = random_links(seed, e, n_actors, n_states)
-    args = (ends, owner, rng.uniform(-1, 1, (n_states, n_states)),
-            rng.random((n_states, n_states)), rng.random(e), rng.random(e), rng.random(e),
-            rng.random(e))
-    x_nb = pd.link_features(*args)
-    x_np = pd.link_features_reference(*args)
-    assert x_nb.shape == x_np.shape == (e, K) and x_nb.dtype == x_np.dtype == np.float64
-    np.testing.assert_array_equal(x_nb, x_np)
+@given(seed=st.integers(0, SEED_MAX), n=st.integers(0, 300))
+@example(seed=0, n=0)
+@example(seed=0, n=1)
+@example(seed=SEED_MAX, n=1)
+def test_formation_uniforms_agree_to_the_bit(seed, n):
+    u_nb = pd.formation_uniforms(seed, n)
+    u_np = pd.formation_uniforms_reference(seed, n)
+    u_py = pd.formation_uniforms_python_loop(seed, n)
+    assert u_nb.shape == u_np.shape == u_py.shape == (n,)
+    assert u_nb.dtype == u_np.dtype == u_py.dtype == np.float64
+    np.testing.assert_array_equal(u_nb, u_np)
+    np.testing.assert_array_equal(u_nb, u_py)
+    # A link's draw depends on (seed, link) only, not on how many links there are.
+    np.testing.assert_array_equal(pd.formation_uniforms(seed, n + 7)[:n], u_nb)
 
 
 @settings(deadline=None, max_examples=50)
@@ -127,13 +189,12 @@ def test_link_features_numba_agrees_with_numpy(seed, e, n_actors, n_states):
 @example(seed=2, e=1, dormant_share=1.0, scale=1.0)
 def test_link_dynamics_numba_agrees_with_numpy(seed, e, dormant_share, scale):
     args = random_dynamics_args(seed, e, dormant_share, scale)
-    s_nb, f_nb, d_nb = pd.link_dynamics(*args)
-    s_np, f_np, d_np = pd.link_dynamics_reference(*args)
-    assert s_nb.shape == s_np.shape == (e, C) and s_nb.dtype == s_np.dtype == np.float64
-    assert f_nb.dtype == f_np.dtype == d_nb.dtype == d_np.dtype == np.bool_
-    np.testing.assert_allclose(s_nb, s_np, rtol=1e-12, atol=1e-15)
-    np.testing.assert_array_equal(f_nb, f_np)
-    np.testing.assert_array_equal(d_nb, d_np)
+    got = pd.link_dynamics(*args)
+    assert_dynamics_agree(got, pd.link_dynamics_reference(*args))
+    s_nb, t_nb, f_nb, d_nb = got
+    assert s_nb.shape == (e, C) and t_nb.shape == (e,)
+    # The totals are the channel sums of the new strengths, to the bit.
+    np.testing.assert_array_equal(t_nb, pd.link_totals(s_nb))
     # Whatever the coefficients, strengths stay in [0, 1] and a link never both forms and
     # dissolves.
     assert np.all((s_nb >= 0.0) & (s_nb <= 1.0))
@@ -147,10 +208,10 @@ def test_link_dynamics_numba_agrees_with_numpy(seed, e, dormant_share, scale):
 @example(seed=1, e=0, n_actors=1, episodic=1.0, leading=2.0)
 @example(seed=2, e=1, n_actors=1, episodic=0.5, leading=1.0)
 def test_activity_classes_numba_agrees_with_numpy(seed, e, n_actors, episodic, leading):
-    indptr, edge, strength = random_csr(seed, e, n_actors)
+    indptr, edge, link_total = random_csr(seed, e, n_actors)
     leading = episodic + leading
-    t_nb, a_nb = pd.activity_classes(indptr, edge, strength, episodic, leading)
-    t_np, a_np = pd.activity_classes_reference(indptr, edge, strength, episodic, leading)
+    t_nb, a_nb = pd.activity_classes(indptr, edge, link_total, episodic, leading)
+    t_np, a_np = pd.activity_classes_reference(indptr, edge, link_total, episodic, leading)
     n = len(indptr) - 1
     assert t_nb.shape == t_np.shape == a_nb.shape == a_np.shape == (n,)
     assert a_nb.dtype == a_np.dtype == np.int8
@@ -165,44 +226,51 @@ def test_activity_classes_numba_agrees_with_numpy(seed, e, n_actors, episodic, l
 @example(seed=1, e=1, n_actors=2, n_states=2)
 def test_state_pair_strength_numba_agrees_with_numpy(seed, e, n_actors, n_states):
     rng, ends, owner = random_links(seed, e, n_actors, n_states)
-    w = rng.random(e)
-    p_nb = pd.state_pair_strength(ends, owner, w, n_states)
-    p_np = pd.state_pair_strength_reference(ends, owner, w, n_states)
-    assert p_nb.shape == p_np.shape == (n_states, n_states)
+    strength = rng.random((e, C)) * (rng.random((e, C)) < 0.6)
+    pair = pd.state_pairs(ends, owner, n_states)
+    p_nb = pd.state_pair_strength(pair, strength, n_states)
+    p_np = pd.state_pair_strength_reference(pair, strength, n_states)
+    assert p_nb.shape == p_np.shape == (C, n_states, n_states)
     np.testing.assert_array_equal(p_nb, p_np)  # same additions in the same order
 
 
 def test_python_loop_baselines_compute_the_same():
     rng, ends, owner = random_links(5, 300, 60, 5)
-    f_args = (ends, owner, rng.uniform(-1, 1, (5, 5)), rng.random((5, 5)), rng.random(300),
-              rng.random(300), rng.random(300), rng.random(300))
-    np.testing.assert_array_equal(pd.link_features_python_loop(*f_args),
-                                  pd.link_features(*f_args))
     d_args = random_dynamics_args(5, 300, 0.4, 2.0)
     for got, want in zip(pd.link_dynamics_python_loop(*d_args), pd.link_dynamics(*d_args),
                          strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
-    indptr, edge, strength = random_csr(5, 300, 60)
-    for got, want in zip(pd.activity_classes_python_loop(indptr, edge, strength, 1.0, 3.0),
-                         pd.activity_classes(indptr, edge, strength, 1.0, 3.0), strict=True):
+    indptr, edge, link_total = random_csr(5, 300, 60)
+    for got, want in zip(pd.activity_classes_python_loop(indptr, edge, link_total, 1.0, 3.0),
+                         pd.activity_classes(indptr, edge, link_total, 1.0, 3.0), strict=True):
         np.testing.assert_array_equal(got, want)
-    w = rng.random(300)
-    np.testing.assert_array_equal(pd.state_pair_strength_python_loop(ends, owner, w, 5),
-                                  pd.state_pair_strength(ends, owner, w, 5))
+    strength = rng.random((300, C))
+    pair = pd.state_pairs(ends, owner, 5)
+    np.testing.assert_array_equal(pd.state_pair_strength_python_loop(pair, strength, 5),
+                                  pd.state_pair_strength(pair, strength, 5))
+    np.testing.assert_array_equal(pd.formation_uniforms_python_loop(12345, 300),
+                                  pd.formation_uniforms(12345, 300))
     empty = pd.link_dynamics_python_loop(*random_dynamics_args(5, 0, 0.4, 2.0))
-    assert empty[0].shape == (0, C) and empty[1].shape == empty[2].shape == (0,)
+    assert empty[0].shape == (0, C) and all(a.shape == (0,) for a in empty[1:])
 
 
 def test_results_do_not_depend_on_the_thread_count():
     args = random_dynamics_args(9, 5000, 0.3, 2.0)
-    indptr, edge, strength = random_csr(9, 5000, 700)
+    indptr, edge, link_total = random_csr(9, 5000, 700)
+    rng, ends, owner = random_links(9, 5000, 700, 12)
+    pair, strength = pd.state_pairs(ends, owner, 12), rng.random((5000, C))
+
+    def run():
+        return (pd.link_dynamics(*args), pd.activity_classes(indptr, edge, link_total, 1.0, 3.0),
+                (pd.state_pair_strength(pair, strength, 12), pd.formation_uniforms(77, 5000)))
+
     threads = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        serial = (pd.link_dynamics(*args), pd.activity_classes(indptr, edge, strength, 1.0, 3.0))
+        serial = run()
     finally:
         numba.set_num_threads(threads)
-    parallel = (pd.link_dynamics(*args), pd.activity_classes(indptr, edge, strength, 1.0, 3.0))
+    parallel = run()
     for one, many in zip(serial, parallel, strict=True):
         for a, b in zip(one, many, strict=True):
             np.testing.assert_array_equal(a, b)
@@ -210,9 +278,16 @@ def test_results_do_not_depend_on_the_thread_count():
 
 def test_kernels_do_not_mutate_their_inputs():
     args = random_dynamics_args(3, 200, 0.4, 2.0)
-    before = [np.copy(a) for a in args]
+
+    def flat(values):
+        out = []
+        for a in values:
+            out.extend(flat(a) if isinstance(a, tuple) else [np.copy(a)])
+        return out
+
+    before = flat(args)
     pd.link_dynamics(*args)
-    for a, b in zip(args, before, strict=True):
+    for a, b in zip(flat(args), before, strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -223,6 +298,7 @@ def test_channels_and_features_are_in_the_documented_order():
     assert pd.CHANNELS == CHANNELS
     assert pd.FEATURES[0] == "constant" and len(pd.FEATURES) == K == 7
     assert BETA.shape == (C, K) and GAMMA.shape == (K,)
+    assert sorted(pd.STATIC_FEATURES + (pd.RELATIONS, pd.SANCTION)) == list(range(K))
 
 
 def test_default_coefficients_carry_the_papers_signs():
@@ -261,23 +337,118 @@ def test_named_coefficients_fill_the_matrices():
         pd.formation_coefficients({"formation_size": 1.0})
 
 
-# ---------------------------------------------------------------- link features
+# ---------------------------------------------------------------- layout and features
 
 
-def test_link_features_average_relations_and_take_the_larger_sanction():
+def test_link_slots_list_each_links_potential_channels_in_order():
+    owner = np.array([0, 1, 2, 0, 1], dtype=np.int32)
+    ends = np.array([[3, 4], [2, 3], [3, 0], [4, 1]], dtype=np.int32)
+    potential = np.array([0b10011, 0b11100100, 0, 0b11111], dtype=np.uint8)  # bits ≥ C ignored
+    slots = pd.link_slots(potential, ends, owner, 3)
+    np.testing.assert_array_equal(slots.potential, [0b10011, 0b00100, 0, 0b11111])
+    np.testing.assert_array_equal(slots.start, [0, 3, 4, 4, 9])
+    np.testing.assert_array_equal(slots.channel, [0, 1, 4, 2, 0, 1, 2, 3, 4])
+    # Unordered state pairs min·S + max: (0, 1), (2, 0) → (0, 2), (0, 0), (1, 1).
+    np.testing.assert_array_equal(slots.link_pair, [1, 2, 0, 4])
+    np.testing.assert_array_equal(slots.pair, [1, 1, 1, 2, 4, 4, 4, 4, 4])
+    assert slots.n_states == 3
+    empty = pd.link_slots(np.zeros(0, dtype=np.uint8), np.zeros((0, 2), np.int32), owner, 3)
+    assert empty.start.tolist() == [0] and len(empty.channel) == len(empty.link_pair) == 0
+
+
+def test_static_drives_plus_the_daily_part_is_beta_dot_x():
+    """β_c · x and γ · x, split into the part fixed for a run and relations and sanction."""
+    rng, ends, owner = random_links(6, 400, 50, 7)
+    relations, sanction = rng.uniform(-1, 1, (7, 7)), rng.random((7, 7))
+    comp, prox, dias, sim = (rng.random(400) for _ in range(4))
+    beta, gamma = rng.normal(0, 2, (C, K)), rng.normal(0, 2, K)
+    potential = rng.integers(0, 32, 400).astype(np.uint8)
+    slots = pd.link_slots(potential, ends, owner, 7)
+    drive_static, formation_static = pd.static_drives(slots, comp, prox, dias, sim, beta, gamma)
+    sa, sb = owner[ends[:, 0]], owner[ends[:, 1]]
+    x = np.column_stack([np.ones(400), comp, prox,
+                         0.5 * (relations[sa, sb] + relations[sb, sa]),
+                         np.maximum(sanction[sa, sb], sanction[sb, sa]), dias, sim])
+    link = np.repeat(np.arange(400), np.diff(slots.start))
+    c = slots.channel
+    z = drive_static + beta[c, pd.RELATIONS] * x[link, 3] + beta[c, pd.SANCTION] * x[link, 4]
+    np.testing.assert_allclose(z, np.einsum("jk,jk->j", beta[c], x[link]), rtol=1e-12,
+                               atol=1e-12)
+    odds = formation_static + gamma[pd.RELATIONS] * x[:, 3] + gamma[pd.SANCTION] * x[:, 4]
+    np.testing.assert_allclose(odds, x @ gamma, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop],
+    ids=["numba", "numpy", "loop"],
+)
+def test_links_average_relations_and_take_the_larger_sanction(kernel):
+    """One step against the closed form with x = (1, complementarity, proximity,
+    (R_ab + R_ba)/2, max(S_ab, S_ba), diaspora, similarity), a, b the owning states."""
     owner = np.array([0, 1, 2, 0, 1], dtype=np.int32)  # actors 3, 4 belong to states 0, 1
     relations = np.array([[1.0, 0.2, -0.4], [0.6, 1.0, 0.0], [-1.0, 0.3, 1.0]])
     sanction = np.array([[0.0, 0.0, 0.9], [0.5, 0.0, 0.0], [0.1, 0.0, 0.0]])
-    ends = np.array([[3, 4], [2, 3], [3, 0]], dtype=np.int32)
-    args = (np.array([0.1, 0.2, 0.3]), np.array([0.4, 0.5, 0.6]), np.array([0.7, 0.8, 0.9]),
-            np.array([0.05, 0.15, 0.25]))
-    for kernel in (pd.link_features, pd.link_features_reference, pd.link_features_python_loop):
-        x = kernel(ends, owner, relations, sanction, *args)
-        np.testing.assert_allclose(x[:, 0], 1.0)
-        np.testing.assert_allclose(x[:, 3], [0.4, -0.7, 1.0])  # mean of both directions
-        np.testing.assert_allclose(x[:, 4], [0.5, 0.9, 0.0])  # max of both directions
-        for col, value in zip((1, 2, 5, 6), args, strict=True):
-            np.testing.assert_array_equal(x[:, col], value)
+    ends = np.array([[3, 4], [2, 3], [3, 0], [4, 3], [0, 2], [1, 0]], dtype=np.int32)
+    comp, prox = np.array([0.1, 0.2, 0.3, 0.1, 0.2, 0.3]), np.array([0.4, 0.5, 0.6, 0.7, 0.8, 0.9])
+    dias, sim = np.array([0.7, 0.8, 0.9, 0.0, 0.5, 1.0]), np.array([0.05, 0.15, 0.25, 1, 0, 0.5])
+    x = np.column_stack([np.ones(6), comp, prox, [0.4, -0.7, 1.0, 0.4, -0.7, 0.4],
+                         [0.5, 0.9, 0.0, 0.5, 0.9, 0.5], dias, sim])
+    potential = np.full(6, ALL)
+    strength = np.full((6, C), 0.5)
+    strength[3:] = 0.0  # three dormant links, which form for sure
+    slots = pd.link_slots(potential, ends, owner, 3)
+    drive_static, formation_static = pd.static_drives(slots, comp, prox, dias, sim, BETA, GAMMA)
+    for rate, dt in ((D["formation_rate"], 0.7), (CERTAIN, 0.7)):
+        new, _, formed, dissolved = kernel(
+            strength, slots, relations, sanction, drive_static, formation_static, BETA, GAMMA,
+            rate, np.full(C, D["growth"]), np.full(C, D["decay"]), D["start_strength"],
+            D["dissolve_below"], 99, dt)
+        drive = 1.0 / (1.0 + np.exp(-(x[:3] @ BETA.T)))
+        speed = D["growth"] * drive + D["decay"]
+        target = D["growth"] * drive / speed
+        np.testing.assert_allclose(new[:3], target + (0.5 - target) * np.exp(-speed * dt),
+                                   rtol=1e-13)
+        hazard = hazard_of(x[3:], rate, dt)
+        u = pd.formation_uniforms(99, 6)[3:]
+        np.testing.assert_array_equal(formed[3:], u < hazard)
+        assert not formed[:3].any() and not dissolved.any()
+    assert formed[3:].all()  # at the certain rate
+
+
+# ---------------------------------------------------------------- formation draws
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2**62 + 12345, SEED_MAX])
+def test_formation_uniforms_are_uniform_on_the_unit_interval(seed):
+    n = 1_000_000
+    u = pd.formation_uniforms(seed, n)
+    np.testing.assert_array_equal(u, pd.formation_uniforms_reference(seed, n))
+    assert u.min() >= 0.0 and u.max() < 1.0
+    assert u.mean() == pytest.approx(0.5, abs=5 / np.sqrt(12 * n))  # 5 standard errors
+    assert u.var() == pytest.approx(1 / 12, abs=1e-3)
+    # Chi-square over 100 equal buckets (99 degrees of freedom; the 0.999 quantile is 148.2).
+    counts = np.bincount((u * 100).astype(np.int64), minlength=100)
+    assert ((counts - n / 100) ** 2 / (n / 100)).sum() < 148.2
+    # The low bits are as even as the high ones (64 buckets; the 0.999 quantile of χ²(63)
+    # is 103.4), and neighbouring links' draws are uncorrelated.
+    low = np.bincount((u * 2.0**53).astype(np.int64) & 63, minlength=64)
+    assert ((low - n / 64) ** 2 / (n / 64)).sum() < 103.4
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 5 / np.sqrt(n)
+
+
+def test_formation_uniforms_differ_between_seeds():
+    n = 1_000_000
+    a, b, c = (pd.formation_uniforms(s, n) for s in (7, 8, 2**40 + 7))
+    for x, y in ((a, b), (a, c), (b, c)):
+        assert np.count_nonzero(x == y) < 10
+        assert abs(np.corrcoef(x, y)[0, 1]) < 5 / np.sqrt(n)
+
+
+def test_formation_uniforms_follow_splitmix64():
+    """The first outputs of splitmix64 from state 0 (Vigna's reference sequence), top 53 bits."""
+    first = [0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4, 0x06C45D188009454F]
+    np.testing.assert_array_equal(pd.formation_uniforms(0, 3), [(v >> 11) / 2.0**53 for v in first])
 
 
 # ---------------------------------------------------------------- link dynamics
@@ -287,20 +458,20 @@ def test_link_features_average_relations_and_take_the_larger_sanction():
                          ids=["numba", "numpy"])
 def test_better_relations_form_sooner_and_settle_stronger(kernel):
     n = 2000
-    x = np.vstack([features(n, relations=0.8), features(n, relations=-0.2)])
+    good, bad = features(n, relations=0.8), features(n, relations=-0.2)
     rng = np.random.default_rng(0)
-    strength = np.zeros((2 * n, C))
-    first = np.full(2 * n, np.inf)
+    strength = {"good": np.zeros((n, C)), "bad": np.zeros((n, C))}
+    first = {"good": np.full(n, np.inf), "bad": np.full(n, np.inf)}
     for t in range(400):  # yearly steps
-        u = rng.random(n)
-        strength, formed, _ = step(strength, np.full(2 * n, ALL), x, np.concatenate([u, u]),
-                                   kernel=kernel, dt=1.0)
-        first[formed] = t
-    good, bad = first[:n], first[n:]
+        seed = int(rng.integers(SEED_MAX))  # the same draws for link i of either set
+        for name, x in (("good", good), ("bad", bad)):
+            strength[name], formed, _ = step(strength[name], np.full(n, ALL), x, seed,
+                                             kernel=kernel, dt=1.0)
+            first[name][formed & np.isinf(first[name])] = t
     # The same draw forms the better-related link no later, and on average much sooner
     # (hazards about 3% and 1.3% a year).
-    assert np.all(good <= bad)
-    assert np.mean(np.minimum(good, 400)) < 0.75 * np.mean(np.minimum(bad, 400))
+    assert np.all(first["good"] <= first["bad"])
+    assert np.mean(np.minimum(first["good"], 400)) < 0.75 * np.mean(np.minimum(first["bad"], 400))
     settled = settle(np.vstack([features(relations=0.8), features(relations=-0.2)]),
                      kernel=kernel)
     assert np.all(settled[0] > settled[1] + 0.01)
@@ -312,16 +483,15 @@ def test_sanction_cushions_the_economic_channel_but_not_the_cultural_one():
     assert sanctioned[ECO] > calm[ECO] + 0.01
     assert sanctioned[CUL] <= calm[CUL]
     assert np.all(sanctioned[1:] <= calm[1:])
-    # And a sanction raises the odds that a dormant economic link forms.
-    u = np.full(2, 0.5 * (_hazard(features(sanction=0.0)) + _hazard(features(sanction=1.0))))
-    _, formed, _ = step(np.zeros((2, C)), [1, 1],
-                        np.vstack([features(sanction=0.0), features(sanction=1.0)]), u)
-    assert list(formed) == [False, True]
-
-
-def _hazard(x):
-    p = 1.0 / (1.0 + np.exp(-(x[0] @ GAMMA)))
-    return 1.0 - np.exp(-D["formation_rate"] * p * DT)
+    # And a sanction raises the odds that a dormant economic link forms: with a draw between
+    # the two hazards, the sanctioned link forms and the calm one does not.
+    rate, dt = 2.0, 1.0
+    low = float(hazard_of(features(sanction=0.0), rate, dt)[0])
+    high = float(hazard_of(features(sanction=1.0), rate, dt)[0])
+    seed = next(s for s in range(10_000) if low < pd.formation_uniforms(s, 1)[0] < high)
+    formed = [step(np.zeros((1, C)), [1], features(sanction=q), seed, formation_rate=rate,
+                   dt=dt)[1][0] for q in (0.0, 1.0)]
+    assert formed == [False, True]
 
 
 def test_diaspora_raises_only_the_cultural_channel():
@@ -376,6 +546,23 @@ def test_one_step_is_the_exact_solution_of_the_ode():
     np.testing.assert_allclose(one, target + (s0 - target) * np.exp(-rate * 0.6), rtol=1e-13)
 
 
+@pytest.mark.parametrize(
+    "kernel",
+    [pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop],
+    ids=["numba", "numpy", "loop"],
+)
+def test_a_channel_with_no_growth_and_no_decay_keeps_its_strength(kernel):
+    x = features(2)
+    slots, relations, sanction, drive_static, formation_static = world_of(x, [ALL, ALL])
+    s = np.array([[0.3, 0.7, 0.0, 1.0, 0.45], [0.2, 0.0, 0.0, 0.0, 0.0]])
+    growth, decay = np.array([0.0, 0.0, 1.0, 0.0, 2.0]), np.array([0.0, 0.0, 0.5, 0.0, 0.0])
+    new, total, _, _ = kernel(s, slots, relations, sanction, drive_static, formation_static,
+                              BETA, GAMMA, 0.0, growth, decay, 0.25, 0.0, 0, 0.5)
+    np.testing.assert_array_equal(new[:, [0, 1, 3]], s[:, [0, 1, 3]])
+    assert new[0, 2] > 0.0 and new[0, 4] > s[0, 4]
+    np.testing.assert_array_equal(total, pd.link_totals(new))
+
+
 def test_channels_outside_the_potential_stay_zero():
     s = np.full((2, C), 0.5)
     potential = [1 << ECO | 1 << LOC, 1 << CUL]
@@ -392,8 +579,8 @@ def test_collapsed_drive_dissolves_the_link_which_becomes_dormant():
     s[:, CUL] = 0.5  # cultural-only links
     potential = [1 << CUL, 1 << CUL]
     history = []
-    for _ in range(100):
-        s, formed, dissolved = step(s, potential, x, beta=beta)
+    for t in range(100):
+        s, formed, dissolved = step(s, potential, x, seed=t, beta=beta)
         assert not formed.any() and not dissolved[1]
         history.append((s.copy(), dissolved.copy()))
         if dissolved[0]:
@@ -403,9 +590,9 @@ def test_collapsed_drive_dissolves_the_link_which_becomes_dormant():
     # Before, the link stayed above the threshold; the step before it went below, it did not.
     assert all(h[0][0].sum() >= D["dissolve_below"] for h in history[:-1])
     # Now it is dormant: it neither dissolves again nor grows back, unless it forms anew.
-    s2, formed, dissolved = step(s, potential, x, beta=beta)
+    s2, formed, dissolved = step(s, potential, x, beta=beta, formation_rate=0.0)
     assert not dissolved[0] and not formed[0] and np.all(s2[0] == 0.0)
-    s3, formed, _ = step(s, potential, x, uniforms=np.zeros(2), beta=beta)
+    s3, formed, _ = step(s, potential, x, beta=beta, formation_rate=CERTAIN)
     assert formed[0] and s3[0, CUL] == D["start_strength"]
 
 
@@ -420,16 +607,19 @@ def test_at_the_defaults_very_bad_relations_dissolve_a_lone_cultural_link_not_an
     for i, c in enumerate([CUL, EMG, ECO, CUL]):
         s[i, c] = 0.5
     gone = np.zeros(4, dtype=bool)
-    for _ in range(100):
-        s, _, dissolved = step(s, potential, x)
+    for t in range(100):
+        s, _, dissolved = step(s, potential, x, seed=t, formation_rate=0.0)
         gone |= dissolved
     assert list(gone) == [True, True, False, False]
     assert s[2, ECO] > 0.3 and s[3, CUL] > D["dissolve_below"]
 
 
-@pytest.mark.parametrize("kernel", [pd.link_dynamics, pd.link_dynamics_reference],
-                         ids=["numba", "numpy"])
-def test_uniforms_one_form_nothing_uniforms_zero_form_every_link_with_positive_hazard(kernel):
+@pytest.mark.parametrize(
+    "kernel",
+    [pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop],
+    ids=["numba", "numpy", "loop"],
+)
+def test_zero_hazard_forms_nothing_certain_hazard_forms_every_dormant_candidate(kernel):
     rng = np.random.default_rng(4)
     e = 500
     strength = np.zeros((e, C))
@@ -439,29 +629,39 @@ def test_uniforms_one_form_nothing_uniforms_zero_form_every_link_with_positive_h
     potential[110:120] = 0b11100000  # bits beyond the channels do not count
     x = np.column_stack([np.ones(e), rng.random((e, 6))])
     dormant = np.arange(e) >= 100
-    _, formed, _ = step(strength, potential, x, np.ones(e), kernel=kernel)
-    assert not formed.any()
-    new, formed, _ = step(strength, potential, x, np.zeros(e), kernel=kernel)
+    # With a zero formation rate the hazard is 0: nothing forms, whatever the draws.
+    for seed in (0, 1, SEED_MAX):
+        _, formed, _ = step(strength, potential, x, seed, kernel=kernel, formation_rate=0.0)
+        assert not formed.any()
+    # With a hazard of 1 every dormant link with a channel to carry forms (u < 1 always).
+    new, formed, _ = step(strength, potential, x, 5, kernel=kernel, formation_rate=CERTAIN)
     can = dormant & ((potential & ALL) != 0)
     np.testing.assert_array_equal(formed, can)
     bits = ((potential[:, None] >> np.arange(C)) & 1).astype(bool)
     np.testing.assert_array_equal(new[formed], np.where(bits[formed], D["start_strength"], 0.0))
-    # With a zero formation rate the hazard is 0: nothing forms even at u = 0.
-    _, formed, _ = step(strength, potential, x, np.zeros(e), kernel=kernel, formation_rate=0.0)
-    assert not formed.any()
 
 
 def test_formation_follows_the_hazard_exactly():
     rng = np.random.default_rng(8)
-    e = 20_000
-    x = np.column_stack([np.ones(e), rng.random((e, 2)), rng.uniform(-1, 1, e),
-                         rng.random((e, 3))])
-    u = rng.random(e)
-    _, formed, _ = step(np.zeros((e, C)), np.full(e, ALL), x, u, dt=2.0)
-    p = 1.0 / (1.0 + np.exp(-(x @ GAMMA)))
-    hazard = 1.0 - np.exp(-D["formation_rate"] * p * 2.0)
-    np.testing.assert_array_equal(formed, u < hazard)
-    assert formed.mean() == pytest.approx(hazard.mean(), abs=0.01)
+    e, s = 20_000, 150
+    owner = np.arange(s, dtype=np.int32)
+    ends = rng.integers(0, s, (e, 2)).astype(np.int32)
+    relations, sanction = rng.uniform(-1, 1, (s, s)), rng.random((s, s))
+    comp, prox, dias, sim = (rng.random(e) for _ in range(4))
+    slots = pd.link_slots(np.full(e, ALL), ends, owner, s)
+    drive_static, formation_static = pd.static_drives(slots, comp, prox, dias, sim, BETA, GAMMA)
+    sa, sb = ends[:, 0], ends[:, 1]
+    x = np.column_stack([np.ones(e), comp, prox, 0.5 * (relations[sa, sb] + relations[sb, sa]),
+                         np.maximum(sanction[sa, sb], sanction[sb, sa]), dias, sim])
+    for seed in (3, 2**50 + 3):
+        _, _, formed, _ = pd.link_dynamics(
+            np.zeros((e, C)), slots, relations, sanction, drive_static, formation_static, BETA,
+            GAMMA, D["formation_rate"], np.full(C, D["growth"]), np.full(C, D["decay"]),
+            D["start_strength"], D["dissolve_below"], seed, 2.0)
+        hazard = hazard_of(x, dt=2.0)
+        u = pd.formation_uniforms(seed, e)
+        np.testing.assert_array_equal(formed, u < hazard)
+        assert formed.mean() == pytest.approx(hazard.mean(), abs=0.01)
 
 
 # ---------------------------------------------------------------- activity classes
@@ -485,7 +685,7 @@ def test_activity_classes_follow_the_thresholds_exactly(kernel):
         row[ECO], row[CUL] = t / 2, t / 2  # split over two channels
         strength.append(row)
     indptr, _, edge = csr_from_pairs(np.array(ends, dtype=np.int32), 9)
-    total, activity = kernel(indptr, edge, np.array(strength), episodic, leading)
+    total, activity = kernel(indptr, edge, pd.link_totals(np.array(strength)), episodic, leading)
     np.testing.assert_array_equal(total[:7], [0.0, 0.0, 0.75, 1.0, 2.25, 2.5, 4.0])
     np.testing.assert_array_equal(activity[:7], [0, 0, 1, 2, 2, 3, 3])
     # A link counts at both ends: actor 7 holds all of them; actor 8 has none.
@@ -507,13 +707,90 @@ def test_state_pair_strength_is_symmetric_and_ignores_intra_state_links(kernel):
     owner = np.array([0, 1, 2, 0, 1, 2, 0], dtype=np.int32)
     ends = np.array([[3, 4], [4, 3], [0, 6], [3, 6], [5, 1], [2, 3]], dtype=np.int32)
     w = np.array([0.5, 0.25, 0.9, 0.8, 0.125, 1.0])
-    pair = kernel(ends, owner, w, 3)
+    strength = np.zeros((6, C))
+    strength[:, ECO], strength[:, LOC] = w, 2 * w  # each channel summed on its own
+    pair = kernel(pd.state_pairs(ends, owner, 3), strength, 3)
     expected = np.zeros((3, 3))
     expected[0, 1] = expected[1, 0] = 0.75  # both orientations of a 0–1 link add up
     expected[1, 2] = expected[2, 1] = 0.125
     expected[0, 2] = expected[2, 0] = 1.0
-    np.testing.assert_array_equal(pair, expected)  # links within state 0 are left out
-    np.testing.assert_array_equal(pair, pair.T)
-    assert np.all(np.diag(pair) == 0.0)
+    assert pair.shape == (C, 3, 3)
+    np.testing.assert_array_equal(pair[ECO], expected)  # links within state 0 are left out
+    np.testing.assert_array_equal(pair[LOC], 2 * expected)
+    assert np.all(pair[[CUL, ENV, EMG]] == 0.0)
+    np.testing.assert_array_equal(pair, pair.transpose(0, 2, 1))
+    assert np.all(np.diagonal(pair, axis1=1, axis2=2) == 0.0)
     # A state with no cross-border links has a zero row.
-    assert np.all(kernel(ends, owner, w, 4)[3] == 0.0)
+    assert np.all(kernel(pd.state_pairs(ends, owner, 4), strength, 4)[:, 3] == 0.0)
+
+
+# ---------------------------------------------------------------- the mechanism's glue
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return GeoModel(scenario=from_spec(world_spec(6, 600)), rng=3)
+
+
+def test_update_sets_the_read_off_quantities_from_the_links(small_model):
+    model = small_model
+    world, geometry = model.world, model.link_geometry
+    links, actors = world.links, world.actors
+    links.strength[::5] = 0.0  # some dormant candidates
+    for seed in range(4):
+        formed, dissolved = mech.update(world, model.params.paradiplomacy, geometry,
+                                        model.kernels, seed, model.dt)
+        assert isinstance(formed, int) and isinstance(dissolved, int)
+        assert geometry.active_links == np.count_nonzero(links.strength.any(axis=1))
+        link_total = links.strength.sum(axis=1)
+        np.testing.assert_allclose(
+            actors.link_strength,
+            np.bincount(np.repeat(np.arange(world.n_actors), np.diff(links.indptr)),
+                        weights=link_total[links.edge], minlength=world.n_actors),
+            rtol=1e-12)
+        sa, sb = actors.state[links.ends[:, 0]], actors.state[links.ends[:, 1]]
+        across = sa != sb
+        for c in range(C):
+            want = np.zeros((world.n_states, world.n_states))
+            np.add.at(want, (sa[across], sb[across]), links.strength[across, c])
+            np.add.at(want, (sb[across], sa[across]), links.strength[across, c])
+            np.testing.assert_allclose(world.pairs.link_channels[c], want, rtol=1e-12)
+    before = (actors.link_strength.copy(), actors.activity.copy(),
+              world.pairs.link_channels.copy())
+    mech.read_off(world, model.params.paradiplomacy, model.kernels)
+    for a, b in zip(before, (actors.link_strength, actors.activity, world.pairs.link_channels),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_update_gives_the_same_step_with_either_backend():
+    results = []
+    for backend in ("numba", "numpy"):
+        model = GeoModel(scenario=from_spec(world_spec(6, 600)), rng=5, backend=backend)
+        model.world.links.strength[::4] = 0.0
+        counts = mech.update(model.world, model.params.paradiplomacy, model.link_geometry,
+                             BACKENDS[backend], 2**40 + 1, 1.0)
+        results.append((counts, model.world.links.strength, model.world.pairs.link_channels,
+                        model.world.actors.activity))
+    (c_nb, s_nb, p_nb, a_nb), (c_np, s_np, p_np, a_np) = results
+    assert c_nb == c_np and c_nb[0] > 0
+    np.testing.assert_allclose(s_nb, s_np, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(p_nb, p_np, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(a_nb, a_np)
+
+
+def test_changed_coefficients_reach_the_cached_static_drives(small_model):
+    model = small_model
+    params, geometry = model.params.paradiplomacy, model.link_geometry
+    old = params.constant_cultural
+    try:
+        params.constant_cultural = old + 1.0
+        mech.update(model.world, params, geometry, model.kernels, 1, model.dt)
+        drive, formation = mech.coefficients(params)
+        np.testing.assert_array_equal(geometry.drive_coef, drive)
+        want, _ = pd.static_drives(geometry.slots, geometry.complementarity, geometry.proximity,
+                                   model.world.links.diaspora, geometry.similarity, drive,
+                                   formation)
+        np.testing.assert_array_equal(geometry.drive_static, want)
+    finally:
+        params.constant_cultural = old

@@ -1,5 +1,5 @@
 """Soft-power kernels and their numpy references: pillars and index, attraction, familiarity,
-reputation.
+reputation, and the step that does them all.
 
 The numba kernels and the references must agree. The behaviour tests pin the mechanism:
 attraction moves only with exposure and towards the appeal, familiarity and reputation are
@@ -29,6 +29,9 @@ from sim.kernels.soft_power import (
     soft_power_pillars,
     soft_power_pillars_python_loop,
     soft_power_pillars_reference,
+    soft_power_step,
+    soft_power_step_python_loop,
+    soft_power_step_reference,
 )
 
 RTOL = 1e-12
@@ -37,13 +40,38 @@ PILLAR_KERNELS = pytest.mark.parametrize(
     [soft_power_pillars, soft_power_pillars_reference, soft_power_pillars_python_loop],
     ids=["numba", "numpy", "loop"],
 )
+
+
+def exposed_attraction(kernel):
+    """An attraction kernel called with the exposure, rate and step: the exponential
+    stay = exp(−rate·E·Δt) computed with numpy, as `sim/mechanisms/soft_power.py` does."""
+
+    def update(attraction, exposure, appeal, rate, dt):
+        return kernel(attraction, np.exp(-rate * exposure * dt), appeal)
+
+    return update
+
+
+def exposed_familiarity(kernel):
+    """A familiarity kernel called with the exposure: unreached = exp(−E) computed with numpy,
+    as `sim/mechanisms/soft_power.py` does."""
+
+    def known(exposure, population):
+        return kernel(np.exp(-exposure), population)
+
+    return known
+
+
 ATTRACTION = pytest.mark.parametrize(
     "update",
-    [attraction_update, attraction_update_reference, attraction_update_python_loop],
+    [exposed_attraction(k) for k in
+     (attraction_update, attraction_update_reference, attraction_update_python_loop)],
     ids=["numba", "numpy", "loop"],
 )
 FAMILIARITY = pytest.mark.parametrize(
-    "known", [familiarity, familiarity_reference, familiarity_python_loop],
+    "known",
+    [exposed_familiarity(k) for k in
+     (familiarity, familiarity_reference, familiarity_python_loop)],
     ids=["numba", "numpy", "loop"],
 )
 REPUTATION = pytest.mark.parametrize(
@@ -51,6 +79,9 @@ REPUTATION = pytest.mark.parametrize(
     [reputation_update, reputation_update_reference, reputation_update_python_loop],
     ids=["numba", "numpy", "loop"],
 )
+
+STEPS = (soft_power_step, soft_power_step_reference, soft_power_step_python_loop)
+STEP_KERNELS = pytest.mark.parametrize("step", STEPS, ids=["numba", "numpy", "loop"])
 
 seeds = st.integers(0, 2**32 - 1)
 sizes = st.integers(0, 25)
@@ -102,9 +133,10 @@ def test_pillars_numba_agrees_with_numpy_reference(seed, n, m, constant):
 def test_attraction_numba_agrees_with_numpy_reference(seed, n, sparsity, rate, dt):
     exposure, rng = random_exposure(seed, n, sparsity)
     attraction, appeal = rng.random((n, n)), rng.random(n)
-    out_nb = attraction_update(attraction, exposure, appeal, rate, dt)
-    out_np = attraction_update_reference(attraction, exposure, appeal, rate, dt)
-    out_py = attraction_update_python_loop(attraction, exposure, appeal, rate, dt)
+    stay = np.exp(-rate * exposure * dt)
+    out_nb = attraction_update(attraction, stay, appeal)
+    out_np = attraction_update_reference(attraction, stay, appeal)
+    out_py = attraction_update_python_loop(attraction, stay, appeal)
     assert out_nb.shape == (n, n)
     np.testing.assert_allclose(out_nb, out_np, rtol=RTOL, atol=1e-15)
     np.testing.assert_allclose(out_py, out_np, rtol=RTOL, atol=1e-15)
@@ -118,11 +150,12 @@ def test_attraction_numba_agrees_with_numpy_reference(seed, n, sparsity, rate, d
 def test_familiarity_numba_agrees_with_numpy_reference(seed, n, sparsity):
     exposure, rng = random_exposure(seed, n, sparsity)
     population = 10.0 ** rng.uniform(5, 9, n)
-    out_nb = familiarity(exposure, population)
-    out_np = familiarity_reference(exposure, population)
+    unreached = np.exp(-exposure)
+    out_nb = familiarity(unreached, population)
+    out_np = familiarity_reference(unreached, population)
     assert out_nb.shape == (n,)
     np.testing.assert_allclose(out_nb, out_np, rtol=RTOL, atol=1e-15)
-    np.testing.assert_allclose(familiarity_python_loop(exposure, population), out_np,
+    np.testing.assert_allclose(familiarity_python_loop(unreached, population), out_np,
                                rtol=RTOL, atol=1e-15)
 
 
@@ -147,15 +180,19 @@ def test_reputation_numba_agrees_with_numpy_reference(seed, n, recovery, dt):
 def test_kernels_do_not_mutate_their_inputs():
     metrics, pillar_of, weights = random_metrics(5, 6, 8, constant=True)
     exposure, rng = random_exposure(5, 6, 0.3)
+    stay, unreached = np.exp(-0.25 * exposure), np.exp(-exposure)
     attraction, appeal, population = rng.random((6, 6)), rng.random(6), rng.random(6)
     reputation, baseline, penalty = rng.random(6), rng.random(6), rng.random(6)
-    arrays = (metrics, pillar_of, weights, exposure, attraction, appeal, population,
+    arrays = (metrics, pillar_of, weights, stay, unreached, attraction, appeal, population,
               reputation, baseline, penalty)
     copies = [a.copy() for a in arrays]
     soft_power_pillars(metrics, pillar_of, weights)
-    attraction_update(attraction, exposure, appeal, 1.0, 0.25)
-    familiarity(exposure, population)
+    attraction_update(attraction, stay, appeal)
+    familiarity(unreached, population)
     reputation_update(reputation, baseline, penalty, 0.2, 0.25)
+    for step in STEPS:
+        step(reputation, baseline, penalty, 0.2, metrics, 0, pillar_of, weights, attraction,
+             stay, unreached, population, 0.25)
     for array, copy in zip(arrays, copies, strict=True):
         np.testing.assert_array_equal(array, copy)
 
@@ -419,8 +456,9 @@ def test_russia_2023_pattern_reputation_falls_while_familiarity_rises():
     baseline = np.array([0.5, 0.7, 0.6, 0.55])
     reputation = baseline.copy()
     penalty = np.array([0.4, 0.0, 0.0, 0.0])  # aggression
-    for known, recover in ((familiarity, reputation_update),
-                           (familiarity_reference, reputation_update_reference)):
+    for known, recover in ((exposed_familiarity(familiarity), reputation_update),
+                           (exposed_familiarity(familiarity_reference),
+                            reputation_update_reference)):
         fam_before = known(exposure_before, population)
         fam_after = known(exposure_after, population)
         rep_after = recover(reputation, baseline, penalty, 0.2, 0.25)
@@ -432,3 +470,141 @@ def test_russia_2023_pattern_reputation_falls_while_familiarity_rises():
         np.testing.assert_array_equal(unpunished, reputation)
         np.testing.assert_array_equal(known(exposure_after, population), fam_after)
 
+
+# ---------------------------------------------------------------- the whole step
+
+
+def random_step(seed: int, n: int, m: int, sparsity: float) -> tuple:
+    """Arguments of `soft_power_step`, in order, with the exponentials from an exposure."""
+    metrics, pillar_of, weights = random_metrics(seed, n, m, constant=bool(seed % 2))
+    exposure, rng = random_exposure(seed + 1, n, sparsity)
+    rate, dt = rng.uniform(0.0, 3.0), rng.uniform(0.0, 1.0)
+    return (
+        rng.random(n),  # reputation
+        rng.random(n),  # baseline
+        rng.exponential(0.2, n) * (rng.random(n) < 0.5),  # penalty
+        rng.uniform(0.0, 2.0),  # recovery
+        metrics,
+        int(rng.integers(-1, m)) if m else -1,  # reputation_metric
+        pillar_of,
+        weights,
+        rng.random((n, n)),  # attraction
+        np.exp(-rate * exposure * dt),  # stay
+        np.exp(-exposure),  # unreached
+        10.0 ** rng.uniform(5, 9, n),  # population
+        dt,
+    )
+
+
+@settings(deadline=None, max_examples=50)
+@given(seed=seeds, n=sizes, m=st.integers(0, 12), sparsity=st.floats(0.0, 1.0))
+@example(seed=0, n=0, m=9, sparsity=0.5)
+@example(seed=1, n=1, m=9, sparsity=0.0)
+@example(seed=2, n=1, m=0, sparsity=0.0)
+@example(seed=3, n=2, m=9, sparsity=0.0)
+def test_step_numba_numpy_and_loop_agree(seed, n, m, sparsity):
+    args = random_step(seed, n, m, sparsity)
+    out_nb = soft_power_step(*args)
+    out_np = soft_power_step_reference(*args)
+    out_py = soft_power_step_python_loop(*args)
+    shapes = [(n,), (n, N_PILLARS), (n,), (n, n), (n,)]
+    for a, b, c, shape in zip(out_nb, out_np, out_py, shapes, strict=True):
+        assert a.shape == b.shape == c.shape == shape
+        assert a.dtype == b.dtype == c.dtype == np.float64
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-15)
+        np.testing.assert_allclose(c, b, rtol=RTOL, atol=1e-15)
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=seeds, n=st.integers(0, 15), m=st.integers(0, 12))
+def test_step_is_reputation_then_pillars_then_attraction_and_familiarity(seed, n, m):
+    """The step is its parts in the documented order, to the bit: reputation, the pillars of
+    the metrics with this step's reputation in its column, attraction towards index times
+    reputation, familiarity."""
+    args = random_step(seed, n, m, 0.3)
+    (reputation, baseline, penalty, recovery, metrics, column, pillar_of, weights, attraction,
+     stay, unreached, population, dt) = args
+    parts = {
+        "numba": (soft_power_step, reputation_update, soft_power_pillars, attraction_update,
+                  familiarity),
+        "numpy": (soft_power_step_reference, reputation_update_reference,
+                  soft_power_pillars_reference, attraction_update_reference,
+                  familiarity_reference),
+    }
+    for step, recover, pillars_of, attract, known in parts.values():
+        liked = recover(reputation, baseline, penalty, recovery, dt)
+        scored = metrics.copy()
+        if column >= 0:
+            scored[:, column] = liked
+        pillars, index = pillars_of(scored, pillar_of, weights)
+        expected = (liked, pillars, index, attract(attraction, stay, index * liked),
+                    known(unreached, population))
+        for got, want in zip(step(*args), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+@STEP_KERNELS
+def test_the_pillars_and_the_appeal_see_this_steps_reputation(step):
+    """An incident's penalty lowers the state's reputation, then its government pillar (fed by
+    reputation), then its appeal, index × reputation, towards which attraction moves."""
+    reputation = baseline = np.array([0.6, 0.6, 0.6])
+    penalty = np.array([0.5, 0.0, 0.0])
+    metrics = np.column_stack([reputation, [1.0, 2.0, 3.0]])  # reputation, then another metric
+    pillar_of = np.array([0, 4], dtype=np.int64)  # government, enterprise
+    weights = np.array([1.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    attraction = np.full((3, 3), 0.5)
+    stay = np.full((3, 3), 0.25)  # three quarters of the gap close
+    liked, pillars, index, attracted, _ = step(
+        reputation, baseline, penalty, 0.2, metrics, 0, pillar_of, weights, attraction, stay,
+        np.ones((3, 3)), np.ones(3), 0.25,
+    )
+    assert liked[0] == pytest.approx(0.6 * np.exp(-0.5), rel=1e-14)
+    np.testing.assert_array_equal(liked[1:], [0.6, 0.6])
+    np.testing.assert_allclose(pillars[:, 0], [0.0, 1.0, 1.0], rtol=1e-14)  # not the 0.5 of equals
+    np.testing.assert_allclose(index, [0.0, 0.75, 1.0], rtol=1e-14)
+    appeal = index * liked
+    for i in range(3):
+        for j in range(3):
+            expected = 0.5 if i == j else 0.5 + 0.75 * (appeal[i] - 0.5)
+            assert attracted[i, j] == pytest.approx(expected, rel=1e-14)
+    # Without the reputation column the pillars would have seen the old, equal reputations.
+    _, pillars, _, _, _ = step(
+        reputation, baseline, penalty, 0.2, metrics, -1, pillar_of, weights, attraction, stay,
+        np.ones((3, 3)), np.ones(3), 0.25,
+    )
+    np.testing.assert_array_equal(pillars[:, 0], [0.5, 0.5, 0.5])
+
+
+@STEP_KERNELS
+def test_step_penalty_and_exposure_move_reputation_and_familiarity_apart(step):
+    """Through the whole step, as in the Russia 2023 test above: a penalty lowers reputation
+    and leaves familiarity as it was; more exposure raises familiarity and leaves reputation."""
+    rng = np.random.default_rng(11)
+    n = 5
+    exposure = rng.uniform(0.1, 1.0, (n, n))
+    louder = exposure.copy()
+    louder[0] *= 3.0
+    metrics, pillar_of, weights = rng.random((n, 4)), np.array([0, 1, 3, 5]), np.ones(N_PILLARS)
+    population = rng.uniform(1e6, 1e8, n)
+
+    def run(penalty, seen):
+        return step(np.full(n, 0.5), np.full(n, 0.5), penalty, 0.2, metrics, 0, pillar_of,
+                    weights, np.full((n, n), 0.5), np.exp(-seen * 0.25), np.exp(-seen),
+                    population, 0.25)
+
+    quiet = run(np.zeros(n), exposure)
+    punished = run(np.array([0.4, 0, 0, 0, 0]), exposure)
+    loud = run(np.zeros(n), louder)
+    assert punished[0][0] < quiet[0][0]
+    np.testing.assert_array_equal(punished[4], quiet[4])  # familiarity untouched by the penalty
+    assert loud[4][0] > quiet[4][0]
+    np.testing.assert_array_equal(loud[0], quiet[0])  # reputation untouched by exposure
+
+
+@STEP_KERNELS
+def test_step_refuses_a_reputation_column_outside_the_metrics(step):
+    args = list(random_step(4, 3, 2, 0.0))
+    for bad in (2, -2):
+        args[5] = bad
+        with pytest.raises(ValueError, match="reputation_metric"):
+            step(*args)

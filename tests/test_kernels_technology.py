@@ -1,8 +1,9 @@
-"""Technology kernels: Bass diffusion of waves, technology level, capacity index, GDP factor.
+"""Technology kernels: Bass diffusion of waves, technology level, capacity index, GDP factor,
+and the step that does them all.
 
 Numba kernels, numpy references and the plain-Python baselines must agree; adoption must follow
 the Bass S-curve and spread through partners; the capacity index must stay in [0, 1], rise with
-technology and ignore the units of each dimension.
+technology and ignore the units of each dimension; the step must be its parts, in order.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from sim.kernels.technology import (
     technology_level,
     technology_level_python_loop,
     technology_level_reference,
+    technology_step,
+    technology_step_python_loop,
+    technology_step_reference,
 )
 
 P, Q = 0.03, 0.38  # Sultan, Farley & Lehmann (1990) mean Bass coefficients, per year
@@ -41,6 +45,8 @@ CAPACITY = pytest.mark.parametrize(
     "index", [capacity_index, capacity_index_reference], ids=["numba", "numpy"]
 )
 K = len(DIMENSIONS)
+STEPS = (technology_step, technology_step_reference, technology_step_python_loop)
+STEP = pytest.mark.parametrize("step", STEPS, ids=["numba", "numpy", "loop"])
 
 
 def isolated(n: int) -> np.ndarray:
@@ -466,3 +472,143 @@ def test_technology_growth_is_one_without_change_and_above_one_when_technology_r
     levels = np.array([[0.0], [0.3], [0.9], [0.95], [1.0]])
     total = np.prod([growth(b, a, 0.05) for a, b in itertools.pairwise(levels)])
     assert total == pytest.approx(np.exp(0.05), rel=1e-14)
+
+
+# ---------------------------------------------------------------- the whole step
+
+
+def random_step(seed, n, waves, started_share, dt):
+    """Arguments of `technology_step`, in order."""
+    adoption, started, exposure, p, q = random_bass(seed, n, waves, started_share, 0.1, 0.3)
+    dims, _, amplification, weights = random_dimensions(seed, n, 0.2, 3.0)
+    rng = np.random.default_rng(seed + 7)
+    strength = rng.uniform(0.0, 3.0, waves)
+    level_before = adoption @ strength - rng.uniform(0.0, 0.1, n) * (rng.random(n) < 0.5)
+    level_dimensions = rng.choice(K, int(rng.integers(0, 4)), replace=False).astype(np.int64)
+    return (adoption, started, exposure, p, q, strength, level_before, rng.uniform(-0.2, 0.2),
+            dims, level_dimensions, amplification, weights, dt)
+
+
+@settings(deadline=None, max_examples=50)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(0, 25),
+    waves=st.integers(0, 10),
+    started_share=st.floats(0.0, 1.0),
+    dt=st.floats(0.01, 3.0),
+)
+@example(seed=0, n=0, waves=9, started_share=1.0, dt=0.25)
+@example(seed=1, n=1, waves=9, started_share=0.5, dt=0.25)
+@example(seed=2, n=1, waves=1, started_share=1.0, dt=0.25)
+@example(seed=3, n=6, waves=0, started_share=1.0, dt=0.25)
+def test_technology_step_numba_numpy_and_loop_agree(seed, n, waves, started_share, dt):
+    args = random_step(seed, n, waves, started_share, dt)
+    before = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
+    out_nb = technology_step(*args)
+    out_np = technology_step_reference(*args)
+    out_py = technology_step_python_loop(*args)
+    for a, b in zip(args, before, strict=True):
+        np.testing.assert_array_equal(a, b)  # inputs untouched, dimensions included
+    shapes = [(n, waves), (n,), (n,), (n,)]
+    for a, b, c, shape in zip(out_nb, out_np, out_py, shapes, strict=True):
+        assert a.shape == b.shape == c.shape == shape
+        assert a.dtype == b.dtype == c.dtype == np.float64
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(c, b, rtol=1e-12, atol=1e-15)
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 25), waves=st.integers(0, 10))
+def test_technology_step_is_adoption_then_level_growth_and_capacity(seed, n, waves):
+    """The step is its parts in the documented order, to the bit: adoption, the level of the
+    new adoption, the GDP factor from the level's change, and the capacity index of the
+    dimensions with the new level in the level's columns."""
+    args = random_step(seed, n, waves, 0.7, 0.25)
+    (adoption, started, exposure, p, q, strength, level_before, elasticity, dims, columns,
+     amplification, weights, dt) = args
+    parts = {
+        "numba": (technology_step, bass_adoption, technology_level, technology_growth,
+                  capacity_index),
+        "numpy": (technology_step_reference, bass_adoption_reference, technology_level_reference,
+                  technology_growth_reference, capacity_index_reference),
+    }
+    for step, bass, level_of, growth_of, index_of in parts.values():
+        new = bass(adoption, started, exposure, p, q, dt)
+        level = level_of(new, strength)
+        measured = dims.copy()
+        measured[:, columns] = level[:, None]
+        expected = (new, level, growth_of(level, level_before, elasticity),
+                    index_of(measured, level, amplification, weights)[0])
+        for got, want in zip(step(*args), expected, strict=True):
+            np.testing.assert_array_equal(got, want)
+
+
+@STEP
+def test_technology_step_gdp_factor_follows_the_level_it_computes(step):
+    """Three states see the one started wave: the first adopter's level and GDP factor rise
+    most; the factor is exp(ε·(T' − T_before)), and 1 for a state whose level did not move."""
+    adoption = np.array([[0.3, 1.0], [0.0, 1.0], [0.0, 0.0]])  # wave 1 fully adopted, not started
+    started = np.array([True, False])
+    exposure = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 0.0]])
+    strength = np.array([2.0, 1.0])
+    before = adoption @ strength
+    dims = np.arange(30.0).reshape(3, K)
+    new, level, growth, index = step(adoption, started, exposure, np.array([0.0, 0.0]),
+                                     np.array([Q, Q]), strength, before, 0.05, dims,
+                                     np.array([7, 8]), np.full(K, 0.5), np.full(K, 0.1), DT)
+    np.testing.assert_array_equal(new[:, 1], adoption[:, 1])
+    assert new[0, 0] > 0.3 and new[1, 0] > 0.0 and new[2, 0] == 0.0  # no contact, no p
+    np.testing.assert_allclose(level, new @ strength, rtol=1e-15)
+    np.testing.assert_allclose(growth, np.exp(0.05 * (level - before)), rtol=1e-15)
+    assert growth[0] > growth[1] > growth[2] == 1.0
+    assert index.shape == (3,) and np.all((index >= 0.0) & (index <= 1.0))
+
+
+@STEP
+def test_technology_step_puts_the_new_level_in_the_level_dimensions(step):
+    """Science and education are the level itself: whatever the caller had in those columns,
+    the index is computed with the level after this step's adoption."""
+    rng = np.random.default_rng(9)
+    n = 6
+    adoption, started, exposure, p, q = random_bass(9, n, 2, 1.0, 0.0, 0.0)
+    strength = np.array([1.0, 2.0])
+    dims = rng.uniform(1.0, 10.0, (n, K))
+    science, education = DIMENSIONS.index("science"), DIMENSIONS.index("education")
+    columns = np.array([science, education])
+    stale, garbage = dims.copy(), dims.copy()
+    stale[:, columns] = (adoption @ strength)[:, None]  # the level at the start of the step
+    garbage[:, columns] = -1e9
+    out = [step(adoption, started, exposure, p, q, strength, adoption @ strength, 0.05, d,
+                columns, np.full(K, 0.5), np.full(K, 0.1), DT) for d in (stale, garbage)]
+    np.testing.assert_array_equal(out[0][3], out[1][3])
+    fresh = dims.copy()
+    fresh[:, columns] = out[0][1][:, None]
+    index, _ = capacity_index_reference(fresh, out[0][1], np.full(K, 0.5), np.full(K, 0.1))
+    np.testing.assert_allclose(out[0][3], index, rtol=1e-12)
+
+
+@STEP
+def test_technology_step_refuses_level_dimensions_outside_the_dimensions(step):
+    args = list(random_step(5, 4, 2, 1.0, DT))
+    for bad in ([K], [-1], [0, K + 3]):
+        args[9] = np.array(bad, dtype=np.int64)
+        with pytest.raises(ValueError, match="level_dimensions"):
+            step(*args)
+
+
+@settings(deadline=None, max_examples=30)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 30), waves=st.integers(3, 8),
+       zero_share=st.floats(0.0, 1.0))
+def test_partner_sums_are_the_same_bits_however_many_waves_are_under_way(
+    seed, n, waves, zero_share
+):
+    """With more than two waves under way the partner sums come from a transposed copy of E,
+    with one or two row by row: each wave's result must not depend on which way it was summed."""
+    adoption, _, exposure, p, q = random_bass(seed, n, waves, 1.0, 0.2, zero_share)
+    together = bass_adoption(adoption, np.ones(waves, bool), exposure, p, q, DT)
+    for w in range(waves):
+        alone = np.zeros(waves, bool)
+        alone[w] = True
+        np.testing.assert_array_equal(
+            bass_adoption(adoption, alone, exposure, p, q, DT)[:, w], together[:, w]
+        )

@@ -6,6 +6,9 @@ and grows with each event by gain·ln(1 + size). Summits leave a memory of co-at
 the states that met, which feeds relations. A city's score as a venue for a meeting adds its
 weight, a bonus for capitals and its state's mean relations with the parties; a city whose
 state is hostile to a party, or a party's own city when the parties are in conflict, cannot host.
+
+`city_diplomacy_step` moves a step's weights and ties in one call (its parts are
+`diplomatic_weight_update` and `summit_ties`); `host_scores` ranks the venues of a meeting.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def diplomatic_weight_update_reference(
 def diplomatic_weight_update_python_loop(
     weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float
 ) -> np.ndarray:
-    """City-by-city plain Python, the baseline for `geopol bench`."""
+    """City-by-city plain Python over lists, the baseline for `geopol bench`."""
     out = []
     for w, h in zip(weight.tolist(), hosted.tolist(), strict=True):
         out.append(w * math.exp(-decay * dt) + gain * math.log1p(h))
@@ -108,6 +111,65 @@ def summit_ties_python_loop(
                     v += 1.0
                 out[i][j] = v
     return np.array(out, dtype=np.float64).reshape(n, n)
+
+
+# ---------------------------------------------------------------- one step: weight and ties
+
+
+@njit(cache=True)
+def city_diplomacy_step(
+    weight: np.ndarray,
+    hosted: np.ndarray,
+    gain: float,
+    decay: float,
+    ties: np.ndarray,
+    participants: np.ndarray,
+    ties_decay: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Diplomatic weight (C,) of each city and summit ties (S×S) after one step of Δt = `dt`:
+
+        weight' = diplomatic_weight_update(weight, hosted, gain, decay, dt)
+        ties'   = summit_ties(ties, participants, ties_decay, dt)
+    """
+    return (
+        diplomatic_weight_update(weight, hosted, gain, decay, dt),
+        summit_ties(ties, participants, ties_decay, dt),
+    )
+
+
+def city_diplomacy_step_reference(
+    weight: np.ndarray,
+    hosted: np.ndarray,
+    gain: float,
+    decay: float,
+    ties: np.ndarray,
+    participants: np.ndarray,
+    ties_decay: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `city_diplomacy_step`: the references of its parts."""
+    return (
+        diplomatic_weight_update_reference(weight, hosted, gain, decay, dt),
+        summit_ties_reference(ties, participants, ties_decay, dt),
+    )
+
+
+def city_diplomacy_step_python_loop(
+    weight: np.ndarray,
+    hosted: np.ndarray,
+    gain: float,
+    decay: float,
+    ties: np.ndarray,
+    participants: np.ndarray,
+    ties_decay: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Baseline for `geopol bench`: the baselines of its parts, over lists."""
+    return (
+        diplomatic_weight_update_python_loop(weight, hosted, gain, decay, dt),
+        summit_ties_python_loop(ties, participants, ties_decay, dt),
+    )
 
 
 # ---------------------------------------------------------------- venues

@@ -7,8 +7,9 @@ capacity (a digital unit, a digital champion, trained staff, risk management), t
 content and its investment; incidents (leaks, hacking, anonymity, fake news) cost it a share of
 its audience. Randomness comes in as uniforms drawn by the caller.
 
-Every kernel here loops over states, of which a scenario has at most a few hundred: serial on
-purpose, since starting a parallel region would cost more than the loop.
+`digital_step` does a step in one call: incidents, then the audience, then its stage; the other
+kernels are its parts. Every kernel here loops over states, of which a scenario has at most a few
+hundred: serial on purpose, since starting a parallel region would cost more than the loop.
 """
 
 from __future__ import annotations
@@ -85,15 +86,17 @@ def digital_audience_python_loop(
     incident_loss: np.ndarray,
     dt: float,
 ) -> np.ndarray:
-    """Naive baseline for `geopol bench`: state by state, in plain Python."""
-    out = np.empty(len(audience))
-    for s in range(len(audience)):
-        a = audience[s]
+    """Naive baseline for `geopol bench`: state by state, over lists, in plain Python."""
+    out = []
+    for a, k, c, q, v, loss in zip(
+        audience.tolist(), ceiling.tolist(), capacity.tolist(), quality.tolist(),
+        investment.tolist(), incident_loss.tolist(), strict=True,
+    ):
         if a > 0.0:
-            rate = base_rate * capacity[s] * quality[s] * (1.0 + investment[s])
-            a = ceiling[s] / (1.0 + (ceiling[s] - a) / a * math.exp(-rate * dt))
-        out[s] = a * (1.0 - incident_loss[s])
-    return out
+            rate = base_rate * c * q * (1.0 + v)
+            a = k / (1.0 + (k - a) / a * math.exp(-rate * dt))
+        out.append(a * (1.0 - loss))
+    return np.array(out, dtype=np.float64)
 
 
 # ---------------------------------------------------------------- stages
@@ -157,18 +160,18 @@ def digital_stage_python_loop(
     engagement_from: float,
     engagement_quality: float,
 ) -> np.ndarray:
-    """Naive baseline for `geopol bench`: state by state, in plain Python."""
-    out = np.empty(len(audience), dtype=np.int8)
-    for s in range(len(audience)):
-        if audience[s] <= 0.0:
-            out[s] = NONE
-        elif audience[s] / ceiling[s] < audience_from:
-            out[s] = PRESENCE
-        elif audience[s] / ceiling[s] >= engagement_from and quality[s] >= engagement_quality:
-            out[s] = ENGAGEMENT
+    """Naive baseline for `geopol bench`: state by state, over lists, in plain Python."""
+    out = []
+    for a, k, q in zip(audience.tolist(), ceiling.tolist(), quality.tolist(), strict=True):
+        if a <= 0.0:
+            out.append(NONE)
+        elif a / k < audience_from:
+            out.append(PRESENCE)
+        elif a / k >= engagement_from and q >= engagement_quality:
+            out.append(ENGAGEMENT)
         else:
-            out[s] = AUDIENCE
-    return out
+            out.append(AUDIENCE)
+    return np.array(out, dtype=np.int8)
 
 
 # ---------------------------------------------------------------- incidents
@@ -217,9 +220,99 @@ def incident_losses_python_loop(
     severity: float,
     dt: float,
 ) -> np.ndarray:
-    """Naive baseline for `geopol bench`: state by state, in plain Python."""
-    out = np.zeros(len(uniforms))
-    for s in range(len(uniforms)):
-        if uniforms[s] < -math.expm1(-hazard[s] * (1.0 - risk_management[s]) * dt):
-            out[s] = severity
-    return out
+    """Naive baseline for `geopol bench`: state by state, over lists, in plain Python."""
+    out = []
+    for u, h, risk in zip(uniforms.tolist(), hazard.tolist(), risk_management.tolist(),
+                          strict=True):
+        out.append(severity if u < -math.expm1(-h * (1.0 - risk) * dt) else 0.0)
+    return np.array(out, dtype=np.float64)
+
+
+# ---------------------------------------------------------------- one step
+
+
+@njit(cache=True)
+def digital_step(
+    uniforms: np.ndarray,
+    hazard: np.ndarray,
+    risk_management: np.ndarray,
+    severity: float,
+    audience: np.ndarray,
+    ceiling: np.ndarray,
+    capacity: np.ndarray,
+    quality: np.ndarray,
+    investment: np.ndarray,
+    base_rate: float,
+    audience_from: float,
+    engagement_from: float,
+    engagement_quality: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One step of digital diplomacy, each part from the ones before: the share of the audience
+    lost to an incident (S,), the audience after the step (S,) and its stage (S,) int8.
+
+        loss     = incident_losses(uniforms, hazard, risk_management, severity, dt)
+        audience = digital_audience(audience, ceiling, capacity, quality, investment,
+                                    base_rate, loss, dt)
+        stage    = digital_stage(audience, ceiling, quality, audience_from, engagement_from,
+                                 engagement_quality)
+    """
+    loss = incident_losses(uniforms, hazard, risk_management, severity, dt)
+    grown = digital_audience(
+        audience, ceiling, capacity, quality, investment, base_rate, loss, dt
+    )
+    stage = digital_stage(grown, ceiling, quality, audience_from, engagement_from,
+                          engagement_quality)
+    return loss, grown, stage
+
+
+def digital_step_reference(
+    uniforms: np.ndarray,
+    hazard: np.ndarray,
+    risk_management: np.ndarray,
+    severity: float,
+    audience: np.ndarray,
+    ceiling: np.ndarray,
+    capacity: np.ndarray,
+    quality: np.ndarray,
+    investment: np.ndarray,
+    base_rate: float,
+    audience_from: float,
+    engagement_from: float,
+    engagement_quality: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `digital_step`: the references of its parts."""
+    loss = incident_losses_reference(uniforms, hazard, risk_management, severity, dt)
+    grown = digital_audience_reference(
+        audience, ceiling, capacity, quality, investment, base_rate, loss, dt
+    )
+    stage = digital_stage_reference(grown, ceiling, quality, audience_from, engagement_from,
+                                    engagement_quality)
+    return loss, grown, stage
+
+
+def digital_step_python_loop(
+    uniforms: np.ndarray,
+    hazard: np.ndarray,
+    risk_management: np.ndarray,
+    severity: float,
+    audience: np.ndarray,
+    ceiling: np.ndarray,
+    capacity: np.ndarray,
+    quality: np.ndarray,
+    investment: np.ndarray,
+    base_rate: float,
+    audience_from: float,
+    engagement_from: float,
+    engagement_quality: float,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Baseline for `geopol bench`: the baselines of its parts, over lists."""
+    loss = incident_losses_python_loop(uniforms, hazard, risk_management, severity, dt)
+    grown = digital_audience_python_loop(
+        audience, ceiling, capacity, quality, investment, base_rate, loss, dt
+    )
+    stage = digital_stage_python_loop(grown, ceiling, quality, audience_from, engagement_from,
+                                      engagement_quality)
+    return loss, grown, stage

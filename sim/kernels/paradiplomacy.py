@@ -18,13 +18,18 @@ and then starts at `start_strength` on each channel it may carry. An actor's int
 activity is the sum of its links' strengths, classified after paper 002.
 
 Links are stored once each; the arrays never change size (dormant links are candidates).
-Randomness comes in as uniforms drawn by the caller.
+Of the features only relations and sanction change during a run: `static_drives` computes the
+rest of β · x and γ · x once per run, and `link_dynamics` reads relations and sanction from the
+state-pair matrices link by link, so no E×K feature array is ever built. The formation draws come
+from a counter-based generator (splitmix64 of the step's seed and the link's index), so they do
+not depend on the order in which links are visited or on the number of threads.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
@@ -35,6 +40,8 @@ FEATURES = (
 )
 ECONOMIC, CULTURAL, ENVIRONMENTAL, EMERGENCY, LOCAL_AUTHORITY = range(5)
 CONSTANT, COMPLEMENTARITY, PROXIMITY, RELATIONS, SANCTION, DIASPORA, SIMILARITY = range(7)
+# Features fixed for a run (CONSTANT is 1); relations and sanction are read each step.
+STATIC_FEATURES = (CONSTANT, COMPLEMENTARITY, PROXIMITY, DIASPORA, SIMILARITY)
 INACTIVE, EPISODIC, ACTIVE, LEADING = 0, 1, 2, 3
 
 # The drive coefficients β (C×K) as named parameters: each name fills the cells listed; every
@@ -120,87 +127,161 @@ def formation_coefficients(values: Mapping[str, float] | None = None) -> np.ndar
     return np.array([named[f"formation_{feature}"] for feature in FEATURES])
 
 
-# ---------------------------------------------------------------- features
+# ---------------------------------------------------------------- layout of the links
+
+
+class LinkSlots(NamedTuple):
+    """Where each link's channels and states sit, for `link_dynamics` (fixed for a run).
+
+    A slot is one (link, channel) pair whose channel bit is set in the link's potential;
+    slots run link by link, and within a link in channel order, so link e's slots are
+    `start[e]:start[e + 1]`. Per-slot arrays (the static drive parts, the drives) have P
+    entries. The states a, b owning a link's two ends are numbered as an unordered pair,
+    min(a, b)·S + max(a, b) (`state_pairs`): a link's features are symmetric in a and b.
+    """
+
+    potential: np.ndarray  # (E,) uint8: the link's potential channels (bits ≥ C cleared)
+    start: np.ndarray  # (E + 1,) int64: first slot of each link; start[E] = P
+    channel: np.ndarray  # (P,) int8: channel of each slot
+    pair: np.ndarray  # (P,) int32: state pair of each slot's link
+    link_pair: np.ndarray  # (E,) int32: state pair of each link
+    n_states: int
+
+
+def state_pairs(ends: np.ndarray, owner: np.ndarray, n_states: int) -> np.ndarray:
+    """The unordered pair of states owning each link's two ends, min(a, b)·S + max(a, b) with
+    a = owner[ends[e, 0]], b = owner[ends[e, 1]] (int32; plain numpy)."""
+    ends = np.asarray(ends).reshape(-1, 2)
+    owner = np.asarray(owner).astype(np.int64)
+    a, b = owner[ends[:, 0]], owner[ends[:, 1]]
+    return (np.minimum(a, b) * n_states + np.maximum(a, b)).astype(np.int32)
+
+
+def link_slots(
+    potential: np.ndarray, ends: np.ndarray, owner: np.ndarray, n_states: int,
+    n_channels: int = len(CHANNELS),
+) -> LinkSlots:
+    """The slots of links with potential channels `potential` between actors `ends` owned by
+    states `owner` (plain numpy; once per run)."""
+    e = len(potential)
+    bits = (np.asarray(potential).astype(np.int64) & ((1 << n_channels) - 1)).astype(np.uint8)
+    mask = ((bits[:, None] >> np.arange(n_channels)) & 1).astype(bool)
+    start = np.zeros(e + 1, dtype=np.int64)
+    np.cumsum(mask.sum(axis=1), out=start[1:])
+    link, channel = np.nonzero(mask)
+    link_pair = state_pairs(np.asarray(ends).reshape(e, 2), owner, n_states)
+    return LinkSlots(
+        potential=bits,
+        start=start,
+        channel=channel.astype(np.int8),
+        pair=link_pair[link],
+        link_pair=link_pair,
+        n_states=int(n_states),
+    )
+
+
+def _slot_mask(slots: LinkSlots, n_channels: int) -> np.ndarray:
+    """(E×C) bool: which (link, channel) cells are slots; True cells in row-major order are
+    the slots in order."""
+    return ((slots.potential.astype(np.int64)[:, None] >> np.arange(n_channels)) & 1).astype(bool)
+
+
+def static_drives(
+    slots: LinkSlots,
+    complementarity: np.ndarray,
+    proximity: np.ndarray,
+    diaspora: np.ndarray,
+    similarity: np.ndarray,
+    drive_coef: np.ndarray,
+    formation_coef: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of β · x and γ · x that stay fixed during a run: per slot (P,) and per link (E,),
+
+        Σ_k β_ck x_k  and  Σ_k γ_k x_k  over k in STATIC_FEATURES (x_constant = 1),
+
+    added in that order (c is the slot's channel). `link_dynamics` adds
+    β_c,relations·relations + β_c,sanction·sanction each step. Plain numpy, once per run
+    (docs/model.md, "Paradiplomacy").
+    """
+    e = len(slots.potential)
+    column = {
+        CONSTANT: np.ones(e),
+        COMPLEMENTARITY: np.asarray(complementarity, dtype=np.float64),
+        PROXIMITY: np.asarray(proximity, dtype=np.float64),
+        DIASPORA: np.asarray(diaspora, dtype=np.float64),
+        SIMILARITY: np.asarray(similarity, dtype=np.float64),
+    }
+    drive = np.zeros((e, drive_coef.shape[0]))
+    formation = np.zeros(e)
+    for k in STATIC_FEATURES:
+        drive += column[k][:, None] * drive_coef[:, k]
+        formation += formation_coef[k] * column[k]
+    return drive[_slot_mask(slots, drive_coef.shape[0])], formation
+
+
+def _pair_features(relations: np.ndarray, sanction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Relations and sanction of every state pair a·S + b, flat: (R_ab + R_ba)/2, max(S_ab, S_ba)
+    (symmetric in a and b, to the bit)."""
+    return (0.5 * (relations + relations.T)).ravel(), np.maximum(sanction, sanction.T).ravel()
+
+
+# ---------------------------------------------------------------- formation draws
+
+# splitmix64 (Steele, Lea & Flood 2014): the state advances by the golden gamma and each output
+# is the state through a 64-bit finaliser. All arithmetic is on uint64 and wraps.
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_UNIT = 1.0 / 9007199254740992.0  # 2^−53
+_MASK64 = (1 << 64) - 1
+
+
+@njit(cache=True)
+def _uniform(key: np.uint64, e: int) -> float:
+    """The formation draw of link e for seed `key` (see `formation_uniforms`)."""
+    z = key + np.uint64(e + 1) * _GAMMA
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z = z ^ (z >> _S31)
+    return np.float64(z >> _S11) * _UNIT
 
 
 @njit(cache=True, parallel=True)
-def link_features(
-    ends: np.ndarray,
-    owner: np.ndarray,
-    relations: np.ndarray,
-    sanction: np.ndarray,
-    complementarity: np.ndarray,
-    proximity: np.ndarray,
-    diaspora: np.ndarray,
-    similarity: np.ndarray,
-) -> np.ndarray:
-    """x (E×7) of each link, in FEATURES order:
+def formation_uniforms(seed: int, n: int) -> np.ndarray:
+    """u_e ∈ [0, 1) for links e = 0..n−1: the (e + 1)-th output of splitmix64 started from
+    `seed` (0 ≤ seed < 2^63), i.e. mix(seed + (e + 1)·γ mod 2^64), its top 53 bits over 2^53.
 
-        x = (1, complementarity, proximity, (R_ab + R_ba)/2, max(S_ab, S_ba), diaspora, similarity)
-
-    with a, b the states owning the link's two ends, R the state relations in [−1, 1] and S the
-    sanction intensities in [0, 1] (docs/model.md, "Paradiplomacy").
+    Counter-based: each link's draw depends only on (seed, e), so it is the same whichever
+    thread computes it. `link_dynamics` computes the same draw for each dormant link.
     """
-    e = ends.shape[0]
-    x = np.empty((e, 7))
-    for i in prange(e):
-        sa = owner[ends[i, 0]]
-        sb = owner[ends[i, 1]]
-        x[i, 0] = 1.0
-        x[i, 1] = complementarity[i]
-        x[i, 2] = proximity[i]
-        x[i, 3] = 0.5 * (relations[sa, sb] + relations[sb, sa])
-        x[i, 4] = max(sanction[sa, sb], sanction[sb, sa])
-        x[i, 5] = diaspora[i]
-        x[i, 6] = similarity[i]
-    return x
+    key = np.uint64(seed)
+    out = np.empty(max(n, 0))
+    for e in prange(max(n, 0)):
+        out[e] = _uniform(key, e)
+    return out
 
 
-def link_features_reference(
-    ends: np.ndarray,
-    owner: np.ndarray,
-    relations: np.ndarray,
-    sanction: np.ndarray,
-    complementarity: np.ndarray,
-    proximity: np.ndarray,
-    diaspora: np.ndarray,
-    similarity: np.ndarray,
-) -> np.ndarray:
-    """Plain-numpy reference for `link_features`."""
-    sa, sb = owner[ends[:, 0]], owner[ends[:, 1]]
-    return np.column_stack([
-        np.ones(len(ends)),
-        complementarity,
-        proximity,
-        0.5 * (relations[sa, sb] + relations[sb, sa]),
-        np.maximum(sanction[sa, sb], sanction[sb, sa]),
-        diaspora,
-        similarity,
-    ]).astype(np.float64).reshape(len(ends), 7)
+def formation_uniforms_reference(seed: int, n: int) -> np.ndarray:
+    """Plain-numpy reference for `formation_uniforms` (uint64 arrays, which wrap silently)."""
+    z = np.arange(1, max(n, 0) + 1, dtype=np.uint64) * _GAMMA + np.uint64(seed)
+    z = (z ^ (z >> _S30)) * _MIX1
+    z = (z ^ (z >> _S27)) * _MIX2
+    z ^= z >> _S31
+    return (z >> _S11).astype(np.float64) * _UNIT
 
 
-def link_features_python_loop(
-    ends: np.ndarray,
-    owner: np.ndarray,
-    relations: np.ndarray,
-    sanction: np.ndarray,
-    complementarity: np.ndarray,
-    proximity: np.ndarray,
-    diaspora: np.ndarray,
-    similarity: np.ndarray,
-) -> np.ndarray:
-    """Python-loop baseline for `link_features` (one link at a time, over Python lists)."""
-    ends_l, owner_l = ends.tolist(), owner.tolist()
-    rel, san = relations.tolist(), sanction.tolist()
-    comp, prox, dias, sim = (
-        complementarity.tolist(), proximity.tolist(), diaspora.tolist(), similarity.tolist()
-    )
-    rows = []
-    for i, (a, b) in enumerate(ends_l):
-        sa, sb = owner_l[a], owner_l[b]
-        rows.append([1.0, comp[i], prox[i], 0.5 * (rel[sa][sb] + rel[sb][sa]),
-                     max(san[sa][sb], san[sb][sa]), dias[i], sim[i]])
-    return np.array(rows, dtype=np.float64).reshape(len(ends_l), 7)
+def _uniform_python(seed: int, e: int) -> float:
+    z = (seed + (e + 1) * int(_GAMMA)) & _MASK64
+    z = ((z ^ (z >> 30)) * int(_MIX1)) & _MASK64
+    z = ((z ^ (z >> 27)) * int(_MIX2)) & _MASK64
+    z ^= z >> 31
+    return (z >> 11) * _UNIT
+
+
+def formation_uniforms_python_loop(seed: int, n: int) -> np.ndarray:
+    """Python-loop baseline for `formation_uniforms` (Python integers masked to 64 bits)."""
+    return np.array([_uniform_python(seed, e) for e in range(max(n, 0))], dtype=np.float64)
 
 
 # ---------------------------------------------------------------- dynamics
@@ -214,10 +295,125 @@ def _logistic(z: float) -> float:
 
 
 @njit(cache=True, parallel=True)
-def link_dynamics(
+def _drive_exponents(
+    pair: np.ndarray,
+    channel: np.ndarray,
+    rel: np.ndarray,
+    san: np.ndarray,
+    drive_static: np.ndarray,
+    drive_coef: np.ndarray,
+    z: np.ndarray,
+    w: np.ndarray,
+) -> None:
+    """Stage 1, per slot: z = β_c · x and w = −|z| (whose exp the logistic needs)."""
+    beta_r = drive_coef[:, RELATIONS].copy()
+    beta_s = drive_coef[:, SANCTION].copy()
+    for j in prange(pair.shape[0]):
+        q = pair[j]
+        c = channel[j]
+        zj = drive_static[j] + beta_r[c] * rel[q] + beta_s[c] * san[q]
+        z[j] = zj
+        w[j] = -abs(zj)
+
+
+@njit(cache=True, parallel=True)
+def _targets(
+    z: np.ndarray, w: np.ndarray, channel: np.ndarray, growth: np.ndarray, decay: np.ndarray,
+    dt: float,
+) -> None:
+    """Stage 2, per slot, in place: from z and w = e^−|z|, the target s* into z and the exponent
+    −(g D + δ)·Δt into w. If the rate g D + δ is 0 they are 0 and 0, so that stage 3 keeps the
+    strength: 0 + (s − 0)·e^0 = s exactly."""
+    for j in prange(z.shape[0]):
+        e = w[j]
+        c = channel[j]
+        gd = growth[c] * ((1.0 if z[j] >= 0.0 else e) / (1.0 + e))
+        rate = gd + decay[c]
+        moves = rate > 0.0
+        z[j] = gd / rate if moves else 0.0
+        w[j] = -rate * dt if moves else 0.0
+
+
+@njit(cache=True, parallel=True)
+def _advance(
     strength: np.ndarray,
     potential: np.ndarray,
-    x: np.ndarray,
+    start: np.ndarray,
+    link_pair: np.ndarray,
+    target: np.ndarray,
+    factor: np.ndarray,
+    rel: np.ndarray,
+    san: np.ndarray,
+    formation_static: np.ndarray,
+    formation_coef: np.ndarray,
+    formation_rate: float,
+    start_strength: float,
+    dissolve_below: float,
+    seed: int,
+    dt: float,
+    new: np.ndarray,
+    total: np.ndarray,
+    formed: np.ndarray,
+    dissolved: np.ndarray,
+) -> None:
+    """Stage 3, per link: new strengths from the slots' targets and decay factors, the link's
+    total, dissolution; formation of dormant links. `target` and `factor` have a spare last
+    entry, read (and ignored) for the channels outside the potential, so that the channel loop
+    has no data-dependent branch."""
+    n, c_n = strength.shape
+    spare = target.shape[0] - 1
+    key = np.uint64(seed)
+    gamma_r = formation_coef[RELATIONS]
+    gamma_s = formation_coef[SANCTION]
+    for e in prange(n):
+        bits = np.int64(potential[e])
+        active = False
+        for c in range(c_n):
+            active |= strength[e, c] > 0.0
+        formed[e] = False
+        dissolved[e] = False
+        acc = 0.0
+        if active:
+            j = start[e]
+            for c in range(c_n):
+                bit = (bits >> c) & 1
+                k = j if bit else spare
+                t = target[k]
+                s = strength[e, c]
+                moved = min(max(t + (s - t) * factor[k], 0.0), 1.0)
+                v = moved if bit else 0.0
+                new[e, c] = v
+                acc += v
+                j += bit
+            if acc < dissolve_below:
+                for c in range(c_n):
+                    new[e, c] = 0.0
+                acc = 0.0
+                dissolved[e] = True
+        else:
+            grow = False
+            if bits != 0:
+                q = link_pair[e]
+                z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
+                hazard = -math.expm1(-formation_rate * _logistic(z) * dt)
+                grow = _uniform(key, e) < hazard
+            formed[e] = grow
+            for c in range(c_n):
+                v = 0.0
+                if grow and (bits >> c) & 1:
+                    v = start_strength
+                    acc += v
+                new[e, c] = v
+        total[e] = acc
+
+
+def link_dynamics(
+    strength: np.ndarray,
+    slots: LinkSlots,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    drive_static: np.ndarray,
+    formation_static: np.ndarray,
     drive_coef: np.ndarray,
     formation_coef: np.ndarray,
     formation_rate: float,
@@ -225,12 +421,22 @@ def link_dynamics(
     decay: np.ndarray,
     start_strength: float,
     dissolve_below: float,
-    uniforms: np.ndarray,
+    seed: int,
     dt: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """One step of Δt = `dt` years for every link: (new strength E×C, formed E, dissolved E).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One step of Δt = `dt` years for every link: (new strength E×C, new total E, formed E,
+    dissolved E), where total_e = Σ_c s'_ec (added in channel order).
 
-    Active link (any s_c > 0): each channel c whose bit is set in `potential` moves to
+    The link's features: with a, b the states owning its two ends (`slots`), R the state
+    relations in [−1, 1] and S the sanction intensities in [0, 1],
+
+        relations = (R_ab + R_ba)/2,   sanction = max(S_ab, S_ba),
+        β_c · x = drive_static[j] + β_c,relations·relations + β_c,sanction·sanction,
+        γ · x   = formation_static[e] + γ_relations·relations + γ_sanction·sanction,
+
+    for slot j = (e, c), with the static parts from `static_drives` (β = `drive_coef`,
+    γ = `formation_coef`). Active link (any s_c > 0): each channel c whose bit is set in the
+    potential moves to
 
         s_c' = s*_c + (s_c − s*_c)·exp(−(g_c D_c + δ_c)·Δt),   s*_c = g_c D_c / (g_c D_c + δ_c),
         D_c = logistic(β_c · x),
@@ -239,53 +445,36 @@ def link_dynamics(
     channel with g_c D_c + δ_c = 0 keeps its strength); other channels are set to 0. If then
     Σ_c s_c' < `dissolve_below`, the link dissolves: all strengths 0, dissolved = True.
     Dormant link (all s_c = 0) with at least one potential channel: it forms if
-    u < h = 1 − exp(−r·logistic(γ · x)·Δt), and then every potential channel starts at
-    `start_strength` (no growth in the step it forms). Bits of `potential` at or above C are
-    ignored. Needs g, δ, r ≥ 0 and strengths, `start_strength` in [0, 1]. docs/model.md,
-    "Paradiplomacy". Parallel over links; no reduction crosses links.
+    u_e < h = 1 − exp(−r·logistic(γ · x)·Δt), u_e the link's draw from `formation_uniforms(seed,
+    E)`, and then every potential channel starts at `start_strength` (no growth in the step it
+    forms). Needs g, δ, r ≥ 0, strengths and `start_strength` in [0, 1], 0 ≤ seed < 2^63.
+    docs/model.md, "Paradiplomacy".
+
+    Three parallel numba stages with numpy's vectorised exp in bulk between them (numba calls
+    the scalar libm exp, several times slower): (1) per slot, z = β_c · x; (2) per slot, the
+    logistic and the rate; (3) per link, the new strengths, dissolution and formation. Every
+    value is computed in one iteration of one stage, so results do not depend on the thread
+    count. Channels outside the potential cost nothing in stages 1–2; the slots of dormant links
+    are computed and ignored.
     """
     n, c_n = strength.shape
-    k_n = x.shape[1]
-    new = np.zeros((n, c_n))
-    formed = np.zeros(n, dtype=np.bool_)
-    dissolved = np.zeros(n, dtype=np.bool_)
-    for e in prange(n):
-        bits = np.int64(potential[e])
-        active = False
-        for c in range(c_n):
-            if strength[e, c] > 0.0:
-                active = True
-        if active:
-            total = 0.0
-            for c in range(c_n):
-                if (bits >> c) & 1:
-                    z = 0.0
-                    for k in range(k_n):
-                        z += drive_coef[c, k] * x[e, k]
-                    gd = growth[c] * _logistic(z)
-                    rate = gd + decay[c]
-                    s = strength[e, c]
-                    if rate > 0.0:
-                        target = gd / rate
-                        s = target + (s - target) * math.exp(-rate * dt)
-                        s = min(max(s, 0.0), 1.0)
-                    new[e, c] = s
-                    total += s
-            if total < dissolve_below:
-                for c in range(c_n):
-                    new[e, c] = 0.0
-                dissolved[e] = True
-        elif bits & ((1 << c_n) - 1):
-            z = 0.0
-            for k in range(k_n):
-                z += formation_coef[k] * x[e, k]
-            hazard = -math.expm1(-formation_rate * _logistic(z) * dt)
-            if uniforms[e] < hazard:
-                formed[e] = True
-                for c in range(c_n):
-                    if (bits >> c) & 1:
-                        new[e, c] = start_strength
-    return new, formed, dissolved
+    rel, san = _pair_features(relations, sanction)
+    p = slots.channel.shape[0]
+    z = np.empty(p + 1)
+    w = np.empty(p + 1)
+    z[p] = w[p] = 0.0
+    _drive_exponents(slots.pair, slots.channel, rel, san, drive_static, drive_coef, z, w)
+    np.exp(w, out=w)
+    _targets(z[:p], w[:p], slots.channel, growth, decay, dt)
+    np.exp(w, out=w)
+    new = np.empty((n, c_n))  # allocated by numpy, which asks for huge pages: far fewer faults
+    total = np.empty(n)
+    formed = np.empty(n, dtype=np.bool_)
+    dissolved = np.empty(n, dtype=np.bool_)
+    _advance(strength, slots.potential, slots.start, slots.link_pair, z, w, rel, san,
+             formation_static, formation_coef, formation_rate, start_strength, dissolve_below,
+             seed, dt, new, total, formed, dissolved)
+    return new, total, formed, dissolved
 
 
 def _logistic_reference(z: np.ndarray) -> np.ndarray:
@@ -294,17 +483,25 @@ def _logistic_reference(z: np.ndarray) -> np.ndarray:
 
 
 def _channel_sum(s: np.ndarray) -> np.ndarray:
-    """Σ_c s[:, c] in channel order (as the kernel adds)."""
+    """Σ_c s[:, c] in channel order (as the kernels add)."""
     total = np.zeros(s.shape[0])
     for c in range(s.shape[1]):
         total += s[:, c]
     return total
 
 
+def link_totals(strength: np.ndarray) -> np.ndarray:
+    """Σ_c s_ec of each link, added in channel order as `link_dynamics` adds (plain numpy)."""
+    return _channel_sum(strength)
+
+
 def link_dynamics_reference(
     strength: np.ndarray,
-    potential: np.ndarray,
-    x: np.ndarray,
+    slots: LinkSlots,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    drive_static: np.ndarray,
+    formation_static: np.ndarray,
     drive_coef: np.ndarray,
     formation_coef: np.ndarray,
     formation_rate: float,
@@ -312,13 +509,18 @@ def link_dynamics_reference(
     decay: np.ndarray,
     start_strength: float,
     dissolve_below: float,
-    uniforms: np.ndarray,
+    seed: int,
     dt: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-numpy reference for `link_dynamics`."""
     n, c_n = strength.shape
-    mask = ((potential.astype(np.int64)[:, None] >> np.arange(c_n)) & 1).astype(bool)
-    gd = growth * _logistic_reference(x @ drive_coef.T)
+    pair_rel, pair_san = _pair_features(relations, sanction)
+    rel, san = pair_rel[slots.link_pair], pair_san[slots.link_pair]
+    mask = _slot_mask(slots, c_n)
+    static = np.zeros((n, c_n))
+    static[mask] = drive_static
+    z = static + drive_coef[:, RELATIONS] * rel[:, None] + drive_coef[:, SANCTION] * san[:, None]
+    gd = growth * _logistic_reference(z)
     rate = gd + decay
     positive = rate > 0.0
     safe = np.where(positive, rate, 1.0)
@@ -328,16 +530,30 @@ def link_dynamics_reference(
     active = (strength > 0.0).any(axis=1)
     dissolved = active & (_channel_sum(updated) < dissolve_below)
     new = np.where((active & ~dissolved)[:, None], updated, 0.0)
-    hazard = -np.expm1(-formation_rate * _logistic_reference(x @ formation_coef) * dt)
+    odds = formation_static + formation_coef[RELATIONS] * rel + formation_coef[SANCTION] * san
+    hazard = -np.expm1(-formation_rate * _logistic_reference(odds) * dt)
+    uniforms = formation_uniforms_reference(seed, n)
     formed = ~active & mask.any(axis=1) & (uniforms < hazard)
     new[formed] = np.where(mask[formed], start_strength, 0.0)
-    return new.reshape(n, c_n), formed, dissolved
+    new = new.reshape(n, c_n)
+    return new, _channel_sum(new), formed, dissolved
+
+
+def _sequential_sum(values: list[float]) -> float:
+    """Σ in order, one addition at a time (Python's `sum` compensates since 3.12)."""
+    acc = 0.0
+    for v in values:
+        acc += v
+    return acc
 
 
 def link_dynamics_python_loop(
     strength: np.ndarray,
-    potential: np.ndarray,
-    x: np.ndarray,
+    slots: LinkSlots,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    drive_static: np.ndarray,
+    formation_static: np.ndarray,
     drive_coef: np.ndarray,
     formation_coef: np.ndarray,
     formation_rate: float,
@@ -345,22 +561,32 @@ def link_dynamics_python_loop(
     decay: np.ndarray,
     start_strength: float,
     dissolve_below: float,
-    uniforms: np.ndarray,
+    seed: int,
     dt: float,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Python-loop baseline for `link_dynamics` (one link, one channel at a time)."""
-    s_l, pot, x_l, u_l = strength.tolist(), potential.tolist(), x.tolist(), uniforms.tolist()
-    beta, gamma = drive_coef.tolist(), formation_coef.tolist()
+    s_l, pot, pair_l = strength.tolist(), slots.potential.tolist(), slots.link_pair.tolist()
+    rel_l, san_l = relations.tolist(), sanction.tolist()
+    static_l, fstatic_l = drive_static.tolist(), formation_static.tolist()
+    beta_r = drive_coef[:, RELATIONS].tolist()
+    beta_s = drive_coef[:, SANCTION].tolist()
+    gamma_r, gamma_s = float(formation_coef[RELATIONS]), float(formation_coef[SANCTION])
     g_l, d_l = growth.tolist(), decay.tolist()
-    c_n = strength.shape[1]
-    new, formed, dissolved = [], [], []
-    for s_row, bits, x_row, u in zip(s_l, pot, x_l, u_l, strict=True):
+    n_states, c_n = slots.n_states, strength.shape[1]
+    new, total, formed, dissolved = [], [], [], []
+    j = 0  # the next slot
+    for e, (s_row, bits) in enumerate(zip(s_l, pot, strict=True)):
+        sa, sb = divmod(pair_l[e], n_states)
+        rel = 0.5 * (rel_l[sa][sb] + rel_l[sb][sa])
+        san = max(san_l[sa][sb], san_l[sb][sa])
         row = [0.0] * c_n
         was_formed = was_dissolved = False
         if any(s > 0.0 for s in s_row):
+            slot = j
             for c in range(c_n):
                 if (bits >> c) & 1:
-                    z = sum(b * xk for b, xk in zip(beta[c], x_row, strict=True))
+                    z = static_l[slot] + beta_r[c] * rel + beta_s[c] * san
+                    slot += 1
                     gd = g_l[c] / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
                     rate = gd + d_l[c]
                     s = s_row[c]
@@ -368,20 +594,23 @@ def link_dynamics_python_loop(
                         target = gd / rate
                         s = min(max(target + (s - target) * math.exp(-rate * dt), 0.0), 1.0)
                     row[c] = s
-            if sum(row) < dissolve_below:
+            if _sequential_sum(row) < dissolve_below:
                 row = [0.0] * c_n
                 was_dissolved = True
-        elif bits & ((1 << c_n) - 1):
-            z = sum(b * xk for b, xk in zip(gamma, x_row, strict=True))
+        elif bits:
+            z = fstatic_l[e] + gamma_r * rel + gamma_s * san
             p = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
-            if u < 1.0 - math.exp(-formation_rate * p * dt):
+            if _uniform_python(seed, e) < 1.0 - math.exp(-formation_rate * p * dt):
                 was_formed = True
                 row = [start_strength if (bits >> c) & 1 else 0.0 for c in range(c_n)]
+        j += sum((bits >> c) & 1 for c in range(c_n))
         new.append(row)
+        total.append(_sequential_sum(row))
         formed.append(was_formed)
         dissolved.append(was_dissolved)
     return (np.array(new, dtype=np.float64).reshape(len(s_l), c_n),
-            np.array(formed, dtype=bool), np.array(dissolved, dtype=bool))
+            np.array(total, dtype=np.float64), np.array(formed, dtype=bool),
+            np.array(dissolved, dtype=bool))
 
 
 # ---------------------------------------------------------------- activity of actors
@@ -391,34 +620,27 @@ def link_dynamics_python_loop(
 def activity_classes(
     indptr: np.ndarray,
     edge: np.ndarray,
-    strength: np.ndarray,
+    link_total: np.ndarray,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each actor's total link strength T_r = Σ_{links ℓ of r} Σ_c s_ℓc and activity class:
+    """Each actor's total link strength T_r = Σ_{links ℓ of r} total_ℓ, with total_ℓ = Σ_c s_ℓc
+    (as `link_dynamics` returns it), and activity class:
 
         0 inactive (T = 0), 1 episodic (0 < T < episodic_below),
         2 active (episodic_below ≤ T < leading_from), 3 leading (T ≥ leading_from)
 
     after paper 002's classification of regions by their international activity (docs/model.md,
     "Paradiplomacy"). Reads the CSR of the links (both directions), so a link counts at both
-    ends. Parallel over links (their channel sums), then over actors; each sum stays in one
-    iteration.
+    ends. Parallel over actors; each sum stays in one iteration.
     """
-    n = indptr.shape[0] - 1
-    e_n, c_n = strength.shape
-    link = np.empty(e_n)  # each link's Σ_c s_c, read twice below (once per end)
-    for e in prange(e_n):
-        acc = 0.0
-        for c in range(c_n):
-            acc += strength[e, c]
-        link[e] = acc
-    total = np.zeros(max(n, 0))
-    activity = np.zeros(max(n, 0), dtype=np.int8)
+    n = max(indptr.shape[0] - 1, 0)
+    total = np.empty(n)
+    activity = np.empty(n, dtype=np.int8)
     for r in prange(n):
         acc = 0.0
         for j in range(indptr[r], indptr[r + 1]):
-            acc += link[edge[j]]
+            acc += link_total[edge[j]]
         total[r] = acc
         if acc <= 0.0:
             activity[r] = INACTIVE
@@ -434,14 +656,14 @@ def activity_classes(
 def activity_classes_reference(
     indptr: np.ndarray,
     edge: np.ndarray,
-    strength: np.ndarray,
+    link_total: np.ndarray,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Plain-numpy reference for `activity_classes` (same order of additions)."""
     n = max(len(indptr) - 1, 0)
     row = np.repeat(np.arange(n), np.diff(indptr))
-    total = np.bincount(row, weights=_channel_sum(strength)[edge[: len(row)]], minlength=n)
+    total = np.bincount(row, weights=link_total[edge[: len(row)]], minlength=n)
     activity = np.select(
         [total <= 0.0, total < episodic_below, total < leading_from],
         [INACTIVE, EPISODIC, ACTIVE],
@@ -453,20 +675,17 @@ def activity_classes_reference(
 def activity_classes_python_loop(
     indptr: np.ndarray,
     edge: np.ndarray,
-    strength: np.ndarray,
+    link_total: np.ndarray,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Python-loop baseline for `activity_classes` (one actor, one link at a time)."""
-    ptr, edge_l, s_l = indptr.tolist(), edge.tolist(), strength.tolist()
+    ptr, edge_l, t_l = indptr.tolist(), edge.tolist(), link_total.tolist()
     total, activity = [], []
     for r in range(len(ptr) - 1):
         acc = 0.0
         for j in range(ptr[r], ptr[r + 1]):
-            link = 0.0
-            for s in s_l[edge_l[j]]:
-                link += s
-            acc += link
+            acc += t_l[edge_l[j]]
         total.append(acc)
         if acc <= 0.0:
             activity.append(INACTIVE)
@@ -483,45 +702,56 @@ def activity_classes_python_loop(
 
 
 @njit(cache=True)
-def state_pair_strength(
-    ends: np.ndarray, owner: np.ndarray, strength_c: np.ndarray, n_states: int
-) -> np.ndarray:
-    """P (S×S): P_ij = Σ of one channel's strength over the links between actors of states i
-    and j (either way round); symmetric, diagonal 0: links within a state are left out
-    (docs/model.md, "Paradiplomacy"). Serial: a scatter-add, in link order.
+def state_pair_strength(link_pair: np.ndarray, strength: np.ndarray, n_states: int) -> np.ndarray:
+    """P (C×S×S): P_cij = Σ of channel c's strength over the links between actors of states i
+    and j (either way round), `link_pair` giving each link's unordered state pair
+    min(a, b)·S + max(a, b) (`state_pairs`); each P_c is symmetric with diagonal 0: links within
+    a state are left out (docs/model.md, "Paradiplomacy"). Serial: one scatter-add pass over the
+    links in link order, for all channels at once, into one S×S×C block (a pair's channels side
+    by side; P_cij and P_cji receive the same additions, so each sum is made once), then
+    spread into the C×S×S output.
     """
-    out = np.zeros((n_states, n_states))
-    for e in range(ends.shape[0]):
-        sa = owner[ends[e, 0]]
-        sb = owner[ends[e, 1]]
-        if sa != sb:
-            out[sa, sb] += strength_c[e]
-            out[sb, sa] += strength_c[e]
+    c_n = strength.shape[1]
+    acc = np.zeros(n_states * n_states * c_n)
+    for e in range(strength.shape[0]):
+        base = link_pair[e] * c_n
+        for c in range(c_n):
+            acc[base + c] += strength[e, c]
+    out = np.zeros((c_n, n_states, n_states))
+    for a in range(n_states):
+        for b in range(a + 1, n_states):
+            base = (a * n_states + b) * c_n
+            for c in range(c_n):
+                out[c, a, b] = out[c, b, a] = acc[base + c]
     return out
 
 
 def state_pair_strength_reference(
-    ends: np.ndarray, owner: np.ndarray, strength_c: np.ndarray, n_states: int
+    link_pair: np.ndarray, strength: np.ndarray, n_states: int
 ) -> np.ndarray:
     """Plain-numpy reference for `state_pair_strength` (same order of additions)."""
-    sa, sb = owner[ends[:, 0]].astype(np.int64), owner[ends[:, 1]].astype(np.int64)
-    across = sa != sb
-    sa, sb, w = sa[across], sb[across], strength_c[across]
-    keys = np.column_stack([sa * n_states + sb, sb * n_states + sa]).ravel()
-    weights = np.column_stack([w, w]).ravel()
-    flat = np.bincount(keys, weights=weights, minlength=n_states * n_states)
-    return flat.astype(np.float64).reshape(n_states, n_states)
+    c_n = strength.shape[1]
+    key = np.asarray(link_pair, dtype=np.int64)
+    low, high = np.divmod(key, n_states)
+    across = low != high
+    out = np.empty((c_n, n_states, n_states))
+    for c in range(c_n):
+        flat = np.bincount(key[across], weights=strength[across, c],
+                           minlength=n_states * n_states).reshape(n_states, n_states)
+        out[c] = flat + flat.T  # one triangle is all zeros
+    return out
 
 
 def state_pair_strength_python_loop(
-    ends: np.ndarray, owner: np.ndarray, strength_c: np.ndarray, n_states: int
+    link_pair: np.ndarray, strength: np.ndarray, n_states: int
 ) -> np.ndarray:
     """Python-loop baseline for `state_pair_strength`."""
-    owner_l, w = owner.tolist(), strength_c.tolist()
-    out = [[0.0] * n_states for _ in range(n_states)]
-    for (a, b), v in zip(ends.tolist(), w, strict=True):
-        sa, sb = owner_l[a], owner_l[b]
-        if sa != sb:
-            out[sa][sb] += v
-            out[sb][sa] += v
-    return np.array(out, dtype=np.float64).reshape(n_states, n_states)
+    c_n = strength.shape[1]
+    out = [[[0.0] * n_states for _ in range(n_states)] for _ in range(c_n)]
+    for q, row in zip(link_pair.tolist(), strength.tolist(), strict=True):
+        a, b = divmod(q, n_states)
+        if a != b:
+            for c, v in enumerate(row):
+                out[c][a][b] += v
+                out[c][b][a] += v
+    return np.array(out, dtype=np.float64).reshape(c_n, n_states, n_states)

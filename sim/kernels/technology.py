@@ -11,6 +11,9 @@ where p_w is innovation (adoption on one's own), q_w imitation, and E_ij ≥ 0 t
 partner j in i's contacts (rows sum to 1, or to 0 for an isolated state). The technology level is
 T_i = Σ_w s_w F_iw, and it amplifies each of the ten dimensions of state power in the capacity
 index. A rise in T raises GDP by the factor exp(ε ΔT).
+
+`technology_step` does a step of the mechanism in one call: adoption, then the level, the GDP
+factor and the capacity index; the other kernels are its parts.
 """
 
 from __future__ import annotations
@@ -51,6 +54,64 @@ DIMENSIONS: tuple[str, ...] = (
 # ---------------------------------------------------------------- Bass diffusion
 
 
+# A dimension whose spread across states is within this fraction of its size is the same for
+# every state: rounding must not rank states.
+SAME_WITHIN = 1e-9
+
+@njit(cache=True)
+def _partner_sums_by_rows(
+    adoption: np.ndarray, started: np.ndarray, exposure: np.ndarray, pressure: np.ndarray
+) -> None:
+    """pressure[w, i] = Σ_j E_ij F_jw for the started waves, four rows of E at a time: four
+    independent sums keep the adder busy, and E is read as it lies, with no transposed copy."""
+    n, waves = adoption.shape
+    for w in range(waves):
+        if not started[w]:
+            continue
+        i = 0
+        while i + 4 <= n:
+            e0, e1, e2, e3 = exposure[i], exposure[i + 1], exposure[i + 2], exposure[i + 3]
+            s0 = s1 = s2 = s3 = 0.0
+            for j in range(n):
+                f = adoption[j, w]
+                if f != 0.0:
+                    s0 += e0[j] * f
+                    s1 += e1[j] * f
+                    s2 += e2[j] * f
+                    s3 += e3[j] * f
+            pressure[w, i] = s0
+            pressure[w, i + 1] = s1
+            pressure[w, i + 2] = s2
+            pressure[w, i + 3] = s3
+            i += 4
+        for k in range(i, n):
+            row = exposure[k]
+            total = 0.0
+            for j in range(n):
+                f = adoption[j, w]
+                if f != 0.0:
+                    total += row[j] * f
+            pressure[w, k] = total
+
+
+@njit(cache=True)
+def _partner_sums_by_columns(
+    adoption: np.ndarray, started: np.ndarray, exposure: np.ndarray, pressure: np.ndarray
+) -> None:
+    """pressure[w, i] = Σ_j E_ij F_jw for the started waves, from a transposed copy of E: for
+    each partner j and wave w, add E_·j F_jw to row w, an inner loop over contiguous values
+    that numba vectorises."""
+    n, waves = adoption.shape
+    exposure_t = np.ascontiguousarray(exposure.T)  # row j: how much every state sees of j
+    for j in range(n):
+        for w in range(waves):
+            f = adoption[j, w]
+            if f != 0.0 and started[w]:
+                row = pressure[w]
+                for i in range(n):
+                    row[i] += exposure_t[j, i] * f
+
+
 @njit(cache=True)
 def bass_adoption(
     adoption: np.ndarray,
@@ -75,23 +136,25 @@ def bass_adoption(
     order dt. Waves not started are copied unchanged. With E_ii = 1 and no other partners a
     state follows the classic Bass (1969) equation dF/dt = (p + qF)(1 − F).
 
-    Serial on purpose. The partner sums are built as W rows of S values (for each partner j
-    and wave w, add E_·j F_jw to row w), so the inner loop runs over contiguous values and numba
-    vectorises it; terms with F_jw = 0 are skipped, and each sum runs over j in a fixed order.
-    At S = 200, W = 9 (360,000 multiply-adds) a step takes about 40 µs; prange over the waves
-    took twice as long on two cores, since starting a parallel region costs more than the work.
+    Serial on purpose. Each partner sum runs over j in a fixed order, skipping the terms with
+    F_jw = 0, so both ways of building them give the same bits. With one or two waves under way
+    the sums are built row by row of E, four rows at a time (S = 200, one wave: about 8 µs a
+    step); with more, from a transposed copy of E, whose cost the waves share and whose inner
+    loop numba vectorises (S = 200, W = 9, 360,000 multiply-adds: about 40 µs). prange over the
+    waves took twice as long on two cores, since starting a parallel region costs more than the
+    work.
     """
     n, waves = adoption.shape
     out = adoption.copy()
-    exposure_t = np.ascontiguousarray(exposure.T)  # row j: how much every state sees of j
     pressure = np.zeros((waves, n))  # pressure[w, i] = Σ_j E_ij F_jw
-    for j in range(n):
-        for w in range(waves):
-            f = adoption[j, w]
-            if f != 0.0 and started[w]:
-                row = pressure[w]
-                for i in range(n):
-                    row[i] += exposure_t[j, i] * f
+    under_way = 0
+    for w in range(waves):
+        if started[w]:
+            under_way += 1
+    if under_way <= 2:
+        _partner_sums_by_rows(adoption, started, exposure, pressure)
+    else:
+        _partner_sums_by_columns(adoption, started, exposure, pressure)
     for i in range(n):
         for w in range(waves):
             if started[w]:
@@ -123,20 +186,24 @@ def bass_adoption_python_loop(
     q: np.ndarray,
     dt: float,
 ) -> np.ndarray:
-    """Baseline for `geopol bench`: state by state, wave by wave, partner by partner."""
-    n, waves = adoption.shape
-    out = adoption.copy()
-    for i in range(n):
-        for w in range(waves):
-            if not started[w]:
+    """Baseline for `geopol bench`: over lists, state by state, wave by wave, partner by
+    partner."""
+    shares, contact = adoption.tolist(), exposure.tolist()
+    on, innovation, imitation = started.tolist(), p.tolist(), q.tolist()
+    out = []
+    for i, row in enumerate(shares):
+        new = []
+        for w, f in enumerate(row):
+            if not on[w]:
+                new.append(f)
                 continue
             pressure = 0.0
-            for j in range(n):
-                pressure += exposure[i, j] * adoption[j, w]
-            f = adoption[i, w]
-            hazard = p[w] + q[w] * pressure
-            out[i, w] = min(1.0, f - (1.0 - f) * math.expm1(-hazard * dt))
-    return out
+            for j, e in enumerate(contact[i]):
+                pressure += e * shares[j][w]
+            hazard = innovation[w] + imitation[w] * pressure
+            new.append(min(1.0, f - (1.0 - f) * math.expm1(-hazard * dt)))
+        out.append(new)
+    return np.array(out, dtype=np.float64).reshape(adoption.shape)
 
 
 def bass_closed_form(years: np.ndarray, p: float, q: float) -> np.ndarray:
@@ -151,7 +218,7 @@ def bass_closed_form(years: np.ndarray, p: float, q: float) -> np.ndarray:
     return -np.expm1(-(p + q) * t) / (1.0 + (q / p) * decay)
 
 
-# ---------------------------------------------------------------- technology level
+# ---------------------------------------------------------------- technology level and growth
 
 
 @njit(cache=True)
@@ -173,13 +240,50 @@ def technology_level_reference(adoption: np.ndarray, strength: np.ndarray) -> np
 
 
 def technology_level_python_loop(adoption: np.ndarray, strength: np.ndarray) -> np.ndarray:
-    """Baseline for `geopol bench`."""
-    n, waves = adoption.shape
-    level = np.zeros(n)
+    """Baseline for `geopol bench`: over lists, state by state, wave by wave."""
+    weights = strength.tolist()
+    level = []
+    for row in adoption.tolist():
+        total = 0.0
+        for s_w, f in zip(weights, row, strict=True):
+            total += s_w * f
+        level.append(total)
+    return np.array(level, dtype=np.float64)
+
+
+@njit(cache=True)
+def technology_growth(
+    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
+) -> np.ndarray:
+    """GDP factor from technology over a step, (S,): g_s = exp(ε · (T_s − T_s,before)).
+
+    ε is the log-GDP gained per unit of technology level (one full wave of strength 1).
+    """
+    n = level_now.shape[0]
+    factor = np.empty(n)
     for s in range(n):
-        for w in range(waves):
-            level[s] += strength[w] * adoption[s, w]
-    return level
+        factor[s] = math.exp(elasticity * (level_now[s] - level_before[s]))
+    return factor
+
+
+def technology_growth_reference(
+    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
+) -> np.ndarray:
+    """Plain-numpy reference for `technology_growth`."""
+    return np.exp(elasticity * (level_now - level_before))
+
+
+def technology_growth_python_loop(
+    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
+) -> np.ndarray:
+    """Baseline for `geopol bench`: over lists, state by state."""
+    return np.array(
+        [
+            math.exp(elasticity * (now - before))
+            for now, before in zip(level_now.tolist(), level_before.tolist(), strict=True)
+        ],
+        dtype=np.float64,
+    )
 
 
 # ---------------------------------------------------------------- capacity index
@@ -219,9 +323,10 @@ def capacity_index(
             low = min(low, dimensions[s, c])
             high = max(high, dimensions[s, c])
         span = high - low
+        flat = span <= SAME_WITHIN * max(abs(low), abs(high))
         scale = 1.0 + amplification[c] * top
         for s in range(n):
-            norm = 0.5 if span == 0.0 else (dimensions[s, c] - low) / span
+            norm = 0.5 if flat else (dimensions[s, c] - low) / span
             amplified[s, c] = norm * (1.0 + amplification[c] * technology[s]) / scale
     for s in range(n):
         acc = 0.0
@@ -242,8 +347,9 @@ def capacity_index_reference(
     if n == 0:
         return np.zeros(0), np.empty((0, k))
     low = dimensions.min(axis=0)
-    span = dimensions.max(axis=0) - low
-    constant = span == 0.0
+    high = dimensions.max(axis=0)
+    span = high - low
+    constant = span <= SAME_WITHIN * np.maximum(np.abs(low), np.abs(high))
     norm = (dimensions - low) / np.where(constant, 1.0, span)
     norm[:, constant] = 0.5
     amplified = norm * (1.0 + amplification * technology[:, None]) / (
@@ -252,63 +358,144 @@ def capacity_index_reference(
     return amplified @ weights, amplified
 
 
+def _capacity_over_lists(
+    rows: list[list[float]], level: list[float], alpha: list[float], weight: list[float]
+) -> tuple[list[float], list[list[float]]]:
+    """`capacity_index` in plain Python over lists: dimensions as rows, one per state."""
+    n, k = len(rows), len(alpha)
+    if n == 0:
+        return [], []
+    top = max(level)
+    amplified = [[0.0] * k for _ in range(n)]
+    for c in range(k):
+        column = [row[c] for row in rows]
+        low, high = min(column), max(column)
+        for s in range(n):
+            flat = high - low <= SAME_WITHIN * max(abs(low), abs(high))
+            norm = 0.5 if flat else (column[s] - low) / (high - low)
+            amplified[s][c] = norm * (1.0 + alpha[c] * level[s]) / (1.0 + alpha[c] * top)
+    index = []
+    for row in amplified:
+        total = 0.0
+        for c in range(k):
+            total += weight[c] * row[c]
+        index.append(total)
+    return index, amplified
+
+
 def capacity_index_python_loop(
     dimensions: np.ndarray,
     technology: np.ndarray,
     amplification: np.ndarray,
     weights: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Baseline for `geopol bench`: dimension by dimension, state by state."""
+    """Baseline for `geopol bench`: over lists, dimension by dimension, state by state."""
     n, k = dimensions.shape
-    amplified = np.empty((n, k))
-    index = np.zeros(n)
-    if n == 0:
-        return index, amplified
-    top = max(technology)
-    for c in range(k):
-        column = [dimensions[s, c] for s in range(n)]
-        low, high = min(column), max(column)
-        for s in range(n):
-            norm = 0.5 if high == low else (column[s] - low) / (high - low)
-            amplified[s, c] = (
-                norm * (1.0 + amplification[c] * technology[s]) / (1.0 + amplification[c] * top)
-            )
-    for s in range(n):
-        for c in range(k):
-            index[s] += weights[c] * amplified[s, c]
-    return index, amplified
+    index, amplified = _capacity_over_lists(
+        dimensions.tolist(), technology.tolist(), amplification.tolist(), weights.tolist()
+    )
+    return np.array(index, dtype=np.float64), np.array(amplified, dtype=np.float64).reshape(n, k)
 
 
-# ---------------------------------------------------------------- growth
+# ---------------------------------------------------------------- one step of the mechanism
 
 
 @njit(cache=True)
-def technology_growth(
-    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
-) -> np.ndarray:
-    """GDP factor from technology over a step, (S,): g_s = exp(ε · (T_s − T_s,before)).
+def technology_step(
+    adoption: np.ndarray,
+    started: np.ndarray,
+    exposure: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    strength: np.ndarray,
+    level_before: np.ndarray,
+    elasticity: float,
+    dimensions: np.ndarray,
+    level_dimensions: np.ndarray,
+    amplification: np.ndarray,
+    weights: np.ndarray,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One step of the technology mechanism, each part from the ones before: adoption (S, W),
+    level (S,), GDP factor (S,) and capacity index (S,).
 
-    ε is the log-GDP gained per unit of technology level (one full wave of strength 1).
+        F'     = bass_adoption(adoption, started, exposure, p, q, dt)
+        T'     = technology_level(F', strength)
+        g      = technology_growth(T', level_before, elasticity)
+        index  = capacity_index(dimensions with T' in its columns level_dimensions, T',
+                                amplification, weights)[0]
+
+    level_before (S,) is the level at the start of the step; `level_dimensions` names the
+    columns of `dimensions` (S, K) that are the level itself (science, education), ints in
+    0..K−1 (ValueError otherwise).
     """
-    n = level_now.shape[0]
-    factor = np.empty(n)
-    for s in range(n):
-        factor[s] = math.exp(elasticity * (level_now[s] - level_before[s]))
-    return factor
+    k = dimensions.shape[1]
+    for c in level_dimensions:
+        if c < 0 or c >= k:
+            raise ValueError("level_dimensions must lie in 0..K-1")
+    new = bass_adoption(adoption, started, exposure, p, q, dt)
+    level = technology_level(new, strength)
+    growth = technology_growth(level, level_before, elasticity)
+    measured = dimensions.copy()
+    for c in level_dimensions:
+        measured[:, c] = level
+    index, _ = capacity_index(measured, level, amplification, weights)
+    return new, level, growth, index
 
 
-def technology_growth_reference(
-    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
-) -> np.ndarray:
-    """Plain-numpy reference for `technology_growth`."""
-    return np.exp(elasticity * (level_now - level_before))
+def technology_step_reference(
+    adoption: np.ndarray,
+    started: np.ndarray,
+    exposure: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    strength: np.ndarray,
+    level_before: np.ndarray,
+    elasticity: float,
+    dimensions: np.ndarray,
+    level_dimensions: np.ndarray,
+    amplification: np.ndarray,
+    weights: np.ndarray,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `technology_step`: the references of its parts."""
+    if np.any((level_dimensions < 0) | (level_dimensions >= dimensions.shape[1])):
+        raise ValueError("level_dimensions must lie in 0..K-1")
+    new = bass_adoption_reference(adoption, started, exposure, p, q, dt)
+    level = technology_level_reference(new, strength)
+    growth = technology_growth_reference(level, level_before, elasticity)
+    measured = dimensions.copy()
+    measured[:, level_dimensions] = level[:, None]
+    index, _ = capacity_index_reference(measured, level, amplification, weights)
+    return new, level, growth, index
 
 
-def technology_growth_python_loop(
-    level_now: np.ndarray, level_before: np.ndarray, elasticity: float
-) -> np.ndarray:
-    """Baseline for `geopol bench`."""
-    return np.array(
-        [math.exp(elasticity * (now - before)) for now, before in zip(level_now, level_before,
-                                                                      strict=True)]
-    )
+def technology_step_python_loop(
+    adoption: np.ndarray,
+    started: np.ndarray,
+    exposure: np.ndarray,
+    p: np.ndarray,
+    q: np.ndarray,
+    strength: np.ndarray,
+    level_before: np.ndarray,
+    elasticity: float,
+    dimensions: np.ndarray,
+    level_dimensions: np.ndarray,
+    amplification: np.ndarray,
+    weights: np.ndarray,
+    dt: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Baseline for `geopol bench`: the baselines of its parts, over lists."""
+    k = dimensions.shape[1]
+    replaced = level_dimensions.tolist()
+    if any(not 0 <= c < k for c in replaced):
+        raise ValueError("level_dimensions must lie in 0..K-1")
+    new = bass_adoption_python_loop(adoption, started, exposure, p, q, dt)
+    level = technology_level_python_loop(new, strength)
+    growth = technology_growth_python_loop(level, level_before, elasticity)
+    rows, now = dimensions.tolist(), level.tolist()
+    for row, t in zip(rows, now, strict=True):
+        for c in replaced:
+            row[c] = t
+    index, _ = _capacity_over_lists(rows, now, amplification.tolist(), weights.tolist())
+    return new, level, growth, np.array(index, dtype=np.float64)

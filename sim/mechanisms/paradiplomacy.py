@@ -9,8 +9,13 @@ import numpy as np
 from sim.kernels.paradiplomacy import (
     DRIVE_DEFAULTS,
     FORMATION_DEFAULTS,
+    LinkSlots,
     drive_coefficients,
     formation_coefficients,
+    link_slots,
+    link_totals,
+    state_pairs,
+    static_drives,
 )
 from sim.params import ParadiplomacyParams
 from sim.scenario import CHANNELS
@@ -29,15 +34,30 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
 
 @dataclass
 class LinkGeometry:
-    """Per-link features that do not change during a run."""
+    """Per-link quantities computed once per run, and the number of active links.
+
+    The links' ends, potential channels, owning states and diaspora ties are fixed for a run
+    (docs/model.md, "Paradiplomacy"), so their layout (`slots`) and the parts of β · x and γ · x
+    that do not change (`drive_static` per slot, `formation_static` per link) are computed
+    once, for the coefficients `drive_coef` and `formation_coef`; `update` recomputes the static
+    parts if the parameters' coefficients change. `active_links` counts the links with any
+    channel open after the last `update` (at first, as the world starts).
+    """
 
     complementarity: np.ndarray
     proximity: np.ndarray
     similarity: np.ndarray
+    slots: LinkSlots
+    drive_coef: np.ndarray
+    formation_coef: np.ndarray
+    drive_static: np.ndarray
+    formation_static: np.ndarray
+    active_links: int = 0
 
 
 def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
-    """Complementarity, proximity and similarity of every link (docs/model.md, "Paradiplomacy").
+    """Complementarity, proximity and similarity of every link (docs/model.md, "Paradiplomacy"),
+    the links' slots, and the static parts of the drives for `params`' coefficients.
 
     - proximity = exp(−d / proximity_km);
     - complementarity = 1 − exp(−|ln(y_a / y_b)|), y = GDP per head: partners at different
@@ -45,16 +65,25 @@ def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
     - similarity = ½·exp(−|ln(pop_a / pop_b)|) + ½·[both capitals or neither] (size and
       prestige, paper 001; a guess).
     """
-    a, b = world.links.ends[:, 0], world.links.ends[:, 1]
-    act = world.actors
+    links, act = world.links, world.actors
+    a, b = links.ends[:, 0], links.ends[:, 1]
     distance = haversine_km(act.lat[a], act.lon[a], act.lat[b], act.lon[b])
     per_head = act.gdp / act.population
     size = np.abs(np.log(act.population[a] / act.population[b]))
-    return LinkGeometry(
+    none = np.zeros(0)
+    geometry = LinkGeometry(
         complementarity=1.0 - np.exp(-np.abs(np.log(per_head[a] / per_head[b]))),
         proximity=np.exp(-distance / params.proximity_km),
         similarity=0.5 * np.exp(-size) + 0.5 * (act.is_capital[a] == act.is_capital[b]),
+        slots=link_slots(links.channels, links.ends, act.state, world.n_states, len(CHANNELS)),
+        drive_coef=none,
+        formation_coef=none,
+        drive_static=none,
+        formation_static=none,
+        active_links=int(np.count_nonzero(links.strength.any(axis=1))),
     )
+    _static_parts(geometry, world, params)
+    return geometry
 
 
 def coefficients(params: ParadiplomacyParams) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +91,25 @@ def coefficients(params: ParadiplomacyParams) -> tuple[np.ndarray, np.ndarray]:
     drive = drive_coefficients({k: values[k] for k in DRIVE_DEFAULTS})
     formation = formation_coefficients({k: values[k] for k in FORMATION_DEFAULTS})
     return drive, formation
+
+
+def _static_parts(geometry: LinkGeometry, world: World, params: ParadiplomacyParams) -> None:
+    """Make `geometry`'s static drive parts those of `params`' coefficients (cheap if they are)."""
+    drive, formation = coefficients(params)
+    if np.array_equal(drive, geometry.drive_coef) and np.array_equal(
+        formation, geometry.formation_coef
+    ):
+        return
+    geometry.drive_static, geometry.formation_static = static_drives(
+        geometry.slots,
+        geometry.complementarity,
+        geometry.proximity,
+        world.links.diaspora,
+        geometry.similarity,
+        drive,
+        formation,
+    )
+    geometry.drive_coef, geometry.formation_coef = drive, formation
 
 
 def update(
@@ -72,51 +120,55 @@ def update(
     seed: int,
     dt: float,
 ) -> tuple[int, int]:
-    """One step of link dynamics and the activity classes; returns (formed, dissolved).
+    """One step of link dynamics and the activity classes; returns (formed, dissolved), and
+    leaves the number of active links after the step in `geometry.active_links`.
 
-    `seed` (drawn from the model's generator) gives this step's formation draws, so results do
-    not depend on how the draws are made or on the number of threads.
+    `seed` (0 ≤ seed < 2^63, drawn from the model's generator) gives this step's formation draws
+    through a counter-based generator, so results do not depend on the number of threads.
     """
-    links, actors, pairs = world.links, world.actors, world.pairs
-    x = kernels.link_features(
-        links.ends,
-        actors.state,
+    links, pairs = world.links, world.pairs
+    _static_parts(geometry, world, params)
+    c = len(CHANNELS)
+    links.strength, link_total, formed, dissolved = kernels.link_dynamics(
+        links.strength,
+        geometry.slots,
         pairs.relations,
         pairs.sanction,
-        geometry.complementarity,
-        geometry.proximity,
-        links.diaspora,
-        geometry.similarity,
-    )
-    drive, formation = coefficients(params)
-    c = len(CHANNELS)
-    uniforms = np.random.default_rng(seed).random(len(links))
-    links.strength, formed, dissolved = kernels.link_dynamics(
-        links.strength,
-        links.channels,
-        x,
-        drive,
-        formation,
+        geometry.drive_static,
+        geometry.formation_static,
+        geometry.drive_coef,
+        geometry.formation_coef,
         params.formation_rate,
         np.full(c, params.growth),
         np.full(c, params.decay),
         params.start_strength,
         params.dissolve_below,
-        uniforms,
+        seed,
         dt,
     )
-    read_off(world, params, kernels)
-    return int(formed.sum()), int(dissolved.sum())
+    _read_off(world, params, kernels, link_total, geometry.slots.link_pair)
+    geometry.active_links = int(np.count_nonzero(link_total))
+    return int(np.count_nonzero(formed)), int(np.count_nonzero(dissolved))
 
 
 def read_off(world: World, params: ParadiplomacyParams, kernels) -> None:
     """Activity classes of the actors and channel strengths between states, from the links."""
+    links = world.links
+    link_pair = state_pairs(links.ends, world.actors.state, world.n_states)
+    _read_off(world, params, kernels, link_totals(links.strength), link_pair)
+
+
+def _read_off(
+    world: World,
+    params: ParadiplomacyParams,
+    kernels,
+    link_total: np.ndarray,
+    link_pair: np.ndarray,
+) -> None:
     links, actors = world.links, world.actors
     actors.link_strength, actors.activity = kernels.activity_classes(
-        links.indptr, links.edge, links.strength, params.episodic_below, params.leading_from
+        links.indptr, links.edge, link_total, params.episodic_below, params.leading_from
     )
-    world.pairs.link_channels = np.stack([
-        kernels.state_pair_strength(links.ends, actors.state, links.strength[:, c],
-                                    world.n_states)
-        for c in range(len(CHANNELS))
-    ])
+    world.pairs.link_channels = kernels.state_pair_strength(
+        link_pair, links.strength, world.n_states
+    )

@@ -15,18 +15,21 @@ from sim.world import World
 Drivers = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def drivers(world: World, political_plus: np.ndarray, kernels) -> Drivers:
+def drivers(world: World, regional: np.ndarray, kernels) -> Drivers:
     """Attraction, trade interdependence, summit ties, political plus and sanctions (S×S).
 
-    Sanctions count either way (the larger of i→j and j→i), taken here rather than in the
-    kernel so that lifting a sanction in force at step 0 shows in the change since then.
+    Political plus is 1 − exp(−G), with G the strength of the regional (local-authority)
+    channel between two states: it saturates, so that the hundredth agreement between two
+    states' regions adds less than the first. Sanctions count either way (the larger of i→j
+    and j→i), taken here rather than in the kernel so that lifting a sanction in force at
+    step 0 shows in the change since then.
     """
     pairs, s = world.pairs, world.n_states
     return (
         pairs.attraction,
         kernels.interdependence(pairs.trade, world.actors.gdp[:s]),
         pairs.summit_ties,
-        political_plus,
+        -np.expm1(-regional),
         np.maximum(pairs.sanction, pairs.sanction.T),
     )
 

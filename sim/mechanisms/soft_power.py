@@ -1,9 +1,10 @@
-"""Phase 6: digital diplomacy, soft-power pillars, attraction, reputation and familiarity."""
+"""Phase 6: digital diplomacy, then reputation, soft-power pillars, attraction and familiarity."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels.soft_power import N_PILLARS
 from sim.params import DigitalParams, SoftPowerParams
 from sim.world import CITY, World
 
@@ -21,6 +22,7 @@ METRICS = (
     ("log_audience", 5),
 )
 PILLAR_OF = np.array([pillar for _, pillar in METRICS], dtype=np.int64)
+REPUTATION_METRIC = [name for name, _ in METRICS].index("reputation")
 
 
 def digital(
@@ -28,30 +30,21 @@ def digital(
 ) -> np.ndarray:
     """Foreign ministries' audiences grow and suffer incidents; returns the incidents (bool)."""
     n = world.nations
-    loss = kernels.incident_losses(
+    loss, n.audience, n.digital_stage = kernels.digital_step(
         uniforms,
         np.full(len(uniforms), params.incident_hazard),
         n.risk_management,
         params.incident_severity,
-        dt,
-    )
-    n.audience = kernels.digital_audience(
         n.audience,
         n.audience_ceiling,
         n.digital_capacity,
         n.content_quality,
         n.digital_investment,
         params.base_rate,
-        loss,
-        dt,
-    )
-    n.digital_stage = kernels.digital_stage(
-        n.audience,
-        n.audience_ceiling,
-        n.content_quality,
         params.audience_from,
         params.engagement_from,
         params.engagement_quality,
+        dt,
     )
     return loss > 0
 
@@ -102,17 +95,47 @@ def update(
     kernels,
     dt: float,
 ) -> None:
-    nations = world.nations
-    penalty = digital_params.incident_reputation * incidents
-    nations.reputation = kernels.reputation_update(
-        nations.reputation, nations.reputation_baseline, penalty, params.reputation_recovery, dt
+    """Reputation, then the pillars and index (which include it), then attraction and
+    familiarity, in one kernel call; exp(−k_A·E·Δt) and exp(−E) are computed here with numpy's
+    vectorised exp (see `sim/kernels/soft_power.py`)."""
+    nations, pairs = world.nations, world.pairs
+    seen = exposure(world, cultural, params)
+    (
+        nations.reputation,
+        nations.pillars,
+        nations.soft_power,
+        pairs.attraction,
+        nations.familiarity,
+    ) = kernels.soft_power_step(
+        nations.reputation,
+        nations.reputation_baseline,
+        digital_params.incident_reputation * incidents,
+        params.reputation_recovery,
+        metrics(world, cultural),
+        REPUTATION_METRIC,
+        PILLAR_OF,
+        np.ones(N_PILLARS),
+        pairs.attraction,
+        np.exp(-params.attraction_rate * seen * dt),
+        np.exp(-seen),
+        world.actors.population[: world.n_states],
+        dt,
     )
-    nations.pillars, nations.soft_power = kernels.soft_power_pillars(
-        metrics(world, cultural), PILLAR_OF, np.ones(6)
+
+
+def read_off(
+    world: World, params: SoftPowerParams, digital_params: DigitalParams, cultural: np.ndarray,
+    kernels,
+) -> None:
+    """Pillars, index, digital stages and familiarity of the current state, moving nothing
+    (for step 0, before any step has computed them)."""
+    n = world.nations
+    n.pillars, n.soft_power = kernels.soft_power_pillars(
+        metrics(world, cultural), PILLAR_OF, np.ones(N_PILLARS)
+    )
+    n.digital_stage = kernels.digital_stage(
+        n.audience, n.audience_ceiling, n.content_quality, digital_params.audience_from,
+        digital_params.engagement_from, digital_params.engagement_quality,
     )
     seen = exposure(world, cultural, params)
-    appeal = nations.soft_power * nations.reputation
-    world.pairs.attraction = kernels.attraction_update(
-        world.pairs.attraction, seen, appeal, params.attraction_rate, dt
-    )
-    nations.familiarity = kernels.familiarity(seen, world.actors.population[: world.n_states])
+    n.familiarity = kernels.familiarity(np.exp(-seen), world.actors.population[: world.n_states])

@@ -57,8 +57,14 @@ def update(
                 hosted[best] = len(parties)
                 participants[parties] = True
                 host = int(cities[best])
-    pairs.summit_ties = kernels.summit_ties(pairs.summit_ties, participants, params.ties_decay, dt)
-    actors.diplomatic_weight[cities] = kernels.diplomatic_weight_update(
-        actors.diplomatic_weight[cities], hosted, params.gain, params.decay, dt
+    actors.diplomatic_weight[cities], pairs.summit_ties = kernels.city_diplomacy_step(
+        actors.diplomatic_weight[cities],
+        hosted,
+        params.gain,
+        params.decay,
+        pairs.summit_ties,
+        participants,
+        params.ties_decay,
+        dt,
     )
     return host

@@ -8,6 +8,10 @@ from sim.kernels.technology import DIMENSIONS
 from sim.params import TechnologyParams
 from sim.world import World
 
+# The dimensions that are the technology level itself (docs/model.md, "Technology"):
+# `technology_step` puts the new level in them.
+LEVEL_DIMENSIONS = np.array([DIMENSIONS.index("science"), DIMENSIONS.index("education")])
+
 
 def exposure(world: World, cooperation: np.ndarray, weight: float) -> np.ndarray:
     """Row-stochastic contact weights E: a state's sales by destination, itself included (so a
@@ -35,32 +39,36 @@ def dimensions(world: World) -> np.ndarray:
     out[:, DIMENSIONS.index("population")] = np.log(actors.population[:s])
     out[:, DIMENSIONS.index("territory")] = np.log(area)
     out[:, DIMENSIONS.index("economy")] = np.log(actors.gdp[:s])
-    out[:, DIMENSIONS.index("science")] = nations.technology
-    out[:, DIMENSIONS.index("education")] = nations.technology
+    out[:, LEVEL_DIMENSIONS] = nations.technology[:, None]
     return out
 
 
 def update(
     world: World, params: TechnologyParams, cooperation: np.ndarray, kernels, step: int, dt: float
 ) -> np.ndarray:
-    """Advance adoption one step; returns the GDP factor technology gives the next step."""
+    """Advance adoption one step, then the level and the capacity index, in one kernel call;
+    returns the GDP factor technology gives the next step."""
     nations = world.nations
     started = nations.wave_start_step <= step
     w = len(started)
-    before = nations.technology
-    nations.adoption = kernels.bass_adoption(
+    (
+        nations.adoption,
+        nations.technology,
+        growth,
+        nations.capacity_index,
+    ) = kernels.technology_step(
         nations.adoption,
         started,
         exposure(world, cooperation, params.cooperation),
         np.full(w, params.p),
         np.full(w, params.q),
-        dt,
-    )
-    nations.technology = kernels.technology_level(nations.adoption, nations.wave_strength)
-    nations.capacity_index, _ = kernels.capacity_index(
-        dimensions(world),
+        nations.wave_strength,
         nations.technology,
+        params.gdp_elasticity,
+        dimensions(world),
+        LEVEL_DIMENSIONS,
         np.full(len(DIMENSIONS), params.amplification),
         np.full(len(DIMENSIONS), 1.0 / len(DIMENSIONS)),
+        dt,
     )
-    return kernels.technology_growth(nations.technology, before, params.gdp_elasticity)
+    return growth
