@@ -242,7 +242,9 @@ class GeoModel(mesa.Model):
     def _read_off(self) -> None:
         """Quantities read off the state without moving it: activity, soft power, blocs."""
         nations = self.world.nations
-        mechanisms.paradiplomacy.read_off(self.world, self.params.paradiplomacy, self.kernels)
+        mechanisms.paradiplomacy.read_off(
+            self.world, self.params.paradiplomacy, self.kernels, self.link_geometry
+        )
         mechanisms.soft_power.read_off(
             self.world, self.params.soft_power, self.params.digital, self._cultural(),
             self.kernels,
@@ -337,7 +339,7 @@ class GeoModel(mesa.Model):
     @property
     def active_links(self) -> int:
         """Links with any channel open (the others are dormant candidates)."""
-        return int(np.count_nonzero(self.world.links.strength.any(axis=1)))
+        return self.link_geometry.active_links
 
     @property
     def summit_host_id(self) -> str:

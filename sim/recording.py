@@ -82,8 +82,8 @@ class Recorder:
                 self._series[group][name].append(np.array(column(w), copy=True))
         self._trade.append(w.pairs.trade.copy())
         self._attraction.append(w.pairs.attraction.copy())
-        if len(self._links) == 2:
-            self._links[1] = w.links.strength.copy()
+        if len(self._links) == 2:  # the latest step, kept in one buffer
+            np.copyto(self._links[1], w.links.strength)
         else:
             self._links.append(w.links.strength.copy())
 

@@ -139,14 +139,14 @@ def random_dynamics_args(seed, e, dormant_share, scale):
     )
 
 
-def random_csr(seed, e, n_actors):
+def random_activity_args(seed, e, n_actors):
+    """(ends, link totals, n_actors) with some dormant links and some self-links."""
     rng = np.random.default_rng(seed)
     n_actors = max(n_actors, 1) if e else n_actors
     ends = rng.integers(0, max(n_actors, 1), (e, 2)).astype(np.int32)
-    indptr, _, edge = csr_from_pairs(ends, n_actors)
     strength = rng.random((e, C)) * (rng.random((e, C)) < 0.5)
     strength[rng.random(e) < 0.3] = 0.0
-    return indptr, edge, pd.link_totals(strength)
+    return ends, pd.link_totals(strength), n_actors
 
 
 def assert_dynamics_agree(got, want):
@@ -208,15 +208,20 @@ def test_link_dynamics_numba_agrees_with_numpy(seed, e, dormant_share, scale):
 @example(seed=1, e=0, n_actors=1, episodic=1.0, leading=2.0)
 @example(seed=2, e=1, n_actors=1, episodic=0.5, leading=1.0)
 def test_activity_classes_numba_agrees_with_numpy(seed, e, n_actors, episodic, leading):
-    indptr, edge, link_total = random_csr(seed, e, n_actors)
+    ends, link_total, n = random_activity_args(seed, e, n_actors)
     leading = episodic + leading
-    t_nb, a_nb = pd.activity_classes(indptr, edge, link_total, episodic, leading)
-    t_np, a_np = pd.activity_classes_reference(indptr, edge, link_total, episodic, leading)
-    n = len(indptr) - 1
+    t_nb, a_nb = pd.activity_classes(ends, link_total, n, episodic, leading)
+    t_np, a_np = pd.activity_classes_reference(ends, link_total, n, episodic, leading)
     assert t_nb.shape == t_np.shape == a_nb.shape == a_np.shape == (n,)
     assert a_nb.dtype == a_np.dtype == np.int8
     np.testing.assert_array_equal(t_nb, t_np)  # same additions in the same order
     np.testing.assert_array_equal(a_nb, a_np)
+    # Each link counts at both ends: the totals are what the links' CSR (both directions)
+    # gathers, up to the order of additions.
+    indptr, _, edge = csr_from_pairs(ends, n)
+    gathered = np.bincount(np.repeat(np.arange(n), np.diff(indptr)), weights=link_total[edge],
+                           minlength=n)
+    np.testing.assert_allclose(t_nb, gathered, rtol=1e-12, atol=1e-12)
 
 
 @settings(deadline=None, max_examples=50)
@@ -240,9 +245,9 @@ def test_python_loop_baselines_compute_the_same():
     for got, want in zip(pd.link_dynamics_python_loop(*d_args), pd.link_dynamics(*d_args),
                          strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
-    indptr, edge, link_total = random_csr(5, 300, 60)
-    for got, want in zip(pd.activity_classes_python_loop(indptr, edge, link_total, 1.0, 3.0),
-                         pd.activity_classes(indptr, edge, link_total, 1.0, 3.0), strict=True):
+    a_args = random_activity_args(5, 300, 60)
+    for got, want in zip(pd.activity_classes_python_loop(*a_args, 1.0, 3.0),
+                         pd.activity_classes(*a_args, 1.0, 3.0), strict=True):
         np.testing.assert_array_equal(got, want)
     strength = rng.random((300, C))
     pair = pd.state_pairs(ends, owner, 5)
@@ -256,12 +261,12 @@ def test_python_loop_baselines_compute_the_same():
 
 def test_results_do_not_depend_on_the_thread_count():
     args = random_dynamics_args(9, 5000, 0.3, 2.0)
-    indptr, edge, link_total = random_csr(9, 5000, 700)
+    a_args = random_activity_args(9, 5000, 700)
     rng, ends, owner = random_links(9, 5000, 700, 12)
     pair, strength = pd.state_pairs(ends, owner, 12), rng.random((5000, C))
 
     def run():
-        return (pd.link_dynamics(*args), pd.activity_classes(indptr, edge, link_total, 1.0, 3.0),
+        return (pd.link_dynamics(*args), pd.activity_classes(*a_args, 1.0, 3.0),
                 (pd.state_pair_strength(pair, strength, 12), pd.formation_uniforms(77, 5000)))
 
     threads = numba.get_num_threads()
@@ -289,6 +294,26 @@ def test_kernels_do_not_mutate_their_inputs():
     pd.link_dynamics(*args)
     for a, b in zip(flat(args), before, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop],
+    ids=["numba", "numpy", "loop"],
+)
+def test_out_arrays_receive_the_results_and_nothing_else_changes(kernel):
+    args = random_dynamics_args(11, 300, 0.3, 2.0)
+    want = kernel(*args)
+    out = (np.full((300, C), np.nan), np.full(300, np.nan))
+    got = kernel(*args, out=out)
+    assert got[0] is out[0] and got[1] is out[1]
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    strength = args[0]
+    for bad in ((strength, out[1]), (out[0], out[0][:, 0].copy()[:-1]),
+                (np.zeros((300, C), dtype=np.float32), out[1]), (out[0], out[0][:, 1])):
+        with pytest.raises(ValueError):
+            kernel(*args, out=bad)
 
 
 # ---------------------------------------------------------------- defaults
@@ -684,14 +709,18 @@ def test_activity_classes_follow_the_thresholds_exactly(kernel):
         row = np.zeros(C)
         row[ECO], row[CUL] = t / 2, t / 2  # split over two channels
         strength.append(row)
-    indptr, _, edge = csr_from_pairs(np.array(ends, dtype=np.int32), 9)
-    total, activity = kernel(indptr, edge, pd.link_totals(np.array(strength)), episodic, leading)
+    total, activity = kernel(np.array(ends, dtype=np.int32), pd.link_totals(np.array(strength)),
+                             9, episodic, leading)
     np.testing.assert_array_equal(total[:7], [0.0, 0.0, 0.75, 1.0, 2.25, 2.5, 4.0])
     np.testing.assert_array_equal(activity[:7], [0, 0, 1, 2, 2, 3, 3])
     # A link counts at both ends: actor 7 holds all of them; actor 8 has none.
     assert total[7] == sum(totals.values()) and activity[7] == pd.LEADING
     assert total[8] == 0.0 and activity[8] == pd.INACTIVE
     assert total.dtype == np.float64 and activity.dtype == np.int8
+    # A link of an actor with itself counts at both its ends.
+    total, _ = kernel(np.array([[3, 3], [3, 4]], dtype=np.int32), np.array([0.5, 0.25]), 5,
+                      episodic, leading)
+    np.testing.assert_array_equal(total, [0.0, 0.0, 0.0, 1.25, 0.25])
 
 
 # ---------------------------------------------------------------- state pairs
@@ -777,6 +806,51 @@ def test_update_gives_the_same_step_with_either_backend():
     np.testing.assert_allclose(s_nb, s_np, rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(p_nb, p_np, rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(a_nb, a_np)
+
+
+def test_update_reuses_only_arrays_nobody_else_holds():
+    model = GeoModel(scenario=from_spec(world_spec(6, 600)), rng=7)
+    world, params, geometry = model.world, model.params.paradiplomacy, model.link_geometry
+    links = world.links
+
+    def update(seed):
+        return mech.update(world, params, geometry, model.kernels, seed, model.dt)
+
+    update(0)
+    update(1)
+    # From the third update on, the array replaced two updates ago takes the new strengths.
+    recycled = id(geometry.spare_strength)
+    update(2)
+    assert id(links.strength) == recycled
+    # A caller that keeps the strengths (or a view of them) keeps them as they were.
+    kept, view = links.strength, links.strength[:10]
+    kept_copy = kept.copy()
+    for seed in range(3, 7):
+        update(seed)
+        assert links.strength is not kept
+    np.testing.assert_array_equal(kept, kept_copy)
+    np.testing.assert_array_equal(view, kept_copy[:10])
+    # Reuse or not, the step is the same: a fresh geometry (no spare arrays) agrees.
+    fresh = GeoModel(scenario=from_spec(world_spec(6, 600)), rng=7)
+    for seed in range(7):
+        mech.update(fresh.world, fresh.params.paradiplomacy, fresh.link_geometry, fresh.kernels,
+                    seed, fresh.dt)
+        fresh.link_geometry.spare_strength = fresh.link_geometry.link_total = None
+    np.testing.assert_array_equal(fresh.world.links.strength, links.strength)
+    np.testing.assert_array_equal(fresh.world.pairs.link_channels, world.pairs.link_channels)
+
+
+def test_read_off_with_the_geometry_recounts_active_links(small_model):
+    model = small_model
+    world, geometry = model.world, model.link_geometry
+    saved = world.links.strength.copy()
+    try:
+        world.links.strength[: len(saved) // 2] = 0.0
+        mech.read_off(world, model.params.paradiplomacy, model.kernels, geometry)
+        assert geometry.active_links == np.count_nonzero(world.links.strength.any(axis=1))
+    finally:
+        world.links.strength[:] = saved
+        mech.read_off(world, model.params.paradiplomacy, model.kernels, geometry)
 
 
 def test_changed_coefficients_reach_the_cached_static_drives(small_model):

@@ -19,8 +19,9 @@ activity is the sum of its links' strengths, classified after paper 002.
 
 Links are stored once each; the arrays never change size (dormant links are candidates).
 Of the features only relations and sanction change during a run: `static_drives` computes the
-rest of β · x and γ · x once per run, and `link_dynamics` reads relations and sanction from the
-state-pair matrices link by link, so no E×K feature array is ever built. The formation draws come
+rest of β · x and γ · x once per run, per slot (a link's potential channel, `link_slots`), and
+`link_dynamics` adds relations and sanction from the state-pair matrices, so no E×K feature
+array is ever built and channels a link may not carry cost nothing. The formation draws come
 from a counter-based generator (splitmix64 of the step's seed and the link's index), so they do
 not depend on the order in which links are visited or on the number of threads.
 """
@@ -28,6 +29,7 @@ not depend on the order in which links are visited or on the number of threads.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -250,7 +252,8 @@ def _uniform(key: np.uint64, e: int) -> float:
 @njit(cache=True, parallel=True)
 def formation_uniforms(seed: int, n: int) -> np.ndarray:
     """u_e ∈ [0, 1) for links e = 0..n−1: the (e + 1)-th output of splitmix64 started from
-    `seed` (0 ≤ seed < 2^63), i.e. mix(seed + (e + 1)·γ mod 2^64), its top 53 bits over 2^53.
+    `seed` (0 ≤ seed < 2^63), i.e. mix(seed + (e + 1)·0x9E3779B97F4A7C15 mod 2^64), its top
+    53 bits over 2^53.
 
     Counter-based: each link's draw depends only on (seed, e), so it is the same whichever
     thread computes it. `link_dynamics` computes the same draw for each dormant link.
@@ -407,6 +410,19 @@ def _advance(
         total[e] = acc
 
 
+_SCRATCH = threading.local()
+
+
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Two float64 work arrays of `size`, kept per thread from call to call: fresh memory costs
+    a page fault per page touched, which at a million links is several milliseconds a step.
+    No result ever refers to them."""
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.shape[1] < size:
+        buf = _SCRATCH.buf = np.empty((2, size))
+    return buf[0, :size], buf[1, :size]
+
+
 def link_dynamics(
     strength: np.ndarray,
     slots: LinkSlots,
@@ -423,6 +439,7 @@ def link_dynamics(
     dissolve_below: float,
     seed: int,
     dt: float,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One step of Δt = `dt` years for every link: (new strength E×C, new total E, formed E,
     dissolved E), where total_e = Σ_c s'_ec (added in channel order).
@@ -450,6 +467,11 @@ def link_dynamics(
     forms). Needs g, δ, r ≥ 0, strengths and `start_strength` in [0, 1], 0 ≤ seed < 2^63.
     docs/model.md, "Paradiplomacy".
 
+    `out`, if given, is a pair of float64 arrays (E×C, E) that receive the new strengths and
+    totals and are returned in their place, as with numpy's `out=`: nothing else changes, and
+    they must not overlap the inputs. A caller that keeps last step's arrays for this saves
+    fresh memory (at a million links, 48 MB a step, whose page faults cost milliseconds).
+
     Three parallel numba stages with numpy's vectorised exp in bulk between them (numba calls
     the scalar libm exp, several times slower): (1) per slot, z = β_c · x; (2) per slot, the
     logistic and the rate; (3) per link, the new strengths, dissolution and formation. Every
@@ -457,24 +479,42 @@ def link_dynamics(
     count. Channels outside the potential cost nothing in stages 1–2; the slots of dormant links
     are computed and ignored.
     """
-    n, c_n = strength.shape
+    n = strength.shape[0]
     rel, san = _pair_features(relations, sanction)
     p = slots.channel.shape[0]
-    z = np.empty(p + 1)
-    w = np.empty(p + 1)
+    z, w = _scratch(p + 1)
     z[p] = w[p] = 0.0
     _drive_exponents(slots.pair, slots.channel, rel, san, drive_static, drive_coef, z, w)
     np.exp(w, out=w)
     _targets(z[:p], w[:p], slots.channel, growth, decay, dt)
     np.exp(w, out=w)
-    new = np.empty((n, c_n))  # allocated by numpy, which asks for huge pages: far fewer faults
-    total = np.empty(n)
+    new, total = _outputs(strength, out)
     formed = np.empty(n, dtype=np.bool_)
     dissolved = np.empty(n, dtype=np.bool_)
     _advance(strength, slots.potential, slots.start, slots.link_pair, z, w, rel, san,
              formation_static, formation_coef, formation_rate, start_strength, dissolve_below,
              seed, dt, new, total, formed, dissolved)
     return new, total, formed, dissolved
+
+
+def _outputs(
+    strength: np.ndarray, out: tuple[np.ndarray, np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The arrays for the new strengths and totals: `out`, checked, or new ones (allocated by
+    numpy, which asks the system for huge pages: far fewer page faults than numba's)."""
+    n, c_n = strength.shape
+    if out is None:
+        return np.empty((n, c_n)), np.empty(n)
+    new, total = out
+    for a, shape in ((new, (n, c_n)), (total, (n,))):
+        if (a.shape != shape or a.dtype != np.float64 or not a.flags.c_contiguous
+                or not a.flags.writeable):
+            raise ValueError(f"out arrays must be writeable C-contiguous float64 of shapes "
+                             f"{(n, c_n)} and {(n,)}")
+    if np.may_share_memory(new, total) or np.may_share_memory(new, strength) or \
+            np.may_share_memory(total, strength):
+        raise ValueError("out arrays must not overlap each other or the strengths")
+    return new, total
 
 
 def _logistic_reference(z: np.ndarray) -> np.ndarray:
@@ -511,6 +551,7 @@ def link_dynamics_reference(
     dissolve_below: float,
     seed: int,
     dt: float,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-numpy reference for `link_dynamics`."""
     n, c_n = strength.shape
@@ -536,7 +577,13 @@ def link_dynamics_reference(
     formed = ~active & mask.any(axis=1) & (uniforms < hazard)
     new[formed] = np.where(mask[formed], start_strength, 0.0)
     new = new.reshape(n, c_n)
-    return new, _channel_sum(new), formed, dissolved
+    total = _channel_sum(new)
+    if out is not None:
+        new_out, total_out = _outputs(strength, out)
+        np.copyto(new_out, new)
+        np.copyto(total_out, total)
+        new, total = new_out, total_out
+    return new, total, formed, dissolved
 
 
 def _sequential_sum(values: list[float]) -> float:
@@ -563,6 +610,7 @@ def link_dynamics_python_loop(
     dissolve_below: float,
     seed: int,
     dt: float,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Python-loop baseline for `link_dynamics` (one link, one channel at a time)."""
     s_l, pot, pair_l = strength.tolist(), slots.potential.tolist(), slots.link_pair.tolist()
@@ -608,19 +656,46 @@ def link_dynamics_python_loop(
         total.append(_sequential_sum(row))
         formed.append(was_formed)
         dissolved.append(was_dissolved)
-    return (np.array(new, dtype=np.float64).reshape(len(s_l), c_n),
-            np.array(total, dtype=np.float64), np.array(formed, dtype=bool),
-            np.array(dissolved, dtype=bool))
+    new_a = np.array(new, dtype=np.float64).reshape(len(s_l), c_n)
+    total_a = np.array(total, dtype=np.float64)
+    if out is not None:
+        new_out, total_out = _outputs(strength, out)
+        np.copyto(new_out, new_a)
+        np.copyto(total_out, total_a)
+        new_a, total_a = new_out, total_out
+    return new_a, total_a, np.array(formed, dtype=bool), np.array(dissolved, dtype=bool)
 
 
 # ---------------------------------------------------------------- activity of actors
 
 
+# Link totals are added up for the actors in this many fixed parts (consecutive link ranges), in
+# parallel, then the parts are added in order: a fixed number, so the sums do not depend on the
+# thread count.
+ACTIVITY_PARTS = 2
+
+
+@njit(cache=True)
+def _classify(total: np.ndarray, episodic_below: float, leading_from: float) -> np.ndarray:
+    activity = np.empty(total.shape[0], dtype=np.int8)
+    for r in range(total.shape[0]):
+        t = total[r]
+        if t <= 0.0:
+            activity[r] = INACTIVE
+        elif t < episodic_below:
+            activity[r] = EPISODIC
+        elif t < leading_from:
+            activity[r] = ACTIVE
+        else:
+            activity[r] = LEADING
+    return activity
+
+
 @njit(cache=True, parallel=True)
 def activity_classes(
-    indptr: np.ndarray,
-    edge: np.ndarray,
+    ends: np.ndarray,
     link_total: np.ndarray,
+    n_actors: int,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -631,39 +706,45 @@ def activity_classes(
         2 active (episodic_below ≤ T < leading_from), 3 leading (T ≥ leading_from)
 
     after paper 002's classification of regions by their international activity (docs/model.md,
-    "Paradiplomacy"). Reads the CSR of the links (both directions), so a link counts at both
-    ends. Parallel over actors; each sum stays in one iteration.
+    "Paradiplomacy"). A link counts at both its ends (`ends`, actor rows < n_actors; twice at
+    an actor linked to itself).
+
+    The links are split into ACTIVITY_PARTS consecutive ranges (part k: links
+    k·E//ACTIVITY_PARTS up to (k + 1)·E//ACTIVITY_PARTS), each added up in link order in one
+    parallel iteration (a link to its first end, then to its second), into its own array of
+    actor sums; the parts are then added in order. Streaming the links in order keeps this
+    fast however the links are ordered; gathering them actor by actor waits on memory.
     """
-    n = max(indptr.shape[0] - 1, 0)
-    total = np.empty(n)
-    activity = np.empty(n, dtype=np.int8)
-    for r in prange(n):
-        acc = 0.0
-        for j in range(indptr[r], indptr[r + 1]):
-            acc += link_total[edge[j]]
-        total[r] = acc
-        if acc <= 0.0:
-            activity[r] = INACTIVE
-        elif acc < episodic_below:
-            activity[r] = EPISODIC
-        elif acc < leading_from:
-            activity[r] = ACTIVE
-        else:
-            activity[r] = LEADING
-    return total, activity
+    e_n = link_total.shape[0]
+    part = np.zeros((ACTIVITY_PARTS, n_actors))
+    for k in prange(ACTIVITY_PARTS):
+        acc = part[k]
+        for e in range(k * e_n // ACTIVITY_PARTS, (k + 1) * e_n // ACTIVITY_PARTS):
+            t = link_total[e]
+            acc[ends[e, 0]] += t
+            acc[ends[e, 1]] += t
+    total = part[0].copy()
+    for k in range(1, ACTIVITY_PARTS):
+        total += part[k]
+    return total, _classify(total, episodic_below, leading_from)
 
 
 def activity_classes_reference(
-    indptr: np.ndarray,
-    edge: np.ndarray,
+    ends: np.ndarray,
     link_total: np.ndarray,
+    n_actors: int,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Plain-numpy reference for `activity_classes` (same order of additions)."""
-    n = max(len(indptr) - 1, 0)
-    row = np.repeat(np.arange(n), np.diff(indptr))
-    total = np.bincount(row, weights=link_total[edge[: len(row)]], minlength=n)
+    e_n = len(link_total)
+    ends = np.asarray(ends).reshape(e_n, 2)
+    total = None
+    for k in range(ACTIVITY_PARTS):
+        part = slice(k * e_n // ACTIVITY_PARTS, (k + 1) * e_n // ACTIVITY_PARTS)
+        sums = np.bincount(ends[part].ravel(), weights=np.repeat(link_total[part], 2),
+                           minlength=n_actors)
+        total = sums if total is None else total + sums
     activity = np.select(
         [total <= 0.0, total < episodic_below, total < leading_from],
         [INACTIVE, EPISODIC, ACTIVE],
@@ -673,25 +754,30 @@ def activity_classes_reference(
 
 
 def activity_classes_python_loop(
-    indptr: np.ndarray,
-    edge: np.ndarray,
+    ends: np.ndarray,
     link_total: np.ndarray,
+    n_actors: int,
     episodic_below: float,
     leading_from: float,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Python-loop baseline for `activity_classes` (one actor, one link at a time)."""
-    ptr, edge_l, t_l = indptr.tolist(), edge.tolist(), link_total.tolist()
-    total, activity = [], []
-    for r in range(len(ptr) - 1):
-        acc = 0.0
-        for j in range(ptr[r], ptr[r + 1]):
-            acc += t_l[edge_l[j]]
-        total.append(acc)
-        if acc <= 0.0:
+    """Python-loop baseline for `activity_classes` (one link at a time, the same parts)."""
+    ends_l, t_l = ends.tolist(), link_total.tolist()
+    e_n = len(t_l)
+    total = [0.0] * n_actors
+    for k in range(ACTIVITY_PARTS):
+        acc = [0.0] * n_actors
+        for e in range(k * e_n // ACTIVITY_PARTS, (k + 1) * e_n // ACTIVITY_PARTS):
+            a, b = ends_l[e]
+            acc[a] += t_l[e]
+            acc[b] += t_l[e]
+        total = acc if k == 0 else [x + y for x, y in zip(total, acc, strict=True)]
+    activity = []
+    for t in total:
+        if t <= 0.0:
             activity.append(INACTIVE)
-        elif acc < episodic_below:
+        elif t < episodic_below:
             activity.append(EPISODIC)
-        elif acc < leading_from:
+        elif t < leading_from:
             activity.append(ACTIVE)
         else:
             activity.append(LEADING)
@@ -701,28 +787,40 @@ def activity_classes_python_loop(
 # ---------------------------------------------------------------- state pairs
 
 
-@njit(cache=True)
+# The links are summed in this many fixed parts (consecutive link ranges), in parallel, then the
+# parts are added in order: a fixed number, so the sums do not depend on the thread count.
+PAIR_PARTS = 2
+
+
+@njit(cache=True, parallel=True)
 def state_pair_strength(link_pair: np.ndarray, strength: np.ndarray, n_states: int) -> np.ndarray:
     """P (C×S×S): P_cij = Σ of channel c's strength over the links between actors of states i
     and j (either way round), `link_pair` giving each link's unordered state pair
     min(a, b)·S + max(a, b) (`state_pairs`); each P_c is symmetric with diagonal 0: links within
-    a state are left out (docs/model.md, "Paradiplomacy"). Serial: one scatter-add pass over the
-    links in link order, for all channels at once, into one S×S×C block (a pair's channels side
-    by side; P_cij and P_cji receive the same additions, so each sum is made once), then
-    spread into the C×S×S output.
+    a state are left out (docs/model.md, "Paradiplomacy").
+
+    The links are split into PAIR_PARTS consecutive ranges (part k: links k·E//PAIR_PARTS up to
+    (k + 1)·E//PAIR_PARTS), each summed in link order in one parallel iteration, for all
+    channels at once, into its own S×S×C block (a pair's channels side by side; P_cij and P_cji
+    receive the same additions, so each sum is made once); the parts are then added in order.
     """
-    c_n = strength.shape[1]
-    acc = np.zeros(n_states * n_states * c_n)
-    for e in range(strength.shape[0]):
-        base = link_pair[e] * c_n
-        for c in range(c_n):
-            acc[base + c] += strength[e, c]
+    e_n, c_n = strength.shape
+    part = np.zeros((PAIR_PARTS, n_states * n_states * c_n))
+    for k in prange(PAIR_PARTS):
+        acc = part[k]
+        for e in range(k * e_n // PAIR_PARTS, (k + 1) * e_n // PAIR_PARTS):
+            base = link_pair[e] * c_n
+            for c in range(c_n):
+                acc[base + c] += strength[e, c]
     out = np.zeros((c_n, n_states, n_states))
     for a in range(n_states):
         for b in range(a + 1, n_states):
             base = (a * n_states + b) * c_n
             for c in range(c_n):
-                out[c, a, b] = out[c, b, a] = acc[base + c]
+                v = part[0, base + c]
+                for k in range(1, PAIR_PARTS):
+                    v += part[k, base + c]
+                out[c, a, b] = out[c, b, a] = v
     return out
 
 
@@ -730,28 +828,45 @@ def state_pair_strength_reference(
     link_pair: np.ndarray, strength: np.ndarray, n_states: int
 ) -> np.ndarray:
     """Plain-numpy reference for `state_pair_strength` (same order of additions)."""
-    c_n = strength.shape[1]
+    e_n, c_n = strength.shape
     key = np.asarray(link_pair, dtype=np.int64)
     low, high = np.divmod(key, n_states)
     across = low != high
-    out = np.empty((c_n, n_states, n_states))
+    out = np.zeros((c_n, n_states, n_states))
     for c in range(c_n):
-        flat = np.bincount(key[across], weights=strength[across, c],
-                           minlength=n_states * n_states).reshape(n_states, n_states)
-        out[c] = flat + flat.T  # one triangle is all zeros
+        total = None
+        for k in range(PAIR_PARTS):
+            part = slice(k * e_n // PAIR_PARTS, (k + 1) * e_n // PAIR_PARTS)
+            keep = across[part]
+            flat = np.bincount(key[part][keep], weights=strength[part, c][keep],
+                               minlength=n_states * n_states)
+            total = flat if total is None else total + flat
+        upper = total.reshape(n_states, n_states)
+        out[c] = upper + upper.T  # one triangle is all zeros
     return out
 
 
 def state_pair_strength_python_loop(
     link_pair: np.ndarray, strength: np.ndarray, n_states: int
 ) -> np.ndarray:
-    """Python-loop baseline for `state_pair_strength`."""
-    c_n = strength.shape[1]
+    """Python-loop baseline for `state_pair_strength` (the same parts, added in order)."""
+    e_n, c_n = strength.shape
+    pairs, s_l = link_pair.tolist(), strength.tolist()
+    parts = []
+    for k in range(PAIR_PARTS):
+        acc = [[[0.0] * n_states for _ in range(n_states)] for _ in range(c_n)]
+        for e in range(k * e_n // PAIR_PARTS, (k + 1) * e_n // PAIR_PARTS):
+            a, b = divmod(pairs[e], n_states)
+            if a != b:
+                for c, v in enumerate(s_l[e]):
+                    acc[c][a][b] += v
+        parts.append(acc)
     out = [[[0.0] * n_states for _ in range(n_states)] for _ in range(c_n)]
-    for q, row in zip(link_pair.tolist(), strength.tolist(), strict=True):
-        a, b = divmod(q, n_states)
-        if a != b:
-            for c, v in enumerate(row):
-                out[c][a][b] += v
-                out[c][b][a] += v
+    for c in range(c_n):
+        for a in range(n_states):
+            for b in range(a + 1, n_states):
+                v = parts[0][c][a][b]
+                for k in range(1, PAIR_PARTS):
+                    v += parts[k][c][a][b]
+                out[c][a][b] = out[c][b][a] = v
     return np.array(out, dtype=np.float64).reshape(c_n, n_states, n_states)
