@@ -519,8 +519,9 @@ def test_step_numba_numpy_and_loop_agree(seed, n, m, sparsity):
 @given(seed=seeds, n=st.integers(0, 15), m=st.integers(0, 12))
 def test_step_is_reputation_then_pillars_then_attraction_and_familiarity(seed, n, m):
     """The step is its parts in the documented order, to the bit: reputation, the pillars of
-    the metrics with this step's reputation in its column, attraction towards index times
-    reputation, familiarity."""
+    the metrics with this step's reputation in its column (normalised on its own 0–1 scale by
+    two anchor rows holding 0 and 1 there and every other metric's own minimum and maximum),
+    attraction towards index times reputation, familiarity."""
     args = random_step(seed, n, m, 0.3)
     (reputation, baseline, penalty, recovery, metrics, column, pillar_of, weights, attraction,
      stay, unreached, population, dt) = args
@@ -534,9 +535,13 @@ def test_step_is_reputation_then_pillars_then_attraction_and_familiarity(seed, n
     for step, recover, pillars_of, attract, known in parts.values():
         liked = recover(reputation, baseline, penalty, recovery, dt)
         scored = metrics.copy()
-        if column >= 0:
+        if column >= 0 and len(metrics):
             scored[:, column] = liked
+            low, high = metrics.min(axis=0), metrics.max(axis=0)
+            low[column], high[column] = 0.0, 1.0
+            scored = np.vstack([scored, low, high])
         pillars, index = pillars_of(scored, pillar_of, weights)
+        pillars, index = pillars[: len(metrics)], index[: len(metrics)]
         expected = (liked, pillars, index, attract(attraction, stay, index * liked),
                     known(unreached, population))
         for got, want in zip(step(*args), expected, strict=True):
@@ -560,8 +565,10 @@ def test_the_pillars_and_the_appeal_see_this_steps_reputation(step):
     )
     assert liked[0] == pytest.approx(0.6 * np.exp(-0.5), rel=1e-14)
     np.testing.assert_array_equal(liked[1:], [0.6, 0.6])
-    np.testing.assert_allclose(pillars[:, 0], [0.0, 1.0, 1.0], rtol=1e-14)  # not the 0.5 of equals
-    np.testing.assert_allclose(index, [0.0, 0.75, 1.0], rtol=1e-14)
+    # Reputation is normalised on its own 0–1 scale: the government pillar is the reputation
+    # itself (not the 0.5 of equals, nor stretched to 0 and 1 by min–max).
+    np.testing.assert_allclose(pillars[:, 0], liked, rtol=1e-14)
+    np.testing.assert_allclose(index, (liked + [0.0, 0.5, 1.0]) / 2, rtol=1e-14)
     appeal = index * liked
     for i in range(3):
         for j in range(3):

@@ -349,12 +349,55 @@ def soft_power_step(
     if reputation_metric < -1 or reputation_metric >= n_metrics:
         raise ValueError("reputation_metric must be -1 or a column of metrics")
     liked = reputation_update(reputation, baseline, penalty, recovery, dt)
-    scored = metrics.copy()
-    if reputation_metric >= 0:
-        scored[:, reputation_metric] = liked
+    n = metrics.shape[0]
+    scored = _with_natural_anchors(metrics, reputation_metric, liked)
     pillars, index = soft_power_pillars(scored, pillar_of, pillar_weights)
+    pillars, index = pillars[:n].copy(), index[:n].copy()
     attracted = attraction_update(attraction, stay, index * liked)
     return liked, pillars, index, attracted, familiarity(unreached, population)
+
+
+@njit(cache=True)
+def _with_natural_anchors(
+    metrics: np.ndarray, reputation_metric: int, reputation: np.ndarray
+) -> np.ndarray:
+    """The metrics with this step's reputation in its column and two anchor rows below them.
+
+    The anchors hold every other metric's own minimum and maximum (so min–max normalisation of
+    those is unchanged) and 0 and 1 in the reputation column, so that reputation, already on a
+    0–1 scale, is normalised on that scale: a 2% penalty moves the government pillar by 2%,
+    not from the top of the ranking to its bottom. The pillars of the anchor rows are dropped.
+    """
+    n, m = metrics.shape
+    if n == 0 or reputation_metric < 0:
+        return metrics.copy()
+    out = np.empty((n + 2, m))
+    out[:n] = metrics
+    for c in range(m):
+        lo = metrics[0, c]
+        hi = metrics[0, c]
+        for s in range(1, n):
+            lo = min(lo, metrics[s, c])
+            hi = max(hi, metrics[s, c])
+        out[n, c] = lo
+        out[n + 1, c] = hi
+    for s in range(n):
+        out[s, reputation_metric] = reputation[s]
+    out[n, reputation_metric] = 0.0
+    out[n + 1, reputation_metric] = 1.0
+    return out
+
+
+def _with_natural_anchors_reference(
+    metrics: np.ndarray, reputation_metric: int, reputation: np.ndarray
+) -> np.ndarray:
+    """Plain-numpy reference for `_with_natural_anchors`."""
+    if len(metrics) == 0 or reputation_metric < 0:
+        return metrics.copy()
+    out = np.vstack([metrics, metrics.min(axis=0), metrics.max(axis=0)])
+    out[:-2, reputation_metric] = reputation
+    out[-2:, reputation_metric] = (0.0, 1.0)
+    return out
 
 
 def soft_power_step_reference(
@@ -375,10 +418,10 @@ def soft_power_step_reference(
     """Plain-numpy reference for `soft_power_step`: the references of its parts."""
     _check_reputation_metric(reputation_metric, metrics.shape[1])
     liked = reputation_update_reference(reputation, baseline, penalty, recovery, dt)
-    scored = metrics.copy()
-    if reputation_metric >= 0:
-        scored[:, reputation_metric] = liked
+    n = len(metrics)
+    scored = _with_natural_anchors_reference(metrics, reputation_metric, liked)
     pillars, index = soft_power_pillars_reference(scored, pillar_of, pillar_weights)
+    pillars, index = pillars[:n], index[:n]
     attracted = attraction_update_reference(attraction, stay, index * liked)
     return liked, pillars, index, attracted, familiarity_reference(unreached, population)
 
@@ -403,12 +446,16 @@ def soft_power_step_python_loop(
     _check_reputation_metric(reputation_metric, n_metrics)
     liked = reputation_update_python_loop(reputation, baseline, penalty, recovery, dt)
     rows = metrics.tolist()
-    if reputation_metric >= 0:
+    if reputation_metric >= 0 and rows:
+        anchors = [[min(col) for col in zip(*rows)], [max(col) for col in zip(*rows)]]
         for row, r in zip(rows, liked.tolist(), strict=True):
             row[reputation_metric] = r
+        anchors[0][reputation_metric], anchors[1][reputation_metric] = 0.0, 1.0
+        rows = rows + anchors
     pillars, index = _pillars_over_lists(
         rows, n_metrics, pillar_of.tolist(), pillar_weights.tolist()
     )
+    pillars, index = pillars[:n], index[:n]
     appeal = [i * r for i, r in zip(index, liked.tolist(), strict=True)]
     attracted = attraction_update_python_loop(attraction, stay, np.array(appeal, dtype=np.float64))
     return (

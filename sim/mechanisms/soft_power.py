@@ -130,12 +130,15 @@ def read_off(
     """Pillars, index, digital stages and familiarity of the current state, moving nothing
     (for step 0, before any step has computed them)."""
     n = world.nations
-    n.pillars, n.soft_power = kernels.soft_power_pillars(
-        metrics(world, cultural), PILLAR_OF, np.ones(N_PILLARS)
+    seen = exposure(world, cultural, params)
+    # The soft-power step over no time: reputation and attraction stay as they are.
+    _, n.pillars, n.soft_power, _, n.familiarity = kernels.soft_power_step(
+        n.reputation, n.reputation_baseline, np.zeros(world.n_states),
+        params.reputation_recovery, metrics(world, cultural), REPUTATION_METRIC, PILLAR_OF,
+        np.ones(N_PILLARS), world.pairs.attraction, np.ones_like(seen), np.exp(-seen),
+        world.actors.population[: world.n_states], 0.0,
     )
     n.digital_stage = kernels.digital_stage(
         n.audience, n.audience_ceiling, n.content_quality, digital_params.audience_from,
         digital_params.engagement_from, digital_params.engagement_quality,
     )
-    seen = exposure(world, cultural, params)
-    n.familiarity = kernels.familiarity(np.exp(-seen), world.actors.population[: world.n_states])
