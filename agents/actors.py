@@ -56,7 +56,7 @@ class ActorAgent(mesa.Agent):
     @property
     def state(self) -> StateAgent:
         """The state this actor belongs to (a state belongs to itself)."""
-        return self.model.state_agents[int(self.model.world.actors.state[self.row])]
+        return self.model.agent_at(int(self.model.world.actors.state[self.row]))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.actor_id!r})"

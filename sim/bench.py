@@ -15,8 +15,8 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from sim import economy
 from sim.kernels import BACKENDS, MODULES
+from sim.mechanisms import trade as trade_phase
 from sim.model import GeoModel
 from sim.output import versions
 from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, from_spec
@@ -96,7 +96,7 @@ def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
     model = GeoModel(scenario=from_spec(world_spec(states, states)), rng=0)
     gdp = model.world.actors.gdp[:states].copy()
     trade = model.params.trade
-    phi = economy.trade_costs(model.world.pairs, trade, model.border_effect)
+    phi = trade_phase.trade_costs(model.world.pairs, trade, model.border_effect)
     out = {}
     for backend, kernels in BACKENDS.items():
         solve = kernels.gravity_flows

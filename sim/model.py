@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from agents import ActorAgent, CityAgent, RegionAgent, StateAgent
-from sim import economy, mechanisms
+from sim import mechanisms
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
@@ -72,12 +72,11 @@ class GeoModel(mesa.Model):
             self, int((kind == REGION).sum()), row=np.flatnonzero(kind == REGION).tolist()
         )
         self._by_row: list[ActorAgent] = [*self.states, *self.cities, *self.regions]
-        self.state_agents: list[StateAgent] = list(self.states)
 
         # Step 0: calibrate the border effect so the world starts at the target openness,
         # and solve the starting trade equilibrium.
         state_gdp = self.world.actors.gdp[: self.world.n_states]
-        self.border_effect = economy.calibrate_border(
+        self.border_effect = mechanisms.trade.calibrate_border(
             state_gdp, self.world.pairs, self.params.trade, self.kernels.gravity_flows
         )
         self.trade_iterations = 0
@@ -176,7 +175,7 @@ class GeoModel(mesa.Model):
         """
         shocks = self.rng.standard_normal(self.world.n_states)
         factor = (
-            economy.growth_factor(
+            mechanisms.trade.growth_factor(
                 self.params.growth,
                 shocks,
                 self.dt,
@@ -286,7 +285,7 @@ class GeoModel(mesa.Model):
         """Solve gravity for the current GDP; store flows; return each state's domestic share."""
         gdp = self.world.actors.gdp[: self.world.n_states]
         trade = self.params.trade
-        phi = economy.trade_costs(self.world.pairs, trade, self.border_effect)
+        phi = mechanisms.trade.trade_costs(self.world.pairs, trade, self.border_effect)
         flows, self.outward_resistance, self.inward_resistance, self.trade_iterations = (
             self.kernels.gravity_flows(
                 gdp,

@@ -156,13 +156,18 @@ def csr_from_pairs(ends: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np
     return indptr, dst[order].astype(np.int32), edge[order]
 
 
-def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Pairwise haversine distances (km) between points given in degrees."""
-    phi, lam = np.radians(lat), np.radians(lon)
-    dphi = phi[:, None] - phi[None, :]
-    dlam = lam[:, None] - lam[None, :]
-    h = np.sin(dphi / 2) ** 2 + np.cos(phi)[:, None] * np.cos(phi)[None, :] * np.sin(dlam / 2) ** 2
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    """Great-circle distance (km) between points given in degrees, element by element
+    (broadcasting, so it also gives whole distance matrices)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    h = (np.sin((p2 - p1) / 2) ** 2
+         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2)
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def great_circle_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Pairwise great-circle distances (km) between points given in degrees."""
+    return haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
 
 
 def state_distances(lat: np.ndarray, lon: np.ndarray, area_km2: np.ndarray) -> np.ndarray:

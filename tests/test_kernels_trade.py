@@ -14,8 +14,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from sim import economy, load
+from sim import load
 from sim.kernels.trade import cost_factor, gravity_flows, gravity_flows_reference
+from sim.mechanisms import trade as trade_phase
 from sim.params import GrowthParams, TradeParams
 from sim.scenario import SyntheticSpec
 from sim.synthetic import synthetic_world
@@ -229,8 +230,8 @@ def test_trade_diversion_kazakhstan_russia(solve):
     world = build_world(scenario.spec)
     params = scenario.spec.params.trade
     gdp = world.actors.gdp[: world.n_states]
-    border = economy.calibrate_border(gdp, world.pairs, params, gravity_flows)
-    phi = economy.trade_costs(world.pairs, params, border)
+    border = trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows)
+    phi = trade_phase.trade_costs(world.pairs, params, border)
     ids = list(world.actors.ids[: world.n_states])
     i, j = ids.index("KAZ"), ids.index("RUS")
     before, *_ = run(solve, gdp, phi)
@@ -309,7 +310,7 @@ def test_trade_costs_reads_the_state_pairs():
         relations_baseline=np.zeros((2, 2)),
     )
     params = TradeParams()
-    phi = economy.trade_costs(pairs, params, border=1.5)
+    phi = trade_phase.trade_costs(pairs, params, border=1.5)
     expected_01 = 1500.0**-params.distance_elasticity * np.exp(
         params.contiguity + params.agreement - params.sanction - 1.5
     )
@@ -321,9 +322,9 @@ def test_trade_costs_reads_the_state_pairs():
 
 
 def _share(gdp, pairs, params, border):
-    phi = economy.trade_costs(pairs, params, border)
+    phi = trade_phase.trade_costs(pairs, params, border)
     flows, *_ = run(gravity_flows, gdp, phi, tolerance=params.tolerance)
-    return economy.export_share(flows, gdp)
+    return trade_phase.export_share(flows, gdp)
 
 
 @pytest.fixture(scope="module")
@@ -339,7 +340,7 @@ def test_calibrated_border_hits_the_openness_target_eurasia(eurasia_world, openn
     world, params = eurasia_world
     params = params.model_copy(update={"openness": openness})
     gdp = world.actors.gdp[: world.n_states]
-    border = economy.calibrate_border(gdp, world.pairs, params, gravity_flows)
+    border = trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows)
     assert border > 0.0
     assert _share(gdp, world.pairs, params, border) == pytest.approx(openness, abs=1e-6)
 
@@ -351,7 +352,7 @@ def test_calibrated_border_hits_the_openness_target_synthetic():
     free = _share(gdp, world.pairs, params, 0.0)
     target = 0.6 * free  # a target a positive border effect can reach
     params = params.model_copy(update={"openness": target})
-    border = economy.calibrate_border(gdp, world.pairs, params, gravity_flows_reference)
+    border = trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows_reference)
     assert border > 0.0
     assert _share(gdp, world.pairs, params, border) == pytest.approx(target, abs=1e-6)
 
@@ -363,14 +364,14 @@ def test_unreachable_openness_gives_a_free_border():
     params = TradeParams()
     free = _share(gdp, world.pairs, params, 0.0)
     params = params.model_copy(update={"openness": min(0.99, free + 0.05)})
-    assert economy.calibrate_border(gdp, world.pairs, params, gravity_flows) == 0.0
+    assert trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows) == 0.0
 
 
 def test_higher_openness_needs_a_lower_border_effect(eurasia_world):
     world, params = eurasia_world
     gdp = world.actors.gdp[: world.n_states]
     borders = [
-        economy.calibrate_border(gdp, world.pairs, params.model_copy(update={"openness": o}),
+        trade_phase.calibrate_border(gdp, world.pairs, params.model_copy(update={"openness": o}),
                                  gravity_flows)
         for o in (0.05, 0.15, 0.3, 0.38)
     ]
@@ -380,7 +381,7 @@ def test_higher_openness_needs_a_lower_border_effect(eurasia_world):
 
 def test_export_share():
     flows = np.array([[5.0, 1.0], [2.0, 8.0]])
-    assert economy.export_share(flows, np.array([6.0, 10.0])) == pytest.approx(3.0 / 16.0)
+    assert trade_phase.export_share(flows, np.array([6.0, 10.0])) == pytest.approx(3.0 / 16.0)
 
 
 # ---------------------------------------------------------------- growth
@@ -390,7 +391,7 @@ def test_growth_factor_without_shocks_or_trade_change_is_the_trend():
     params = GrowthParams(trend=0.03, volatility=0.0)
     share = np.array([0.5, 0.7, 0.9])
     shocks = np.array([2.0, -1.0, 0.5])  # ignored at zero volatility
-    factor = economy.growth_factor(params, shocks, 0.25, share, share, sigma=5.0)
+    factor = trade_phase.growth_factor(params, shocks, 0.25, share, share, sigma=5.0)
     np.testing.assert_allclose(factor, np.exp(0.03 * 0.25), rtol=1e-14)
 
 
@@ -401,7 +402,7 @@ def test_growth_factor_gains_from_trade_exponent(sigma):
     params = GrowthParams(trend=0.02, volatility=0.0)
     previous = np.array([0.6, 0.6, 0.6])
     current = np.array([0.66, 0.6, 0.54])
-    factor = economy.growth_factor(params, np.zeros(3), 1.0, current, previous, sigma)
+    factor = trade_phase.growth_factor(params, np.zeros(3), 1.0, current, previous, sigma)
     trend = np.exp(0.02)
     assert factor[0] < trend  # gains from trade lost
     assert factor[1] == pytest.approx(trend, rel=1e-14)
@@ -418,7 +419,7 @@ def test_growth_factor_shocks_are_log_normal_with_mean_trend():
     nodes, weights = np.polynomial.hermite.hermgauss(60)
     shocks = np.sqrt(2.0) * nodes  # Gauss–Hermite nodes for a standard normal
     share = np.full(len(shocks), 0.7)
-    factor = economy.growth_factor(params, shocks, years, share, share, sigma=5.0)
+    factor = trade_phase.growth_factor(params, shocks, years, share, share, sigma=5.0)
     mean = float(weights @ factor / np.sqrt(np.pi))
     assert mean == pytest.approx(np.exp(0.05 * years), rel=1e-12)
     # And each factor is exp(drift + v·√Δt·ε).

@@ -1,6 +1,6 @@
 """The phases of a step around the kernels: what each mechanism reads from the world, which
 kernel it calls, and what it writes back. Equations: docs/model.md."""
 
-from sim.mechanisms import paradiplomacy, relations, soft_power, summits, technology
+from sim.mechanisms import paradiplomacy, relations, soft_power, summits, technology, trade
 
-__all__ = ["paradiplomacy", "relations", "soft_power", "summits", "technology"]
+__all__ = ["paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]

@@ -20,17 +20,7 @@ from sim.kernels.paradiplomacy import (
 )
 from sim.params import ParadiplomacyParams
 from sim.scenario import CHANNELS
-from sim.world import EARTH_RADIUS_KM, World
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance (km) between paired points, element by element."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    h = (
-        np.sin((p2 - p1) / 2) ** 2
-        + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    )
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+from sim.world import World, haversine_km
 
 
 @dataclass

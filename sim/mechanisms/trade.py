@@ -1,4 +1,4 @@
-"""The trade phase around the gravity kernel: trade costs, border calibration and GDP growth.
+"""Phase 4: trade costs around the gravity kernel, border calibration and GDP growth.
 
 Equations and defaults: docs/model.md, "Trade" and "Growth".
 """
