@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.params import Params
-from sim.scenario import CHANNELS, ScenarioSpec
+from sim.scenario import ScenarioSpec
+from sim.schema import CHANNELS
 from sim.world import (
     CITY,
     LINK_KINDS,

@@ -22,7 +22,7 @@ from rich.table import Table
 from sim import scenario as scenarios
 from sim.errors import InputError, describe
 from sim.params import PARAM_NAMES, Params, dotted
-from sim.scenario import first_error
+from sim.schema import first_error
 from sim.summary import print_summary
 
 app = typer.Typer(

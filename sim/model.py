@@ -21,7 +21,8 @@ from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
 from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
-from sim.scenario import CHANNELS, Scenario, first_error, load
+from sim.scenario import Scenario, load
+from sim.schema import CHANNELS, first_error
 from sim.synthetic import synthetic_world
 from sim.world import CITY, REGION, STATE, World
 

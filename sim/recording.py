@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
-from sim.scenario import CHANNELS
+from sim.schema import CHANNELS
 from sim.world import KIND_NAMES, LINK_KINDS, World
 
 Series = dict[str, Callable[[World], np.ndarray]]

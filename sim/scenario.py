@@ -2,7 +2,8 @@
 
 A scenario names its actors (or asks for a synthetic world), their links and the parameters.
 A variant file says `extends = "eurasia"` in its `[scenario]` table and holds only what differs:
-tables merge key by key, actors merge by `id`, links by `(a, b, kind)`, trade agreements by `name`.
+tables merge key by key, actors merge by `id`, links by `(a, b, kind)`, trade agreements by `name`,
+events by `(type, name)` (unnamed events add to the timeline).
 Every error names the file the offending key came from.
 """
 
@@ -15,26 +16,29 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
+import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from sim.errors import InputError, describe
+from sim.events import Event, EventError, WorldIndex, event_key, schedule
 from sim.params import Params
+from sim.schema import (
+    STRICT,
+    ActorId,
+    Channel,
+    Latitude,
+    Longitude,
+    Positive,
+    first_error,
+)
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
-Channel = Literal["economic", "cultural", "environmental", "emergency", "local_authority"]
-CHANNELS: tuple[str, ...] = get_args(Channel)
-Latitude = Annotated[float, Field(ge=-90.0, le=90.0)]
-Longitude = Annotated[float, Field(ge=-180.0, le=180.0)]
-Positive = Annotated[float, Field(gt=0.0)]
-ActorId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-
-
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = STRICT
 
 
 class ScenarioMeta(Strict):
@@ -44,6 +48,7 @@ class ScenarioMeta(Strict):
     extends: str | None = None
     start: dt.date = dt.date(2023, 1, 1)
     step_months: Annotated[int, Field(ge=1, le=12)] = 3
+    steps: Annotated[int, Field(ge=1, le=100_000)] = 40  # what `geopol run` runs by default
     sources: list[str] = []
 
 
@@ -160,6 +165,7 @@ class ScenarioSpec(Strict):
     ]
     digital: list[DigitalSpec] = []
     relations: list[RelationSpec] = []
+    events: list[Event] = []
     params: Params = Params()
 
     @model_validator(mode="after")
@@ -237,6 +243,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "technology_waves": ("name",),
     "digital": ("state",),
     "relations": ("a", "b"),
+    "events": ("type", "name"),  # a variant adds to its base's timeline, or renames to replace
 }
 
 
@@ -294,7 +301,7 @@ def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple 
             }
             for k, item in enumerate(value):
                 ident = tuple(item.get(f) for f in keys) if isinstance(item, dict) else None
-                if ident in index:
+                if ident in index and None not in ident:  # entries without a key never merge
                     m = index[ident]
                     _merge(items[m], item, path, prov, (*here, m))
                 else:
@@ -330,47 +337,6 @@ def _load_tree(
     data, prov, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
     data.setdefault("scenario", {}).pop("extends", None)
     return _merge(data, raw, path, prov), prov, (*files, path)
-
-
-# ---------------------------------------------------------------- validation errors
-
-
-def _expected(error: dict) -> str:
-    kind, ctx = error["type"], error.get("ctx", {})
-    if kind == "extra_forbidden":
-        return "no such key (unknown key)"
-    if kind == "missing":
-        return "this required key"
-    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
-        sign = {
-            "greater_than": ">",
-            "greater_than_equal": "≥",
-            "less_than": "<",
-            "less_than_equal": "≤",
-        }[kind]
-        bound = next(iter(ctx.values()))
-        return f"a number {sign} {bound}"
-    if kind == "literal_error":
-        return f"one of {ctx.get('expected')}"
-    message = error["msg"]
-    for lead in ("Input should be ", "Value error, "):
-        message = message.removeprefix(lead)
-    return message
-
-
-def _found(error: dict) -> str:
-    if error["type"] == "missing":
-        return "nothing"
-    if error["type"] == "extra_forbidden":
-        return f"key {error['loc'][-1]!r}"
-    return describe(error["input"])
-
-
-def first_error(exc: ValidationError) -> tuple[tuple, str, str]:
-    """The location, what was expected and what was found, of a validation error's first item."""
-    error = exc.errors(include_url=False)[0]
-    loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-    return loc, _expected(error), _found(error)
 
 
 # ---------------------------------------------------------------- cross-references
@@ -425,6 +391,62 @@ def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> N
                     fail(("relations", i, end), "a state of the scenario", getattr(pair, end))
             if pair.a == pair.b:
                 fail(("relations", i, "b"), "a state other than a", pair.b)
+
+
+def world_index(spec: ScenarioSpec) -> WorldIndex:
+    """Rows, kinds and owning states of a listed world's actors, in the order `build_world`
+    gives them: states, then cities, then regions."""
+    from sim.world import CITY, REGION, STATE
+
+    actors = [*spec.states, *spec.cities, *spec.regions]
+    row = {a.id: i for i, a in enumerate(actors)}
+    kinds = [STATE] * len(spec.states) + [CITY] * len(spec.cities) + [REGION] * len(spec.regions)
+    owner = [row[s.id] for s in spec.states] + [row[a.state] for a in (*spec.cities, *spec.regions)]
+    return WorldIndex(
+        row=row,
+        kind=np.array(kinds, dtype=np.int8),
+        state=np.array(owner, dtype=np.int32),
+        start=spec.scenario.start,
+        step_months=spec.scenario.step_months,
+    )
+
+
+def _check_events(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
+    """Every event of the timeline fits the world: its actors exist, its end follows its start.
+    (A synthetic world's events are checked when the model builds it.)"""
+    if spec.synthetic is not None:
+        return
+    index = world_index(spec)
+    for k, event in enumerate(spec.events):
+        try:
+            schedule(event, index, earliest=0)
+        except EventError as exc:
+            raise _located(
+                prov, None, ("events", k, *exc.loc), fallback, exc.expected, exc.found, event
+            ) from None
+
+
+def _located(
+    prov: Provenance,
+    data: dict | None,
+    loc: tuple,
+    fallback: Path,
+    expected: str,
+    found: str,
+    event: object = None,
+) -> InputError:
+    """An InputError for a key of the merged scenario; an event's key names the event:
+    `events[2] (sanction 'US bill').end`."""
+    error = prov.error(loc, fallback, expected, found)
+    if len(loc) < 2 or loc[0] != "events" or not isinstance(loc[1], int):
+        return error
+    if event is None and data is not None:
+        event = data["events"][loc[1]]
+    rest = loc[2:]
+    if rest and isinstance(event, dict) and rest[0] == event.get("type"):
+        rest = rest[1:]  # the union's tag, not a field
+    position = error.key.split("]")[0] + "]"
+    return InputError(error.source, event_key(event, position, rest), error.expected, error.found)
 
 
 # ---------------------------------------------------------------- economy table
@@ -499,8 +521,9 @@ def load(name_or_path: str | Path) -> Scenario:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
         loc, expected, found = first_error(exc)
-        raise prov.error(loc, path, expected, found) from None
+        raise _located(prov, data, loc, path, expected, found) from None
     _check_references(spec, prov, path)
+    _check_events(spec, prov, path)
     if spec.data.economy is not None:
         spec, table = _join_economy(spec, economy_src)
         files = (*files, table)

@@ -10,7 +10,8 @@ import numpy as np
 
 from sim.build import build_nations
 from sim.params import Params
-from sim.scenario import CHANNELS, ScenarioMeta, ScenarioSpec, SyntheticSpec
+from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec
+from sim.schema import CHANNELS
 from sim.world import CITY, REGION, STATE, ActorLinks, Actors, StatePairs, World, state_distances
 
 KM_PER_DEGREE = 111.2

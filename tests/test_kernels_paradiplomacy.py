@@ -20,7 +20,8 @@ from sim.kernels import BACKENDS
 from sim.kernels import paradiplomacy as pd
 from sim.mechanisms import paradiplomacy as mech
 from sim.model import GeoModel
-from sim.scenario import CHANNELS, from_spec
+from sim.scenario import from_spec
+from sim.schema import CHANNELS
 from sim.world import csr_from_pairs
 
 C, K = len(pd.CHANNELS), len(pd.FEATURES)

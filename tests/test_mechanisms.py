@@ -17,7 +17,7 @@ import pytest
 from sim import GeoModel
 from sim.output import run_tables
 from sim.recording import ACTIVITY_NAMES, PILLARS, RELATION_TERMS, STAGE_NAMES
-from sim.scenario import CHANNELS
+from sim.schema import CHANNELS
 from sim.world import CITY, LINK_KINDS
 
 ECONOMIC, CULTURAL = CHANNELS.index("economic"), CHANNELS.index("cultural")

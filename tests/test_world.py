@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from sim import load
 from sim.build import build_world
-from sim.scenario import CHANNELS, SyntheticSpec
+from sim.scenario import SyntheticSpec
+from sim.schema import CHANNELS
 from sim.synthetic import synthetic_world
 from sim.world import (
     CITY,

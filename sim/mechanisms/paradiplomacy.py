@@ -19,7 +19,7 @@ from sim.kernels.paradiplomacy import (
     static_drives,
 )
 from sim.params import ParadiplomacyParams
-from sim.scenario import CHANNELS
+from sim.schema import CHANNELS
 from sim.world import World, haversine_km
 
 

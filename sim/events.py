@@ -1,0 +1,441 @@
+"""Events: what a scenario's timeline schedules and what code injects mid-run.
+
+An event happens `at` a step (an integer) or a date (mapped to the step whose period contains
+it: step t covers the dates from `date_of(t − 1)` up to `date_of(t)`). Sanctions and customs
+facilitation last from `at` until an optional `end`. Equations and defaults: docs/model.md,
+"Events".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
+
+from sim.errors import InputError, describe
+from sim.schema import STRICT, ActorId, Channel, first_error
+
+When = Annotated[int, Field(ge=0)] | dt.date
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+SanctionKind = Literal["trade", "financial", "travel", "arms"]
+SANCTION_KINDS: tuple[str, ...] = ("trade", "financial", "travel", "arms")
+
+
+class Strict(BaseModel):
+    model_config = STRICT
+
+
+class EventBase(Strict):
+    name: str = ""
+    at: When | None = None  # None: the next step (only for injected events)
+    source: str = ""
+
+
+class Membership(Strict):
+    """A state that joins or leaves a sanction regime at a step or date."""
+
+    state: ActorId
+    at: When
+
+
+class Sanction(EventBase):
+    """Imposers against a target, in Global Sanctions Data Base categories (Felbermayr et al.
+    2020): trade (export, import or both), financial, travel, arms; partial or complete."""
+
+    type: Literal["sanction"] = "sanction"
+    imposers: Annotated[list[ActorId], Field(min_length=1)]
+    target: ActorId
+    kind: SanctionKind | Annotated[list[SanctionKind], Field(min_length=1)] = "trade"
+    direction: Literal["export", "import", "both"] = "both"  # of a trade sanction
+    scope: Literal["partial", "complete"] = "complete"
+    intensity: Share | None = None  # overrides scope: 1 complete, `events.partial` partial
+    end: When | None = None
+    ramp_months: Annotated[int, Field(ge=0, le=240)] = 0
+    fade_months: Annotated[float, Field(ge=0.0, le=600.0)] = 12.0  # half-life after lifting
+    join: list[Membership] = []
+    leave: list[Membership] = []
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return (self.kind,) if isinstance(self.kind, str) else tuple(self.kind)
+
+
+class TechnologyShock(EventBase):
+    """A new technology wave starts in the origin states; earlier waves keep their effect."""
+
+    type: Literal["technology_shock"] = "technology_shock"
+    origin: Annotated[list[ActorId], Field(min_length=1)]
+    strength: Annotated[float, Field(gt=0.0, le=10.0)] = 1.0
+    adoption: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05  # adopted in the origin at once
+
+
+class CustomsFacilitation(EventBase):
+    """A "single window" (paper 004): trade costs fall between the states named, or the states
+    of the regions named, whose own cross-border economic links also gain."""
+
+    type: Literal["customs_facilitation"] = "customs_facilitation"
+    states: list[ActorId] = []  # every pair among them
+    regions: list[ActorId] = []  # regions or cities; links among them, and their states' pairs
+    cost_cut: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05  # share of the trade cost removed
+    end: When | None = None
+
+    @model_validator(mode="after")
+    def _someone(self) -> CustomsFacilitation:
+        if len(self.states) + len(self.regions) < 2:
+            raise ValueError("at least two states or regions to facilitate trade between")
+        return self
+
+
+class Summit(EventBase):
+    """A summit or talks (paper 001): a host city and the participating states."""
+
+    type: Literal["summit"] = "summit"
+    host: ActorId
+    participants: Annotated[list[ActorId], Field(min_length=2)]
+
+
+class Agreement(EventBase):
+    """A region or city pair signs an agreement on the channels it names."""
+
+    type: Literal["agreement"] = "agreement"
+    a: ActorId
+    b: ActorId
+    channels: Annotated[list[Channel], Field(min_length=1)]
+    kind: Literal["agreement", "twinning"] = "agreement"
+    strength: Annotated[float, Field(gt=0.0, le=1.0)] | None = None  # None: start_strength
+
+
+class DigitalIncident(EventBase):
+    """A leak, a hack or fake news against a foreign ministry (paper 003)."""
+
+    type: Literal["digital_incident"] = "digital_incident"
+    state: ActorId
+    incident: Literal["leak", "hack", "fake_news"] = "hack"
+    severity: Share | None = None  # share of the audience lost; None: digital.incident_severity
+    reputation: Share | None = None  # None: digital.incident_reputation
+
+
+class RelationShock(EventBase):
+    """A direct shift of one pair's relations, which then relax as usual."""
+
+    type: Literal["relation_shock"] = "relation_shock"
+    a: ActorId
+    b: ActorId
+    shift: Annotated[float, Field(ge=-2.0, le=2.0)]
+
+
+Event = Annotated[
+    Sanction | TechnologyShock | CustomsFacilitation | Summit | Agreement | DigitalIncident
+    | RelationShock,
+    Field(discriminator="type"),
+]
+EVENT_TYPES: tuple[str, ...] = (
+    "sanction", "technology_shock", "customs_facilitation", "summit", "agreement",
+    "digital_incident", "relation_shock",
+)
+_ADAPTER: TypeAdapter = TypeAdapter(Event)
+
+
+def parse(event: object, source: str = "inject") -> Event:
+    """An event from a dict (or an event), validated; bad input raises InputError."""
+    if isinstance(event, EventBase):
+        return event
+    try:
+        return _ADAPTER.validate_python(event)
+    except ValidationError as exc:
+        loc, expected, found = first_error(exc)
+        kind = event.get("type") if isinstance(event, dict) else None
+        if loc and loc[0] == kind:  # the union's tag, not a field
+            loc = loc[1:]
+        raise InputError(source, event_key(event, "", loc), expected, found) from None
+
+
+def label(event: object) -> str:
+    """An event as an error names it: its type and, if it has one, its name."""
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k, None)
+    kind, name = get("type"), get("name")
+    return f"{kind or 'event'} {name!r}" if name else str(kind or "event")
+
+
+def event_key(event: object, position: str, loc: tuple) -> str:
+    """The key path of an event's field: `events[2] (sanction 'US bill').end`, or without a
+    position (an injected event) `sanction 'US bill'.end`."""
+    head = f"{position} ({label(event)})" if position else label(event)
+    return head + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+
+
+# ---------------------------------------------------------------- the timeline
+
+
+@dataclass
+class Scheduled:
+    """An event with its steps and actors resolved to world rows."""
+
+    event: Event
+    at: int
+    end: int | None = None
+    rows: dict[str, list[int]] = field(default_factory=dict)  # field name → actor rows
+    joins: list[tuple[int, int]] = field(default_factory=list)  # (state row, step)
+    leaves: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def lasting(self) -> bool:
+        return isinstance(self.event, Sanction | CustomsFacilitation)
+
+    def in_force(self, step: int) -> bool:
+        return self.at <= step and (self.end is None or step < self.end)
+
+
+def step_of(when: int | dt.date, start: dt.date, step_months: int) -> int:
+    """The step whose period contains a date (an integer is a step already). Step t ≥ 1 covers
+    [date_of(t − 1), date_of(t)); dates before the start map to step 0 (in force at the start)."""
+    if isinstance(when, int):
+        return when
+    if when < start:
+        return 0
+    months = (when.year - start.year) * 12 + (when.month - start.month)
+    if when.day < start.day:
+        months -= 1
+    return months // step_months + 1
+
+
+@dataclass(frozen=True)
+class WorldIndex:
+    """What resolving an event needs to know of the world: rows by id, kinds and owners."""
+
+    row: dict[str, int]
+    kind: np.ndarray  # actor kind per row (STATE, CITY, REGION)
+    state: np.ndarray  # owning state's row per row
+    start: dt.date
+    step_months: int
+
+
+class EventError(Exception):
+    """An event that does not fit the world: the field's location, expected and found."""
+
+    def __init__(self, loc: tuple, expected: str, found: str) -> None:
+        self.loc, self.expected, self.found = loc, expected, found
+        super().__init__(f"{loc}: expected {expected}, found {found}")
+
+
+def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
+    """Check an event against the world and resolve its steps and actors; raises EventError.
+
+    `earliest` is the first step it may happen at: 0 for a scenario's timeline (where lasting
+    events may be in force from the start), the next step for an injected event.
+    """
+    from sim.world import CITY, REGION, STATE
+
+    def fail(loc: tuple, expected: str, found: object) -> None:
+        raise EventError(loc, expected, describe(found))
+
+    def rows(loc: tuple, ids: list[str], kinds: tuple[int, ...], what: str) -> list[int]:
+        out = []
+        for k, ident in enumerate(ids):
+            here = (*loc, k) if isinstance(getattr(event, loc[-1], None), list) else loc
+            row = index.row.get(ident)
+            if row is None or int(index.kind[row]) not in kinds:
+                fail(here, what, ident)
+            if row in out:
+                fail(here, f"{what}, each named once", ident)
+            out.append(row)
+        return out
+
+    def when(loc: tuple, value: int | dt.date, lowest: int) -> int:
+        step = step_of(value, index.start, index.step_months)
+        if step < lowest:
+            fail(loc, f"a step or date not before step {lowest}", value)
+        return step
+
+    lasting = isinstance(event, Sanction | CustomsFacilitation)
+    if event.at is None:
+        if earliest == 0:
+            fail(("at",), "a step or date (a scenario's events need one)", None)
+        at = earliest
+    else:
+        at = when(("at",), event.at, earliest)
+        if not lasting and at == 0:
+            fail(("at",), "a step ≥ 1 or a date on or after the start", event.at)
+    item = Scheduled(event=event, at=at)
+    end = getattr(event, "end", None)
+    if end is not None:
+        item.end = when(("end",), end, 0)
+        if item.end <= at:
+            fail(("end",), f"a step or date after at (step {at})", end)
+
+    state, place = (STATE,), (CITY, REGION)
+    a_state, a_place = "a state of the scenario", "a city or region of the scenario"
+    if isinstance(event, Sanction):
+        item.rows["imposers"] = rows(("imposers",), event.imposers, state, a_state)
+        item.rows["target"] = rows(("target",), [event.target], state, a_state)
+        if item.rows["target"][0] in item.rows["imposers"]:
+            fail(("target",), "a state that is not among the imposers", event.target)
+        members = set(item.rows["imposers"])
+        for name, changes, out in (("join", event.join, item.joins),
+                                   ("leave", event.leave, item.leaves)):
+            for k, change in enumerate(changes):
+                row = rows((name, k, "state"), [change.state], state, a_state)[0]
+                if row == item.rows["target"][0]:
+                    fail((name, k, "state"), "a state other than the target", change.state)
+                out.append((row, when((name, k, "at"), change.at, at)))
+                if name == "join":
+                    members.add(row)
+                elif row not in members:
+                    fail((name, k, "state"), "an imposer, or a state that joined", change.state)
+        item.rows["members"] = sorted(members)
+    elif isinstance(event, TechnologyShock):
+        item.rows["origin"] = rows(("origin",), event.origin, state, a_state)
+    elif isinstance(event, CustomsFacilitation):
+        item.rows["states"] = rows(("states",), event.states, state, a_state)
+        item.rows["regions"] = rows(("regions",), event.regions, place, a_place)
+        owners = {*item.rows["states"], *(int(index.state[r]) for r in item.rows["regions"])}
+        if len(owners) < 2:
+            fail(("regions",) if event.regions else ("states",),
+                 "places in at least two different states", event.regions or event.states)
+    elif isinstance(event, Summit):
+        item.rows["host"] = rows(("host",), [event.host], (CITY,), "a city of the scenario")
+        item.rows["participants"] = rows(("participants",), event.participants, state, a_state)
+    elif isinstance(event, Agreement):
+        item.rows["a"] = rows(("a",), [event.a], place, a_place)
+        item.rows["b"] = rows(("b",), [event.b], place, a_place)
+        if index.state[item.rows["a"][0]] == index.state[item.rows["b"][0]]:
+            fail(("b",), "a city or region of another state than a's (links cross borders)", event.b)
+    elif isinstance(event, DigitalIncident):
+        item.rows["state"] = rows(("state",), [event.state], state, a_state)
+    elif isinstance(event, RelationShock):
+        item.rows["a"] = rows(("a",), [event.a], state, a_state)
+        item.rows["b"] = rows(("b",), [event.b], state, a_state)
+        if item.rows["a"] == item.rows["b"]:
+            fail(("b",), "a state other than a", event.b)
+    return item
+
+
+# ---------------------------------------------------------------- sanctions
+
+
+def _spans(item: Scheduled, imposer: int) -> list[tuple[int, int | None]]:
+    """The [on, off) steps during which an imposer takes part (off None: to the end)."""
+    changes = [(item.at, +1)] if imposer in item.rows["imposers"] else []
+    changes += [(step, +1) for row, step in item.joins if row == imposer]
+    changes += [(step, -1) for row, step in item.leaves if row == imposer]
+    spans: list[tuple[int, int | None]] = []
+    on = None
+    for step, change in sorted(changes, key=lambda c: (c[0], -c[1])):
+        if change > 0 and on is None:
+            on = step
+        elif change < 0 and on is not None:
+            spans.append((on, step))
+            on = None
+    if on is not None:
+        spans.append((on, None))
+    if item.end is not None:
+        spans = [(a, item.end if b is None else min(b, item.end)) for a, b in spans
+                 if a < item.end]
+    return spans
+
+
+def sanction_level(item: Scheduled, imposer: int, step: int, intensity: float,
+                   step_months: int) -> float:
+    """One imposer's sanction intensity at a step (docs/model.md, "Events"):
+
+        ramp-in:   x(t) = I · min(1, (t − t_on + 1)/n)           for t_on ≤ t < t_off
+        fade-out:  x(t) = x(t_off − 1) · 2^(−(t − t_off + 1)·m/h)  for t ≥ t_off
+
+    with n = ⌈ramp_months/m⌉ steps of m months (none: at once) and h = fade_months (0: at once).
+    An imposer takes part from `at` or its join until `end` or its leave; a sanction in force
+    at step 0 starts fully ramped in.
+    """
+    sanction: Sanction = item.event
+    n_ramp = math.ceil(sanction.ramp_months / step_months)
+    level = 0.0
+    for on, off in _spans(item, imposer):
+        def ramp(t: int, on: int = on) -> float:
+            return 1.0 if n_ramp == 0 or on == 0 else min(1.0, (t - on + 1) / n_ramp)
+
+        if step < on:
+            continue
+        if off is None or step < off:
+            level = max(level, intensity * ramp(step))
+        elif sanction.fade_months > 0:
+            gone = (step - off + 1) * step_months / sanction.fade_months
+            level = max(level, intensity * ramp(off - 1) * 2.0 ** -gone)
+    return level
+
+
+@dataclass
+class SanctionLayers:
+    """The S×S layers sanctions give at a step: `political` (imposer i on target j, any kind)
+    and `trade` (on the flow from exporter i to importer j)."""
+
+    political: np.ndarray
+    trade: np.ndarray
+
+
+def sanction_layers(
+    items: list[Scheduled],
+    step: int,
+    n_states: int,
+    step_months: int,
+    partial: float,
+    trade_weight: dict[str, float],
+) -> SanctionLayers:
+    """Every sanction at a step, combined: on one pair intensities x_k compound as 1 − Π(1 − x_k).
+
+    A trade sanction weighs 1 on the flows its direction names (export: imposer → target,
+    import: target → imposer, both); the other kinds weigh `trade_weight[kind]` both ways.
+    """
+    political = np.zeros((n_states, n_states))
+    trade = np.zeros((n_states, n_states))
+
+    def add(layer: np.ndarray, i: int, j: int, x: float) -> None:
+        layer[i, j] = 1.0 - (1.0 - layer[i, j]) * (1.0 - x)
+
+    for item in items:
+        event: Sanction = item.event
+        if event.intensity is not None:
+            intensity = event.intensity
+        else:
+            intensity = 1.0 if event.scope == "complete" else partial
+        target = item.rows["target"][0]
+        for imposer in item.rows["members"]:
+            x = sanction_level(item, imposer, step, intensity, step_months)
+            if x <= 0.0:
+                continue
+            add(political, imposer, target, x)
+            for kind in event.kinds:
+                if kind == "trade":
+                    out = float(event.direction in ("export", "both"))
+                    back = float(event.direction in ("import", "both"))
+                else:
+                    out = back = trade_weight[kind]
+                if out > 0.0:
+                    add(trade, imposer, target, out * x)
+                if back > 0.0:
+                    add(trade, target, imposer, back * x)
+    return SanctionLayers(political=political, trade=trade)
+
+
+def facilitation_layer(items: list[Scheduled], step: int, index: WorldIndex, n_states: int,
+                       sigma: float) -> np.ndarray:
+    """Log-trade gain f_ij = −(σ − 1)·ln(1 − cut) of customs facilitation in force, between
+    every pair of the states named or owning the regions named (the largest if several)."""
+    gain = np.zeros((n_states, n_states))
+    for item in items:
+        if not item.in_force(step):
+            continue
+        owners = sorted({*item.rows["states"], *(int(index.state[r]) for r in item.rows["regions"])})
+        value = -(sigma - 1.0) * math.log1p(-item.event.cost_cut)
+        block = np.ix_(owners, owners)
+        gain[block] = np.maximum(gain[block], value)
+    np.fill_diagonal(gain, 0.0)
+    return gain
+
+
+def facilitated_regions(items: list[Scheduled], step: int) -> list[list[int]]:
+    """The groups of regions and cities whose links a facilitation in force favours."""
+    return [item.rows["regions"] for item in items
+            if item.in_force(step) and len(item.rows["regions"]) >= 2]
