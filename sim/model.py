@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from agents import ActorAgent, CityAgent, RegionAgent, StateAgent
-from sim import mechanisms
+from sim import events, mechanisms
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
@@ -73,32 +73,52 @@ class GeoModel(mesa.Model):
             self, int((kind == REGION).sum()), row=np.flatnonzero(kind == REGION).tolist()
         )
         self._by_row: list[ActorAgent] = [*self.states, *self.cities, *self.regions]
+        # One stream per source of randomness, spawned from the model's generator: a scenario
+        # and its baseline then draw the same growth shocks, summits, link formations and
+        # incidents whatever their events do (common random numbers for `geopol compare`).
+        streams = self.rng.spawn(4)
+        self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital"), streams,
+                                strict=True))
+
+        # The timeline; sanctions and facilitation in force at the start are part of the world
+        # as it starts, which is then at rest.
+        self.world_index = _world_index(self)
+        self.timeline: list[events.Scheduled] = [
+            _scheduled(event, self.world_index, 0, self.setup, f"events[{k}]")
+            for k, event in enumerate(spec.events)
+        ]
+        self.favoured = mechanisms.events.update_layers(
+            self.world, self.timeline, 0, self.world_index, self.params.events, self.params.trade
+        )
+        self.summit_hosts: list[int] = []
+        self.scheduled_summits: list[tuple[int, list[int]]] = []
+        self.event_penalty = np.zeros(self.world.n_states)
+        self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
+        self.events_applied: list[tuple[int, str]] = []
+
+        # The links' starting state, which regional trade costs depend on.
+        mechanisms.summits.starting_weights(self.world, self.params.cities)
+        self.link_geometry = mechanisms.paradiplomacy.link_geometry(
+            self.world, self.params.paradiplomacy
+        )
+        self._settle_listed_links()
 
         # Step 0: calibrate the border effect so the world starts at the target openness,
-        # and solve the starting trade equilibrium.
+        # and solve the starting trade equilibrium; each step starts from the last solution.
         state_gdp = self.world.actors.gdp[: self.world.n_states]
         self.border_effect = mechanisms.trade.calibrate_border(
             state_gdp, self.world.pairs, self.params.trade, self.kernels.gravity_flows
         )
         self.trade_iterations = 0
         self.unconverged_trade_steps: list[int] = []
-        # Multilateral resistances a = Π^(1−σ), b = P^(1−σ); each step starts from the last.
-        self.outward_resistance = np.ones(self.world.n_states)
-        self.inward_resistance = np.ones(self.world.n_states)
         self.domestic_share = self._solve_trade()
         self.previous_domestic_share = self.domestic_share
         self.start_export_share = self.export_share
 
         # The other mechanisms' starting state, then one pass of the read-off quantities
         # (activity classes, pillars, blocs) so that step 0 is recorded complete.
-        mechanisms.summits.starting_weights(self.world, self.params.cities)
-        self.link_geometry = mechanisms.paradiplomacy.link_geometry(
-            self.world, self.params.paradiplomacy
-        )
-        self._settle_listed_links()
         self.technology_factor = np.ones(self.world.n_states)
         self.links_formed = self.links_dissolved = 0
-        self.summit_host: int | None = None
         self.incidents = np.zeros(self.world.n_states, dtype=bool)
         self._read_off()
         # Publics start attracted to each state as much as its appeal warrants, so attraction
@@ -120,13 +140,14 @@ class GeoModel(mesa.Model):
                 "links_formed": "links_formed",
                 "links_dissolved": "links_dissolved",
                 "summit_host": "summit_host_id",
+                "events": "events_now",
                 "mean_relations": "mean_relations",
                 "blocs": "bloc_count",
                 "mean_technology": "mean_technology",
                 "digital_incidents": "incident_count",
             }
         )
-        self.recorder = Recorder(self.world)
+        self.recorder = Recorder(self.world, self.params.trade)
         self.record()
 
     # ------------------------------------------------------------------ the step
@@ -148,12 +169,63 @@ class GeoModel(mesa.Model):
         return self.step_months / 12.0
 
     def apply_events(self) -> None:
-        """Phase 1: due events from the timeline or injected mid-run (not modelled yet)."""
+        """Phase 1: the events due now act, and the sanction and facilitation layers in force
+        are set for this step (docs/model.md, "Events")."""
+        step, world = self.steps, self.world
+        world.pairs.relation_shock = np.zeros_like(world.pairs.relation_shock)
+        self.event_penalty = np.zeros(world.n_states)
+        self.event_incidents = np.zeros(world.n_states, dtype=bool)
+        self.scheduled_summits = []
+        self.events_applied = [(step, events.label(item.event)) for item in self.timeline
+                               if item.at == step]
+        rebuild = False
+        for item in self.timeline:
+            if item.at != step:
+                continue
+            event = item.event
+            if isinstance(event, events.TechnologyShock):
+                mechanisms.events.technology_shock(world, item, step)
+            elif isinstance(event, events.Summit):
+                self.scheduled_summits.append((item.rows["host"][0], item.rows["participants"]))
+            elif isinstance(event, events.Agreement):
+                year = self.date_of(step).year
+                rebuild |= mechanisms.events.agreement(
+                    world, item, self.params.paradiplomacy, year
+                )
+            elif isinstance(event, events.DigitalIncident):
+                row = item.rows["state"][0]
+                self.event_penalty[row] += mechanisms.events.digital_incident(
+                    world, item, self.params.digital
+                )
+                self.event_incidents[row] = True
+            elif isinstance(event, events.RelationShock):
+                mechanisms.events.relation_shock(world, item)
+        if rebuild:
+            self.link_geometry = mechanisms.paradiplomacy.link_geometry(
+                world, self.params.paradiplomacy
+            )
+            mechanisms.paradiplomacy.read_off(
+                world, self.params.paradiplomacy, self.kernels, self.link_geometry
+            )
+        self.favoured = mechanisms.events.update_layers(
+            world, self.timeline, step, self.world_index, self.params.events, self.params.trade
+        )
+
+    def inject(self, event: events.Event | dict) -> None:
+        """Schedule an event from code, mid-run: it acts at the next step unless its `at`
+        names a later one. Bad events raise InputError naming the event and its field."""
+        parsed = events.parse(event, "inject")
+        self.timeline.append(_scheduled(parsed, self.world_index, self.steps + 1, None, ""))
 
     def city_diplomacy(self) -> None:
         """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
-        self.summit_host = mechanisms.summits.update(
-            self.world, self.params.cities, self.kernels, self.rng, self.dt
+        self.summit_hosts = mechanisms.summits.update(
+            self.world,
+            self.params.cities,
+            self.kernels,
+            self.streams["summits"],
+            self.dt,
+            self.scheduled_summits,
         )
 
     def paradiplomacy(self) -> None:
@@ -163,8 +235,10 @@ class GeoModel(mesa.Model):
             self.params.paradiplomacy,
             self.link_geometry,
             self.kernels,
-            int(self.rng.integers(2**63)),
+            int(self.streams["paradiplomacy"].integers(2**63)),
             self.dt,
+            self.favoured,
+            self.params.events.facilitation_drive,
         )
 
     def trade(self) -> None:
@@ -174,7 +248,7 @@ class GeoModel(mesa.Model):
         between the last two solves, so a trade-cost shock at step t moves GDP from step t + 1
         on, and the recorded flows of a step always add up to the recorded GDP.
         """
-        shocks = self.rng.standard_normal(self.world.n_states)
+        shocks = self.streams["growth"].standard_normal(self.world.n_states)
         factor = (
             mechanisms.trade.growth_factor(
                 self.params.growth,
@@ -204,21 +278,23 @@ class GeoModel(mesa.Model):
 
     def soft_power(self) -> None:
         """Phase 6: digital diplomacy, then soft-power pillars, attraction and familiarity."""
-        self.incidents = mechanisms.soft_power.digital(
+        drawn = mechanisms.soft_power.digital(
             self.world,
             self.params.digital,
             self.kernels,
-            self.rng.random(self.world.n_states),
+            self.streams["digital"].random(self.world.n_states),
             self.dt,
         )
+        self.incidents = drawn | self.event_incidents
+        penalty = (
+            self.params.digital.incident_reputation * drawn
+            + self.event_penalty
+            + mechanisms.events.sanction_reputation(
+                self.world.pairs.sanction, self.params.events, self.dt
+            )
+        )
         mechanisms.soft_power.update(
-            self.world,
-            self.params.soft_power,
-            self.params.digital,
-            self._cultural(),
-            self.incidents,
-            self.kernels,
-            self.dt,
+            self.world, self.params.soft_power, self._cultural(), penalty, self.kernels, self.dt
         )
 
     def relations(self) -> None:
@@ -265,7 +341,8 @@ class GeoModel(mesa.Model):
         links.strength = np.where(unset, self.params.paradiplomacy.start_strength, given)
         quiet = self.params.paradiplomacy.model_copy(update={"formation_rate": 0.0})
         mechanisms.paradiplomacy.update(
-            self.world, quiet, self.link_geometry, self.kernels, 0, 1_000.0
+            self.world, quiet, self.link_geometry, self.kernels, 0, 1_000.0, self.favoured,
+            self.params.events.facilitation_drive,
         )
         links.strength = np.where(unset, links.strength, given)
 
@@ -287,12 +364,13 @@ class GeoModel(mesa.Model):
         gdp = self.world.actors.gdp[: self.world.n_states]
         trade = self.params.trade
         phi = mechanisms.trade.trade_costs(self.world.pairs, trade, self.border_effect)
-        flows, self.outward_resistance, self.inward_resistance, self.trade_iterations = (
+        nations = self.world.nations
+        flows, nations.outward_resistance, nations.inward_resistance, self.trade_iterations = (
             self.kernels.gravity_flows(
                 gdp,
                 phi,
-                self.outward_resistance,
-                self.inward_resistance,
+                nations.outward_resistance,
+                nations.inward_resistance,
                 trade.tolerance,
                 trade.max_iterations,
             )
@@ -343,7 +421,13 @@ class GeoModel(mesa.Model):
 
     @property
     def summit_host_id(self) -> str:
-        return "" if self.summit_host is None else str(self.world.actors.ids[self.summit_host])
+        """The cities that hosted this step's summits, comma-separated."""
+        return ",".join(str(self.world.actors.ids[row]) for row in self.summit_hosts)
+
+    @property
+    def events_now(self) -> str:
+        """The events that acted at this step, semicolon-separated."""
+        return "; ".join(name for _, name in self.events_applied)
 
     @property
     def mean_relations(self) -> float:
@@ -374,6 +458,32 @@ class GeoModel(mesa.Model):
     @property
     def export_share(self) -> float:
         return self.world_exports / self.world_gdp
+
+
+def _world_index(model: GeoModel) -> events.WorldIndex:
+    actors = model.world.actors
+    return events.WorldIndex(
+        row={str(ident): k for k, ident in enumerate(actors.ids)},
+        kind=actors.kind,
+        state=actors.state,
+        start=model.start_date,
+        step_months=model.step_months,
+    )
+
+
+def _scheduled(
+    event: events.Event, index: events.WorldIndex, earliest: int, setup: Scenario | None,
+    position: str,
+) -> events.Scheduled:
+    """An event scheduled on this world; a misfit is an InputError naming the event's field."""
+    try:
+        return events.schedule(event, index, earliest)
+    except events.EventError as exc:
+        source = setup.path if setup is not None and setup.path else (
+            setup.name if setup is not None else "inject")
+        raise InputError(
+            source, events.event_key(event, position, exc.loc), exc.expected, exc.found
+        ) from None
 
 
 def _with_overrides(base: Params, overrides: dict[str, Any]) -> Params:

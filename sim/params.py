@@ -29,6 +29,9 @@ class TradeParams(Section):
     sanction: float = Field(
         1.47, ge=0.0, le=10.0, description="log-trade loss from a complete trade sanction"
     )
+    regional: float = Field(
+        0.3, ge=0.0, le=3.0, description="log-trade effect of saturated regional economic ties"
+    )
     openness: float = Field(
         0.30, gt=0.0, lt=1.0, description="world exports / world output at step 0 (sets β_b)"
     )
@@ -124,6 +127,19 @@ class CitiesParams(Section):
     city_weight: float = Field(0.2, ge=0.0, le=100.0, description="starting weight, other city")
 
 
+class EventsParams(Section):
+    """How sanctions and customs facilitation act (docs/model.md, "Events")."""
+
+    partial: float = Field(0.5, ge=0.0, le=1.0, description="intensity of a partial sanction")
+    financial_trade: float = Field(0.3, ge=0.0, le=1.0, description="trade weight, financial")
+    travel_trade: float = Field(0.0, ge=0.0, le=1.0, description="trade weight, travel")
+    arms_trade: float = Field(0.05, ge=0.0, le=1.0, description="trade weight, arms")
+    reputation: float = Field(0.1, ge=0.0, le=5.0, description="reputation cost per year")
+    facilitation_drive: float = Field(
+        1.0, ge=0.0, le=20.0, description="economic drive of facilitated regional links"
+    )
+
+
 class Params(Section):
     trade: TradeParams = TradeParams()
     growth: GrowthParams = GrowthParams()
@@ -133,6 +149,7 @@ class Params(Section):
     digital: DigitalParams = DigitalParams()
     relations: RelationsParams = RelationsParams()
     cities: CitiesParams = CitiesParams()
+    events: EventsParams = EventsParams()
 
     def flat(self) -> dict[str, Any]:
         """All parameters as `section_name` → value."""

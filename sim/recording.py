@@ -12,6 +12,8 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from sim.mechanisms.trade import cost_changes
+from sim.params import TradeParams
 from sim.schema import CHANNELS
 from sim.world import KIND_NAMES, LINK_KINDS, World
 
@@ -39,6 +41,9 @@ STATE_SERIES: Series = {
     "digital_audience": lambda w: w.nations.audience,
     "digital_stage": lambda w: w.nations.digital_stage,
     "bloc": lambda w: w.nations.bloc,
+    "outward_resistance": lambda w: w.nations.outward_resistance,
+    "inward_resistance": lambda w: w.nations.inward_resistance,
+    "sanction_exposure": lambda w: 1.0 - np.prod(1.0 - w.pairs.sanction, axis=0),
 }
 
 # Symmetric pair series, kept for i < j.
@@ -49,7 +54,14 @@ PAIR_SERIES: Series = {
         f"term_{name}": (lambda w, k=k: w.pairs.relation_terms[k])
         for k, name in enumerate(RELATION_TERMS)
     },
+    "term_drift": lambda w: w.pairs.relation_drift,
+    "term_shock": lambda w: w.pairs.relation_shock,
+    "sanction": lambda w: np.maximum(w.pairs.sanction, w.pairs.sanction.T),
 }
+
+# Directed pair series (exporter i, importer j): the flows and the parts of ln φ_ij that
+# events and links move (`sim.mechanisms.trade.cost_changes`).
+TRADE_SERIES = ("trade_usd", "cost_sanctions", "cost_facilitation", "cost_paradiplomacy")
 
 ACTIVITY_NAMES = ("inactive", "episodic", "active", "leading")
 STAGE_NAMES = ("none", "presence", "audience", "engagement")
@@ -58,15 +70,16 @@ STAGE_NAMES = ("none", "presence", "audience", "engagement")
 class Recorder:
     """Snapshots of the world's arrays, one per recorded step."""
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, trade_params: TradeParams) -> None:
         self.world = world
+        self.trade_params = trade_params
         self.steps: list[int] = []
         self._series: dict[str, dict[str, list[np.ndarray]]] = {
             "actor": {name: [] for name in ACTOR_SERIES},
             "state": {name: [] for name in STATE_SERIES},
             "pair": {name: [] for name in PAIR_SERIES},
         }
-        self._trade: list[np.ndarray] = []
+        self._trade: dict[str, list[np.ndarray]] = {name: [] for name in TRADE_SERIES}
         self._attraction: list[np.ndarray] = []
         self._links: list[np.ndarray] = []
 
@@ -80,16 +93,18 @@ class Recorder:
         ):
             for name, column in registry.items():
                 self._series[group][name].append(np.array(column(w), copy=True))
-        self._trade.append(w.pairs.trade.copy())
+        self._trade["trade_usd"].append(w.pairs.trade.copy())
+        for name, value in cost_changes(w.pairs, self.trade_params).items():
+            self._trade[f"cost_{name}"].append(value)
         self._attraction.append(w.pairs.attraction.copy())
-        if len(self._links) == 2:  # the latest step, kept in one buffer
-            np.copyto(self._links[1], w.links.strength)
-        else:
-            self._links.append(w.links.strength.copy())
+        if len(self._links) == 2 and self._links[1].shape == w.links.strength.shape:
+            np.copyto(self._links[1], w.links.strength)  # the latest step, kept in one buffer
+        else:  # the first step, or the links changed shape (an agreement added one)
+            self._links[1:] = [w.links.strength.copy()]
 
     def trade(self, index: int) -> np.ndarray:
         """The S×S trade matrix of the index-th recorded step (negative counts from the end)."""
-        return self._trade[index]
+        return self._trade["trade_usd"][index]
 
     def actor(self, name: str, index: int) -> np.ndarray:
         """A per-actor series at the index-th recorded step (negative counts from the end)."""
@@ -148,7 +163,7 @@ class Recorder:
         """Long table of bilateral flows between different states, one row per step and pair."""
         s = self.world.n_states
         i, j = np.nonzero(~np.eye(s, dtype=bool))
-        return self._pairs_table(i, j, "exporter", "importer", {"trade_usd": self._trade})
+        return self._pairs_table(i, j, "exporter", "importer", self._trade)
 
     def relations_table(self) -> pa.Table:
         """Long table of unordered pairs of states (i < j): relations and their drivers."""
@@ -186,7 +201,11 @@ class Recorder:
             "b": pa.DictionaryArray.from_arrays(np.tile(links.ends[:, 1], len(which)), ids),
             "kind": pa.DictionaryArray.from_arrays(links.kind[edge], list(LINK_KINDS)),
         }
-        strength = np.concatenate(self._links[: len(which)]) if e else np.zeros((0, len(CHANNELS)))
+        # Links an agreement added mid-run come last; they had no strength at the first step.
+        first = np.zeros((e, len(CHANNELS)))
+        first[: len(self._links[0])] = self._links[0]
+        snapshots = [first, self._links[-1]][: len(which)]
+        strength = np.concatenate(snapshots) if e else np.zeros((0, len(CHANNELS)))
         for c, name in enumerate(CHANNELS):
             columns[name] = strength[:, c]
         return pa.table(columns)

@@ -51,7 +51,7 @@ class StatePairs:
     distance_km: np.ndarray  # float64; the diagonal holds the internal distance
     contiguity: np.ndarray  # bool, a shared land border
     agreement: np.ndarray  # bool, a trade agreement in force
-    sanction: np.ndarray  # float64 in [0, 1], intensity of a trade sanction i→j
+    sanction: np.ndarray  # float64 in [0, 1], sanctions of any kind by state i on state j
     trade: np.ndarray  # float64, flow X_ij from exporter i to importer j, US$ per year
     relations_baseline: np.ndarray  # float64 in [-1, 1], symmetric, the level relations drift to
     relations: np.ndarray = field(init=False)  # float64 in [-1, 1], symmetric, diagonal 1
@@ -59,6 +59,10 @@ class StatePairs:
     summit_ties: np.ndarray = field(init=False)  # co-attendance of summits, decaying
     relation_terms: np.ndarray = field(init=False)  # (5, S, S) last step's push per channel
     link_channels: np.ndarray = field(init=False)  # (C, S, S) paradiplomacy strength per channel
+    trade_sanction: np.ndarray = field(init=False)  # [0, 1], sanction on the flow i→j
+    facilitation: np.ndarray = field(init=False)  # log-trade gain of customs facilitation
+    relation_drift: np.ndarray = field(init=False)  # last step's pull towards the baseline
+    relation_shock: np.ndarray = field(init=False)  # last step's relation shocks (events)
 
     def __post_init__(self) -> None:
         s = len(self.distance_km)
@@ -68,6 +72,10 @@ class StatePairs:
         self.summit_ties = np.zeros((s, s))
         self.relation_terms = np.zeros((5, s, s))
         self.link_channels = np.zeros((5, s, s))
+        self.trade_sanction = np.zeros((s, s))
+        self.facilitation = np.zeros((s, s))
+        self.relation_drift = np.zeros((s, s))
+        self.relation_shock = np.zeros((s, s))
 
 
 @dataclass
@@ -118,6 +126,9 @@ class Nations:
     familiarity: np.ndarray = field(init=False)  # (S,) in [0, 1]
     digital_stage: np.ndarray = field(init=False)  # (S,) int8
     bloc: np.ndarray = field(init=False)  # (S,) int32
+    # Multilateral resistances a = Π^(1−σ), b = P^(1−σ) of the last trade solve (docs/model.md).
+    outward_resistance: np.ndarray = field(init=False)  # (S,)
+    inward_resistance: np.ndarray = field(init=False)  # (S,)
 
     def __post_init__(self) -> None:
         s = len(self.audience)
@@ -129,6 +140,8 @@ class Nations:
         self.familiarity = np.zeros(s)
         self.digital_stage = np.zeros(s, dtype=np.int8)
         self.bloc = np.arange(s, dtype=np.int32)
+        self.outward_resistance = np.ones(s)
+        self.inward_resistance = np.ones(s)
 
 
 @dataclass

@@ -305,10 +305,11 @@ def test_trade_costs_reads_the_state_pairs():
         distance_km=distance,
         contiguity=np.array([[False, True], [True, False]]),
         agreement=np.array([[False, True], [True, False]]),
-        sanction=np.array([[0.0, 1.0], [0.0, 0.0]]),
+        sanction=np.zeros((2, 2)),
         trade=np.zeros((2, 2)),
         relations_baseline=np.zeros((2, 2)),
     )
+    pairs.trade_sanction = np.array([[0.0, 1.0], [0.0, 0.0]])
     params = TradeParams()
     phi = trade_phase.trade_costs(pairs, params, border=1.5)
     expected_01 = 1500.0**-params.distance_elasticity * np.exp(

@@ -164,13 +164,17 @@ def cost_factor(
     agreement_effect: float,
     sanction_effect: float,
     border_effect: float,
+    gains: np.ndarray | None = None,
 ) -> np.ndarray:
-    """φ_ij = t_ij^(1−σ) = d_ij^(−ε_d) · exp(β_c c_ij + β_a a_ij − β_s s_ij − β_b [i≠j]).
+    """φ_ij = t_ij^(1−σ) = d_ij^(−ε_d) · exp(β_c c_ij + β_a a_ij − β_s s_ij − β_b [i≠j] + g_ij).
 
-    The β are log-trade effects as the gravity literature estimates them (docs/model.md).
+    The β are log-trade effects as the gravity literature estimates them (docs/model.md);
+    g are other log-trade gains (customs facilitation, regional economic ties), 0 if None.
     """
     log_phi = -distance_elasticity * np.log(distance_km)
     log_phi += contiguity_effect * contiguity + agreement_effect * agreement
     log_phi -= sanction_effect * sanction
     log_phi -= border_effect * (1.0 - np.eye(len(distance_km)))
+    if gains is not None:
+        log_phi += gains
     return np.exp(log_phi)

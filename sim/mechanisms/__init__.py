@@ -1,6 +1,16 @@
 """The phases of a step around the kernels: what each mechanism reads from the world, which
 kernel it calls, and what it writes back. Equations: docs/model.md."""
 
-from sim.mechanisms import paradiplomacy, relations, soft_power, summits, technology, trade
+from sim.mechanisms import (
+    events,
+    paradiplomacy,
+    relations,
+    soft_power,
+    summits,
+    technology,
+    trade,
+)
 
-__all__ = ["paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]
+__all__ = [
+    "events",
+    "paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]

@@ -18,6 +18,7 @@ from sim.kernels.paradiplomacy import (
     state_pairs,
     static_drives,
 )
+from sim.mechanisms.events import cushion
 from sim.params import ParadiplomacyParams
 from sim.schema import CHANNELS
 from sim.world import World, haversine_km
@@ -114,6 +115,8 @@ def update(
     kernels,
     seed: int,
     dt: float,
+    favoured: list[list[int]] = (),
+    favour: float = 0.0,
 ) -> tuple[int, int]:
     """One step of link dynamics and the activity classes; returns (formed, dissolved), and
     leaves the number of active links after the step in `geometry.active_links` (and each
@@ -121,16 +124,22 @@ def update(
 
     `seed` (0 ≤ seed < 2^63, drawn from the model's generator) gives this step's formation draws
     through a counter-based generator, so results do not depend on the number of threads.
+    The sanction feature is `cushion(pairs.sanction)`: sanctions on either state count, from
+    anyone. Links among the actors of each group in `favoured` (customs facilitation) get
+    `favour` added to their economic drive.
     """
     links, pairs = world.links, world.pairs
     _static_parts(geometry, world, params)
     c = len(CHANNELS)
+    drive_static = geometry.drive_static
+    if favoured and favour:
+        drive_static = drive_static + favour * favoured_slots(world, geometry, favoured)
     new, link_total, formed, dissolved = kernels.link_dynamics(
         links.strength,
         geometry.slots,
         pairs.relations,
-        pairs.sanction,
-        geometry.drive_static,
+        cushion(pairs.sanction),
+        drive_static,
         geometry.formation_static,
         geometry.drive_coef,
         geometry.formation_coef,
@@ -148,6 +157,18 @@ def update(
     _read_off(world, params, kernels, link_total, geometry.slots.link_pair)
     geometry.active_links = int(np.count_nonzero(link_total))
     return int(np.count_nonzero(formed)), int(np.count_nonzero(dissolved))
+
+
+def favoured_slots(world: World, geometry: LinkGeometry, groups: list[list[int]]) -> np.ndarray:
+    """1.0 on the economic slots of links with both ends in one of `groups`, else 0.0 (P,)."""
+    slots, ends = geometry.slots, world.links.ends
+    inside = np.zeros(len(ends), dtype=bool)
+    for group in groups:
+        member = np.zeros(world.n_actors, dtype=bool)
+        member[group] = True
+        inside |= member[ends[:, 0]] & member[ends[:, 1]]
+    link_of_slot = np.repeat(np.arange(len(ends)), np.diff(slots.start))
+    return (inside[link_of_slot] & (slots.channel == CHANNELS.index("economic"))).astype(float)
 
 
 def _reusable_outputs(

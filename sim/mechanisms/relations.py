@@ -48,6 +48,10 @@ def update(
         ]
     )
     moved = [current - initial for current, initial in zip(now, start, strict=True)]
+    # The pull to the baseline, kept beside the kernel's channel terms so that a change in
+    # relations adds up exactly (docs/model.md, "Attribution").
+    pairs.relation_drift = dt * params.drift * (pairs.relations_baseline - pairs.relations)
+    np.fill_diagonal(pairs.relation_drift, 0.0)
     pairs.relations, pairs.relation_terms = kernels.relations_update(
         pairs.relations, pairs.relations_baseline, params.drift, *moved, weights, dt
     )

@@ -89,13 +89,13 @@ def exposure(world: World, cultural: np.ndarray, params: SoftPowerParams) -> np.
 def update(
     world: World,
     params: SoftPowerParams,
-    digital_params: DigitalParams,
     cultural: np.ndarray,
-    incidents: np.ndarray,
+    penalty: np.ndarray,
     kernels,
     dt: float,
 ) -> None:
-    """Reputation, then the pillars and index (which include it), then attraction and
+    """Reputation (with this step's multiplicative `penalty`: incidents, sanctions), then the
+    pillars and index (which include it), then attraction and
     familiarity, in one kernel call; exp(−k_A·E·Δt) and exp(−E) are computed here with numpy's
     vectorised exp (see `sim/kernels/soft_power.py`)."""
     nations, pairs = world.nations, world.pairs
@@ -109,7 +109,7 @@ def update(
     ) = kernels.soft_power_step(
         nations.reputation,
         nations.reputation_baseline,
-        digital_params.incident_reputation * incidents,
+        penalty,
         params.reputation_recovery,
         metrics(world, cultural),
         REPUTATION_METRIC,

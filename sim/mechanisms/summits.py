@@ -33,9 +33,19 @@ def choose_parties(world: World, params: CitiesParams, rng: np.random.Generator)
 
 
 def update(
-    world: World, params: CitiesParams, kernels, rng: np.random.Generator, dt: float
-) -> int | None:
-    """Maybe hold a summit this step; decay weights and ties. Returns the host's row or None."""
+    world: World,
+    params: CitiesParams,
+    kernels,
+    rng: np.random.Generator,
+    dt: float,
+    scheduled: list[tuple[int, list[int]]] = (),
+) -> list[int]:
+    """Maybe hold a summit this step, then the `scheduled` ones (host city row, participant
+    state rows); decay weights and ties. Returns the hosts' rows.
+
+    The drawn summit goes through the kernel with the step's Δt, each scheduled one after it
+    with Δt = 0, so that every summit adds its own ties and weight and nothing decays twice.
+    """
     actors, pairs = world.actors, world.pairs
     cities = np.flatnonzero(actors.kind == CITY)
     hosted = np.zeros(len(cities))
@@ -57,14 +67,25 @@ def update(
                 hosted[best] = len(parties)
                 participants[parties] = True
                 host = int(cities[best])
-    actors.diplomatic_weight[cities], pairs.summit_ties = kernels.city_diplomacy_step(
-        actors.diplomatic_weight[cities],
-        hosted,
-        params.gain,
-        params.decay,
-        pairs.summit_ties,
-        participants,
-        params.ties_decay,
-        dt,
-    )
-    return host
+    hosts = [] if host is None else [host]
+    column = {int(row): k for k, row in enumerate(cities)}
+    summits = [(hosted, participants, dt)]
+    for host_row, parties in scheduled:
+        hosted = np.zeros(len(cities))
+        hosted[column[host_row]] = len(parties)
+        participants = np.zeros(world.n_states, dtype=bool)
+        participants[parties] = True
+        summits.append((hosted, participants, 0.0))
+        hosts.append(host_row)
+    for hosted, participants, step_dt in summits:
+        actors.diplomatic_weight[cities], pairs.summit_ties = kernels.city_diplomacy_step(
+            actors.diplomatic_weight[cities],
+            hosted,
+            params.gain,
+            params.decay,
+            pairs.summit_ties,
+            participants,
+            params.ties_decay,
+            step_dt,
+        )
+    return hosts

@@ -11,23 +11,46 @@ import numpy as np
 
 from sim.kernels.trade import cost_factor
 from sim.params import GrowthParams, TradeParams
+from sim.schema import CHANNELS
 from sim.world import StatePairs
 
 Solver = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int], tuple]
 
 
+def cost_changes(pairs: StatePairs, params: TradeParams) -> dict[str, np.ndarray]:
+    """The parts of ln φ that events and links move during a run, by channel (S×S each):
+
+        sanctions      −β_s · s_ij                       (trade-weighted sanctions on i→j)
+        facilitation   f_ij                              (customs facilitation)
+        paradiplomacy  β_r · (1 − exp(−G_ij))            (regional economic ties, saturating)
+
+    G is the economic-channel strength of the links between the two states' actors: regional
+    firms and authorities that know each other trade across the border more cheaply (paper 004).
+    """
+    economic = pairs.link_channels[CHANNELS.index("economic")]
+    regional = -np.expm1(-(economic + economic.T) / 2.0)
+    np.fill_diagonal(regional, 0.0)
+    return {
+        "sanctions": -params.sanction * pairs.trade_sanction,
+        "facilitation": pairs.facilitation,
+        "paradiplomacy": params.regional * regional,
+    }
+
+
 def trade_costs(pairs: StatePairs, params: TradeParams, border: float) -> np.ndarray:
     """The cost factor φ = t^(1−σ) between every pair of states."""
+    changes = cost_changes(pairs, params)
     return cost_factor(
         pairs.distance_km,
         pairs.contiguity,
         pairs.agreement,
-        pairs.sanction,
+        pairs.trade_sanction,
         distance_elasticity=params.distance_elasticity,
         contiguity_effect=params.contiguity,
         agreement_effect=params.agreement,
         sanction_effect=params.sanction,
         border_effect=border,
+        gains=changes["facilitation"] + changes["paradiplomacy"],
     )
 
 
