@@ -13,6 +13,8 @@ import json
 import os
 import platform
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,21 +101,17 @@ def run_tables(model: GeoModel) -> dict[str, pa.Table]:
     }
 
 
-def write_run(
-    model: GeoModel, out: Path, manifest: dict[str, Any], overwrite: bool = False
-) -> Path:
-    """Write a finished run's tables and manifest to `out`, atomically."""
+@contextmanager
+def staged_dir(out: Path, overwrite: bool = False) -> Iterator[Path]:
+    """A hidden staging directory to write into; on success it is renamed to `out` (replacing
+    an old one only with `overwrite`), on failure removed. Write the manifest last."""
     out = Path(out)
     check_writable(out, overwrite)
     staging = out.with_name(f".{out.name}.partial-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        files = {}
-        for name, table in run_tables(model).items():
-            write_table(table, staging / f"{name}.parquet")
-            files[f"{name}.parquet"] = {"rows": table.num_rows, "columns": table.column_names}
-        write_json({**manifest, "files": files}, staging / "manifest.json")
+        yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -124,7 +122,19 @@ def write_run(
         shutil.rmtree(retired, ignore_errors=True)
     else:
         os.replace(staging, out)
-    return out
+
+
+def write_run(
+    model: GeoModel, out: Path, manifest: dict[str, Any], overwrite: bool = False
+) -> Path:
+    """Write a finished run's tables and manifest to `out`, atomically."""
+    with staged_dir(out, overwrite) as staging:
+        files = {}
+        for name, table in run_tables(model).items():
+            write_table(table, staging / f"{name}.parquet")
+            files[f"{name}.parquet"] = {"rows": table.num_rows, "columns": table.column_names}
+        write_json({**manifest, "files": files}, staging / "manifest.json")
+    return Path(out)
 
 
 def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) -> dict[str, Any]:

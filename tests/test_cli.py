@@ -19,7 +19,7 @@ TERMS = ["term_attraction", "term_interdependence", "term_summits", "term_politi
 TABLES = {
     "model.parquet": ["step", "date", "world_gdp_usd", "world_exports_usd", "export_share",
                       "trade_iterations", "active_links", "links_formed", "links_dissolved",
-                      "summit_host", "mean_relations", "blocs", "mean_technology",
+                      "summit_host", "events", "mean_relations", "blocs", "mean_technology",
                       "digital_incidents"],
     "actors.parquet": ["actor", "name", "kind", "state", "is_capital", "lat", "lon",
                        "population"],
@@ -27,10 +27,13 @@ TABLES = {
                             "diplomatic_weight"],
     "state_steps.parquet": ["step", "state", "technology", "capacity_index", *PILLARS,
                             "soft_power", "reputation", "familiarity", "digital_audience",
-                            "digital_stage", "bloc"],
-    "trade.parquet": ["step", "exporter", "importer", "trade_usd"],
+                            "digital_stage", "bloc", "outward_resistance", "inward_resistance",
+                            "sanction_exposure"],
+    "trade.parquet": ["step", "exporter", "importer", "trade_usd", "cost_sanctions",
+                      "cost_facilitation", "cost_paradiplomacy"],
     "relations.parquet": ["step", "state_a", "state_b", "relations", "summit_ties", *TERMS,
-                          "attraction_ab", "attraction_ba"],
+                          "term_drift", "term_shock", "sanction", "attraction_ab",
+                          "attraction_ba"],
     "links.parquet": ["step", "a", "b", "kind", "economic", "cultural", "environmental",
                       "emergency", "local_authority"],
 }
@@ -42,7 +45,8 @@ def test_scenarios_lists_the_bundled_scenarios(geopol):
     assert proc.stderr == ""
     names = [line.split("│")[1].strip() for line in proc.stdout.splitlines()
              if line.count("│") >= 3 and line.split("│")[1].strip()]
-    assert names == ["eurasia", "synthetic"]
+    assert names == ["astana-summits", "digital-kazakhstan", "eurasia", "eurasia-sanctions-2017",
+                     "synthetic"]
 
 
 def test_validate_eurasia_says_ok_with_its_counts(geopol):

@@ -1,0 +1,237 @@
+"""Paired comparison of a scenario against a baseline: what changes, how surely, and why.
+
+Replicate r runs both worlds with the same seed (spawned from one SeedSequence), so they draw
+the same growth shocks, summits, link formations and incidents (the model keeps one random
+stream per mechanism), and the difference isolates what the scenario changes. Outcomes and
+their channels: docs/model.md, "Comparison" and "Attribution".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim import attribution
+from sim.model import GeoModel
+from sim.scenario import Scenario, from_spec, load
+
+# Outcome → (what it is, its unit, whether it is per pair of states or per state).
+OUTCOMES: dict[str, tuple[str, str, str]] = {
+    "trade": ("bilateral trade (both ways)", "US$ bn/yr", "pair"),
+    "exports": ("total exports", "US$ bn/yr", "state"),
+    "relations": ("relations", "[-1, 1]", "pair"),
+    "soft_power_rank": ("soft-power rank (1 = first)", "rank", "state"),
+    "regional_links": ("regional link strength", "Σ channels", "pair"),
+}
+BAND = (5, 95)
+
+
+def outcomes(model: GeoModel) -> dict[str, np.ndarray]:
+    """The main outcomes of the world as it is now: per state (S,) or per pair i < j."""
+    world, s = model.world, model.world.n_states
+    upper = np.triu_indices(s, k=1)
+    trade = world.pairs.trade
+    links = world.pairs.link_channels.sum(axis=0)
+    order = np.argsort(-world.nations.soft_power, kind="stable")
+    rank = np.empty(s)
+    rank[order] = np.arange(1, s + 1)
+    return {
+        "trade": ((trade + trade.T) / 1e9)[upper],
+        "exports": (trade.sum(axis=1) - np.diag(trade)) / 1e9,
+        "relations": world.pairs.relations[upper],
+        "soft_power_rank": rank,
+        "regional_links": ((links + links.T) / 2.0)[upper],
+    }
+
+
+@dataclass
+class Comparison:
+    """The result of `compare`: tables a planner reads, and what made them."""
+
+    scenario: str
+    baseline: str
+    replicates: int
+    seed: int
+    steps: int
+    dates: list[str]
+    summary: pd.DataFrame  # one row per outcome and key, at the last step
+    differences: pd.DataFrame  # median and band of the paired difference, per step
+    attribution: pd.DataFrame  # relations and trade changes by channel, focus pairs
+    focus: list[str]  # the states the scenario's events name
+    notes: list[str] = field(default_factory=list)
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def compare(
+    scenario: str | Path | Scenario,
+    baseline: str | Path | Scenario,
+    *,
+    replicates: int = 20,
+    seed: int = 0,
+    steps: int | None = None,
+    params: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Comparison:
+    """Run `replicates` paired runs of both and summarise the differences (scenario − base).
+
+    The baseline runs on the scenario's calendar (start date and step length), so that step t
+    is the same date in both. `params` are flat overrides for both runs. `progress(done,
+    total)` is called after each run.
+    """
+    treated = scenario if isinstance(scenario, Scenario) else load(scenario)
+    base = baseline if isinstance(baseline, Scenario) else load(baseline)
+    notes = []
+    meta, base_meta = treated.spec.scenario, base.spec.scenario
+    if (meta.start, meta.step_months) != (base_meta.start, base_meta.step_months):
+        notes.append(
+            f"the baseline {base.name} runs on the scenario's calendar: from {meta.start} in "
+            f"steps of {meta.step_months} months (its own: from {base_meta.start}, "
+            f"{base_meta.step_months} months)"
+        )
+        dated = base_meta.model_copy(update={"start": meta.start, "step_months": meta.step_months})
+        base = from_spec(base.spec.model_copy(update={"scenario": dated}))
+    steps = steps or meta.steps
+    params = params or {}
+    children = np.random.SeedSequence(seed).spawn(replicates)
+    seeds = [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+
+    series: dict[str, dict[str, list[np.ndarray]]] = {"base": {}, "treated": {}}
+    changes: list[pd.DataFrame] = []
+    model = None
+    focus: list[str] = []
+    for r, run_seed in enumerate(seeds):
+        for arm, setup in (("treated", treated), ("base", base)):
+            model = GeoModel(scenario=setup, rng=run_seed, **params)
+            if arm == "treated":
+                focus = _focus(model)
+            history = [outcomes(model)]
+            for _ in range(steps):
+                model.step()
+                history.append(outcomes(model))
+            for name in OUTCOMES:
+                series[arm].setdefault(name, []).append(np.stack([h[name] for h in history]))
+            changes.append(_changes(model, steps, r, arm, focus))
+            if progress is not None:
+                progress(2 * r + (arm == "base") + 1, 2 * replicates)
+
+    ids = [str(i) for i in model.world.actors.ids[: model.world.n_states]]
+    keys = _keys(ids)
+    dates = [model.date_of(t).isoformat() for t in range(steps + 1)]
+    summary, differences = _summaries(series, keys, dates)
+    return Comparison(
+        scenario=treated.name,
+        baseline=base.name,
+        replicates=replicates,
+        seed=seed,
+        steps=steps,
+        dates=dates,
+        summary=_mark_focus(summary, focus),
+        differences=differences,
+        attribution=_attribution_table(pd.concat(changes, ignore_index=True)),
+        focus=focus,
+        notes=notes,
+        hashes={"scenario": treated.content_hash, "baseline": base.content_hash},
+    )
+
+
+def _keys(ids: list[str]) -> dict[str, list[str]]:
+    i, j = np.triu_indices(len(ids), k=1)
+    return {"state": ids, "pair": [f"{ids[a]}–{ids[b]}" for a, b in zip(i, j, strict=True)]}
+
+
+def _focus(model: GeoModel) -> list[str]:
+    """The states the scenario's events name (directly, or through their cities and regions)."""
+    rows: set[int] = set()
+    for item in model.timeline:
+        for named in item.rows.values():
+            rows.update(int(model.world.actors.state[r]) for r in named)
+    return [str(model.world.actors.ids[r]) for r in sorted(rows)]
+
+
+def _summaries(
+    series: dict[str, dict[str, list[np.ndarray]]], keys: dict[str, list[str]], dates: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    last, over_time = [], []
+    for name, (what, unit, per) in OUTCOMES.items():
+        base = np.stack(series["base"][name])  # (R, T + 1, K)
+        treated = np.stack(series["treated"][name])
+        diff = treated - base
+        low, mid, high = np.percentile(diff, [BAND[0], 50, BAND[1]], axis=0)
+        last.append(pd.DataFrame({
+            "outcome": name,
+            "what": what,
+            "unit": unit,
+            "key": keys[per],
+            "baseline": np.median(base[:, -1], axis=0),
+            "scenario": np.median(treated[:, -1], axis=0),
+            "difference": mid[-1],
+            "low": low[-1],
+            "high": high[-1],
+        }))
+        t, k = np.meshgrid(np.arange(len(dates)), np.arange(len(keys[per])), indexing="ij")
+        over_time.append(pd.DataFrame({
+            "outcome": name,
+            "key": np.array(keys[per])[k.ravel()],
+            "step": t.ravel(),
+            "date": np.array(dates)[t.ravel()],
+            "difference": mid.ravel(),
+            "low": low.ravel(),
+            "high": high.ravel(),
+        }))
+    return pd.concat(last, ignore_index=True), pd.concat(over_time, ignore_index=True)
+
+
+def _mark_focus(summary: pd.DataFrame, focus: list[str]) -> pd.DataFrame:
+    parts = summary["key"].str.split("–")
+    summary["focus"] = parts.map(lambda p: all(x in focus for x in p)) if focus else False
+    return summary
+
+
+def _changes(
+    model: GeoModel, steps: int, replicate: int, arm: str, focus: list[str]
+) -> pd.DataFrame:
+    """Relations and trade changes from step 0 to the end, by channel, for the pairs among the
+    focus states (both directions of trade)."""
+    tables = {name: table.to_pandas() for name, table in (
+        ("relations", model.recorder.relations_table()),
+        ("trade", model.recorder.trade_table()),
+        ("state_steps", model.recorder.state_steps_table()),
+        ("actor_steps", model.recorder.actor_steps_table()),
+    )}
+    ids = [str(i) for i in model.world.actors.ids[: model.world.n_states]]
+    states = tables["actor_steps"]
+    gdp = states[states["actor"].astype(str).isin(ids)].rename(columns={"actor": "state"})
+    gdp["state"] = gdp["state"].astype(str)
+    rows = []
+    for a_pos, a in enumerate(focus):
+        for b in focus[a_pos + 1:]:
+            change = attribution.relations_change(tables["relations"], a, b, 0, steps)
+            rows.append({"measure": "relations", "pair": f"{a}–{b}", **change.to_dict()})
+            for x, y in ((a, b), (b, a)):
+                change = attribution.trade_change(
+                    tables["trade"], tables["state_steps"], gdp, x, y, 0, steps
+                )
+                rows.append({"measure": "trade, log points", "pair": f"{x}→{y}",
+                             **change.to_dict()})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "arm", arm)
+    frame.insert(0, "replicate", replicate)
+    return frame
+
+
+def _attribution_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """Median over replicates of each channel's contribution, scenario, baseline and their
+    difference (the differences of medians need not add up; the median of differences of
+    exact decompositions is what is shown)."""
+    if changes.empty:
+        return changes
+    channels = [c for c in changes.columns if c not in ("replicate", "arm", "measure", "pair")]
+    wide = changes.pivot_table(index=["replicate", "measure", "pair"], columns="arm",
+                               values=channels)
+    diff = pd.DataFrame({c: wide[(c, "treated")] - wide[(c, "base")] for c in channels})
+    out = diff.groupby(level=["measure", "pair"]).median().reset_index()
+    return out[["measure", "pair", *channels]]
