@@ -69,7 +69,9 @@ def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")] = "eurasia",
-    steps: Annotated[int, typer.Option(help="steps to run (a quarter-year each by default)")] = 40,
+    steps: Annotated[
+        int | None, typer.Option(help="steps to run [default: the scenario's steps]")
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the model's random generator")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="run directory [default: runs/NAME-seedS-TIME]")
@@ -85,11 +87,12 @@ def run(
     from sim.model import GeoModel
     from sim.output import check_writable, default_run_dir, manifest_for, write_run
 
-    if steps < 1:
+    if steps is not None and steps < 1:
         raise InputError("geopol run", "--steps", "a whole number ≥ 1", str(steps))
     if seed < 0:
         raise InputError("geopol run", "--seed", "a whole number ≥ 0", str(seed))
     loaded = scenarios.load(scenario)
+    steps = steps or loaded.spec.scenario.steps
     overrides = parse_sets(set_ or [], loaded.spec.params)
     out = out or default_run_dir(loaded.name, seed)
     check_writable(out, overwrite)
@@ -140,7 +143,60 @@ def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or nam
     what = (f"synthetic world of {spec.synthetic.states} states" if spec.synthetic else
             f"{len(spec.states)} states, {len(spec.cities)} cities, {len(spec.regions)} regions, "
             f"{len(spec.links)} links")
-    console.print(f"ok: {file}: scenario {loaded.name!r}, {what}", soft_wrap=True)
+    console.print(f"ok: {file}: scenario {loaded.name!r}, {what}, {len(spec.events)} events",
+                  soft_wrap=True)
+
+
+@app.command()
+def compare(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")],
+    baseline: Annotated[str, typer.Option(help="the scenario to compare against")] = "eurasia",
+    replicates: Annotated[int, typer.Option(help="paired runs of each")] = 20,
+    seed: Annotated[int, typer.Option(help="root seed; replicate seeds are spawned from it")] = 0,
+    steps: Annotated[
+        int | None, typer.Option(help="steps to run [default: the scenario's steps]")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="comparison directory [default: runs/compare-NAME-vs-BASE-TIME]"),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out directory")] = False,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="parameter override for both, e.g. --set trade.sigma=6"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or tables")] = False,
+) -> None:
+    """Run a scenario against a baseline with paired seeds and show what changes, and why."""
+    from sim.compare import compare as run_comparison
+    from sim.compare_report import default_dir, print_comparison, write_comparison
+    from sim.output import check_writable
+
+    for option, value, low in (("--replicates", replicates, 1), ("--seed", seed, 0)):
+        if value < low:
+            raise InputError("geopol compare", option, f"a whole number ≥ {low}", str(value))
+    if steps is not None and steps < 1:
+        raise InputError("geopol compare", "--steps", "a whole number ≥ 1", str(steps))
+    treated, base = scenarios.load(scenario), scenarios.load(baseline)
+    overrides = parse_sets(set_ or [], treated.spec.params)
+    if out is not None:
+        check_writable(out, overwrite)
+    started = time.perf_counter()
+    with Progress(
+        TextColumn(f"[bold]{treated.name}[/] vs {base.name}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("runs"), TimeRemainingColumn(), console=console, disable=quiet,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("compare", total=2 * replicates)
+        result = run_comparison(
+            treated, base, replicates=replicates, seed=seed, steps=steps, params=overrides,
+            progress=lambda done, total: progress.update(task, completed=done),
+        )
+    path = write_comparison(result, out or default_dir(result), overwrite=overwrite)
+    if not quiet:
+        wide = console if console.is_terminal else Console(width=160)
+        print_comparison(wide, result)
+    console.print(f"wrote {path} in {time.perf_counter() - started:.1f} s", soft_wrap=True)
 
 
 @app.command()

@@ -45,7 +45,7 @@ def test_scenarios_lists_the_bundled_scenarios(geopol):
     assert proc.stderr == ""
     names = [line.split("│")[1].strip() for line in proc.stdout.splitlines()
              if line.count("│") >= 3 and line.split("│")[1].strip()]
-    assert names == ["astana-summits", "digital-kazakhstan", "eurasia", "eurasia-sanctions-2017",
+    assert names == ["astana-summits", "digital-kazakhstan", "eurasia-sanctions-2017", "eurasia",
                      "synthetic"]
 
 

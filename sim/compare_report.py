@@ -1,0 +1,177 @@
+"""What `geopol compare` prints and writes: the outcome table, why relations and trade moved,
+and a comparison directory (CSV, Parquet, PNG plots, manifest), written atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.table import Table
+
+from sim.attribution import RELATION_CHANNELS, TRADE_CHANNELS
+from sim.compare import BAND, OUTCOMES, Comparison
+from sim.output import staged_dir, versions, write_json, write_table
+
+FOCUS_ROWS = 6  # per outcome, the focus keys that moved most
+OTHER_ROWS = 3  # per outcome, the other keys that moved most
+FORMATS = {
+    "trade": "{:,.1f}",
+    "exports": "{:,.1f}",
+    "relations": "{:+.3f}",
+    "soft_power_rank": "{:.0f}",
+    "regional_links": "{:.3f}",
+}
+
+
+def default_dir(comparison: Comparison, root: Path = Path("runs")) -> Path:
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = root / f"compare-{comparison.scenario}-vs-{comparison.baseline}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = root / f"compare-{comparison.scenario}-vs-{comparison.baseline}-{stamp}-{n}"
+    return path
+
+
+def shown_rows(comparison: Comparison) -> pd.DataFrame:
+    """The rows the printed table shows: per outcome, the focus keys that moved most, then the
+    other keys that moved most (by the size of the median difference)."""
+    parts = []
+    for name in OUTCOMES:
+        rows = comparison.summary[comparison.summary["outcome"] == name]
+        rows = rows.assign(size=rows["difference"].abs()).sort_values("size", ascending=False)
+        moved = rows[rows["size"] > 0]
+        parts.append(moved[moved["focus"]].head(FOCUS_ROWS))
+        parts.append(moved[~moved["focus"]].head(OTHER_ROWS))
+    return pd.concat(parts).drop(columns="size")
+
+
+def print_comparison(console: Console, comparison: Comparison) -> None:
+    c = comparison
+    title = (f"{c.scenario} against {c.baseline}: {c.replicates} paired replicates (seed {c.seed}),"
+             f" {c.steps} steps, {c.dates[0]} to {c.dates[-1]}")
+    table = Table(title=title, caption=(
+        f"Values at {c.dates[-1]}: medians over replicates. Difference = scenario − baseline, "
+        f"paired by seed; band = its {BAND[0]}th to {BAND[1]}th percentile. "
+        f"Focus (*): the states the scenario's events name ({', '.join(c.focus) or 'none'})."
+    ))
+    for column, justify in (("outcome", "left"), ("who", "left"), ("baseline", "right"),
+                            ("scenario", "right"), ("difference", "right"),
+                            (f"{BAND[0]}–{BAND[1]}% band", "right"), ("change", "right")):
+        table.add_column(column, justify=justify)
+    shown = shown_rows(c)
+    last = None
+    for row in shown.itertuples():
+        fmt = FORMATS[row.outcome]
+        what = f"{row.what} ({row.unit})" if row.outcome != last else ""
+        change = (f"{100 * row.difference / abs(row.baseline):+.1f}%"
+                  if row.outcome in ("trade", "exports") and row.baseline else "")
+        table.add_row(
+            what,
+            f"{row.key}{' *' if row.focus else ''}",
+            fmt.format(row.baseline),
+            fmt.format(row.scenario),
+            fmt.format(row.difference) if row.outcome != "relations" else f"{row.difference:+.3f}",
+            f"{fmt.format(row.low)} … {fmt.format(row.high)}",
+            change,
+            end_section=False,
+        )
+        last = row.outcome
+    if shown.empty:
+        table.add_row("no outcome differs between the scenario and the baseline", *[""] * 6)
+    console.print(table)
+    _print_attribution(console, c)
+    for note in c.notes:
+        console.print(f"note: {note}", soft_wrap=True)
+
+
+def _print_attribution(console: Console, c: Comparison) -> None:
+    if c.attribution.empty:
+        return
+    for measure, channels, title, fmt, limit in (
+        ("relations", list(RELATION_CHANNELS) + ["clipping"],
+         "Why relations moved: change from the start, scenario − baseline, by channel", "{:+.3f}",
+         6),
+        ("trade, log points", list(TRADE_CHANNELS),
+         ("Why trade moved: change in log points (≈ %) from the start, scenario − baseline, "
+          "by channel"), "{:+.1f}", 8),
+    ):
+        rows = c.attribution[c.attribution["measure"] == measure]
+        rows = rows.assign(size=rows["total"].abs()).sort_values("size", ascending=False)
+        rows = rows[rows["size"] > 1e-9].head(limit)
+        if rows.empty:
+            continue
+        used = [ch for ch in channels if rows[ch].abs().max() > 1e-9]
+        table = Table(title=title, caption="Medians over replicates of paired differences; "
+                      "the channels of one replicate add up to its total exactly.")
+        table.add_column("pair")
+        table.add_column("total", justify="right")
+        for ch in used:
+            table.add_column(ch, justify="right")
+        for row in rows.to_dict("records"):
+            table.add_row(row["pair"], fmt.format(row["total"]),
+                          *[fmt.format(row[ch]) for ch in used])
+        console.print(table)
+
+
+def write_comparison(comparison: Comparison, out: Path, overwrite: bool = False) -> Path:
+    """Tables (CSV and Parquet), plots of the differences over time, and a manifest."""
+    c = comparison
+    with staged_dir(out, overwrite) as staging:
+        files = {}
+        for name, frame in (("summary", c.summary), ("differences", c.differences),
+                            ("attribution", c.attribution)):
+            write_table(pa.Table.from_pandas(frame, preserve_index=False),
+                        staging / f"{name}.parquet")
+            frame.to_csv(staging / f"{name}.csv", index=False)
+            files[name] = {"rows": len(frame), "columns": list(frame.columns)}
+        (staging / "plots").mkdir()
+        plots = [_plot(c, name, staging / "plots" / f"{name}.png") for name in OUTCOMES]
+        write_json({
+            "scenario": c.scenario,
+            "baseline": c.baseline,
+            "hashes": c.hashes,
+            "replicates": c.replicates,
+            "seed": c.seed,
+            "seeds": "numpy SeedSequence(seed).spawn(replicates); one seed for both runs",
+            "steps": c.steps,
+            "dates": [c.dates[0], c.dates[-1]],
+            "focus": c.focus,
+            "band": list(BAND),
+            "notes": c.notes,
+            "files": {**files, "plots": [f"plots/{p}" for p in plots if p]},
+            "versions": versions(),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }, staging / "manifest.json")
+    return Path(out)
+
+
+def _plot(c: Comparison, outcome: str, path: Path) -> str | None:
+    """The difference over time of the keys that moved most (focus first), with bands."""
+    keys = shown_rows(c)
+    keys = keys[keys["outcome"] == outcome]["key"].tolist()[:FOCUS_ROWS]
+    what, unit, _ = OUTCOMES[outcome]
+    # A bare Figure draws with Agg and needs no display or global pyplot state.
+    fig = Figure(figsize=(8, 4.5))
+    ax = fig.subplots()
+    dates = pd.to_datetime(pd.Series(c.dates))
+    for key in keys:
+        rows = c.differences[(c.differences["outcome"] == outcome)
+                             & (c.differences["key"] == key)].sort_values("step")
+        line, = ax.plot(dates, rows["difference"], label=key)
+        ax.fill_between(dates, rows["low"], rows["high"], color=line.get_color(), alpha=0.2)
+    ax.axhline(0.0, color="grey", linewidth=0.8)
+    ax.set_title(f"{what}: {c.scenario} − {c.baseline}")
+    ax.set_ylabel(f"difference ({unit})")
+    if keys:
+        ax.legend(loc="best", fontsize="small")
+    else:
+        ax.text(0.5, 0.5, "no difference", ha="center", transform=ax.transAxes)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    return path.name
