@@ -15,8 +15,12 @@ tolerance) is reported as "other".
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+from sim.errors import InputError, describe
 
 # Relations: channel → column of the relations table.
 RELATION_CHANNELS: dict[str, str] = {
@@ -88,3 +92,37 @@ def trade_change(
 def _pair_rows(relations: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
     first, second = relations["state_a"].astype(str), relations["state_b"].astype(str)
     return relations[((first == a) & (second == b)) | ((first == b) & (second == a))]
+
+
+def explain_run(run_dir: Path, a: str, b: str, start: int | None = None,
+                end: int | None = None) -> tuple[pd.Series, pd.DataFrame, int, int]:
+    """Read a run directory and attribute the change in relations of a and b, and in their
+    trade both ways, from `start` (default: the first step) to `end` (default: the last).
+    Returns the relations change, the trade changes (a column per direction) and the steps."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "manifest.json").is_file():
+        raise InputError(run_dir, "manifest.json", "a finished run directory (geopol run)",
+                         "no manifest.json")
+    tables = {name: pd.read_parquet(run_dir / f"{name}.parquet")
+              for name in ("relations", "trade", "state_steps", "actor_steps")}
+    states = set(tables["state_steps"]["state"].astype(str))
+    for option, state in (("--pair[0]", a), ("--pair[1]", b)):
+        if state not in states:
+            raise InputError(run_dir, option, "a state of the run", describe(state))
+    if a == b:
+        raise InputError(run_dir, "--pair[1]", "a state other than the first", describe(b))
+    steps = sorted(set(tables["relations"]["step"]))
+    start = steps[0] if start is None else start
+    end = steps[-1] if end is None else end
+    if start not in steps or end not in steps or end <= start:
+        raise InputError(run_dir, "--from/--to",
+                         f"recorded steps {steps[0]} ≤ from < to ≤ {steps[-1]}",
+                         f"{start} and {end}")
+    gdp = tables["actor_steps"].rename(columns={"actor": "state"})
+    gdp = gdp[gdp["state"].astype(str).isin(states)]
+    relations = relations_change(tables["relations"], a, b, start, end)
+    trade = pd.DataFrame({
+        f"{x}→{y}": trade_change(tables["trade"], tables["state_steps"], gdp, x, y, start, end)
+        for x, y in ((a, b), (b, a))
+    })
+    return relations, trade, start, end

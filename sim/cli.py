@@ -116,6 +116,37 @@ def run(
     console.print(f"wrote {path} in {wall:.2f} s", soft_wrap=True)
 
 
+@app.command()
+def explain(
+    run_dir: Annotated[Path, typer.Argument(help="a run directory written by geopol run")],
+    pair: Annotated[tuple[str, str], typer.Option(help="two states, e.g. --pair KAZ RUS")],
+    from_: Annotated[int | None, typer.Option("--from", help="first step [default: 0]")] = None,
+    to: Annotated[int | None, typer.Option(help="last step [default: the last]")] = None,
+) -> None:
+    """Why a pair's relations and trade moved in a run: the change, channel by channel."""
+    from sim.attribution import explain_run
+
+    relations, trade, start, end = explain_run(run_dir, pair[0], pair[1], from_, to)
+    title = f"{pair[0]}–{pair[1]}, step {start} to {end}"
+    table = Table(title=f"Why relations moved: {title}",
+                  caption="The channels add up to the total; drift is the pull back to the "
+                          "baseline, clipping keeps relations in [-1, 1].")
+    table.add_column("channel")
+    table.add_column("change", justify="right")
+    for channel, value in relations.items():
+        table.add_row(channel, f"{value:+.4f}", end_section=channel == "total")
+    console.print(table)
+    table = Table(title=f"Why trade moved: {title}, log points (≈ %)",
+                  caption="Incomes: the two GDPs against the world's; third countries: "
+                          "multilateral resistance (trade diverted to or from other partners).")
+    table.add_column("channel")
+    for direction in trade.columns:
+        table.add_column(direction, justify="right")
+    for channel, row in trade.iterrows():
+        table.add_row(channel, *[f"{v:+.2f}" for v in row], end_section=channel == "total")
+    console.print(table)
+
+
 @app.command("scenarios")
 def list_scenarios() -> None:
     """List the bundled scenarios."""
@@ -165,6 +196,9 @@ def compare(
         list[str] | None,
         typer.Option("--set", help="parameter override for both, e.g. --set trade.sigma=6"),
     ] = None,
+    focus: Annotated[
+        str, typer.Option(help="more states to show and explain, comma-separated, e.g. KAZ")
+    ] = "",
     quiet: Annotated[bool, typer.Option(help="no progress bar or tables")] = False,
 ) -> None:
     """Run a scenario against a baseline with paired seeds and show what changes, and why."""
@@ -190,6 +224,7 @@ def compare(
         task = progress.add_task("compare", total=2 * replicates)
         result = run_comparison(
             treated, base, replicates=replicates, seed=seed, steps=steps, params=overrides,
+            focus=[state.strip() for state in focus.split(",") if state.strip()],
             progress=lambda done, total: progress.update(task, completed=done),
         )
     path = write_comparison(result, out or default_dir(result), overwrite=overwrite)

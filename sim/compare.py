@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import attribution
+from sim.errors import InputError, describe
 from sim.model import GeoModel
 from sim.scenario import Scenario, from_spec, load
 
@@ -74,13 +75,15 @@ def compare(
     seed: int = 0,
     steps: int | None = None,
     params: dict | None = None,
+    focus: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run `replicates` paired runs of both and summarise the differences (scenario − base).
 
     The baseline runs on the scenario's calendar (start date and step length), so that step t
-    is the same date in both. `params` are flat overrides for both runs. `progress(done,
-    total)` is called after each run.
+    is the same date in both. `params` are flat overrides for both runs. The focus states
+    (shown first, and whose pairs' changes are attributed) are those the scenario's events
+    name, plus `focus`. `progress(done, total)` is called after each run.
     """
     treated = scenario if isinstance(scenario, Scenario) else load(scenario)
     base = baseline if isinstance(baseline, Scenario) else load(baseline)
@@ -102,12 +105,17 @@ def compare(
     series: dict[str, dict[str, list[np.ndarray]]] = {"base": {}, "treated": {}}
     changes: list[pd.DataFrame] = []
     model = None
-    focus: list[str] = []
+    extra = list(focus or [])
+    states = {s.id for s in treated.spec.states}
+    for k, state in enumerate(extra):
+        if states and state not in states:
+            raise InputError("--focus", f"[{k}]", f"a state of {treated.name}", describe(state))
     for r, run_seed in enumerate(seeds):
         for arm, setup in (("treated", treated), ("base", base)):
             model = GeoModel(scenario=setup, rng=run_seed, **params)
             if arm == "treated":
-                focus = _focus(model)
+                named = _focus(model)
+                focus = named + [state for state in extra if state not in named]
             history = [outcomes(model)]
             for _ in range(steps):
                 model.step()

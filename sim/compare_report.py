@@ -57,7 +57,8 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     table = Table(title=title, caption=(
         f"Values at {c.dates[-1]}: medians over replicates. Difference = scenario − baseline, "
         f"paired by seed; band = its {BAND[0]}th to {BAND[1]}th percentile. "
-        f"Focus (*): the states the scenario's events name ({', '.join(c.focus) or 'none'})."
+        f"Focus (*): {', '.join(c.focus) or 'none'} (named by the scenario's events or "
+        f"--focus)."
     ))
     for column, justify in (("outcome", "left"), ("who", "left"), ("baseline", "right"),
                             ("scenario", "right"), ("difference", "right"),

@@ -32,6 +32,9 @@ class TradeParams(Section):
     regional: float = Field(
         0.3, ge=0.0, le=3.0, description="log-trade effect of saturated regional economic ties"
     )
+    regional_scale: float = Field(
+        5.0, gt=0.0, le=1000.0, description="economic link strength at 1 − 1/e of that effect"
+    )
     openness: float = Field(
         0.30, gt=0.0, lt=1.0, description="world exports / world output at step 0 (sets β_b)"
     )

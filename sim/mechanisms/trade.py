@@ -22,13 +22,14 @@ def cost_changes(pairs: StatePairs, params: TradeParams) -> dict[str, np.ndarray
 
         sanctions      −β_s · s_ij                       (trade-weighted sanctions on i→j)
         facilitation   f_ij                              (customs facilitation)
-        paradiplomacy  β_r · (1 − exp(−G_ij))            (regional economic ties, saturating)
+        paradiplomacy  β_r · (1 − exp(−G_ij / G_r))      (regional economic ties, saturating)
 
-    G is the economic-channel strength of the links between the two states' actors: regional
-    firms and authorities that know each other trade across the border more cheaply (paper 004).
+    G is the economic-channel strength of the links between the two states' actors, summed:
+    regional firms and authorities that know each other trade across the border more cheaply
+    (paper 004). G_r (`regional_scale`) sets how many links' worth it takes to saturate.
     """
     economic = pairs.link_channels[CHANNELS.index("economic")]
-    regional = -np.expm1(-(economic + economic.T) / 2.0)
+    regional = -np.expm1(-(economic + economic.T) / (2.0 * params.regional_scale))
     np.fill_diagonal(regional, 0.0)
     return {
         "sanctions": -params.sanction * pairs.trade_sanction,
