@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -29,5 +30,7 @@ def describe(value: object, limit: int = 60) -> str:
     """A short, quoted rendering of a found value for an error message."""
     if isinstance(value, np.generic):
         value = value.item()
+    if isinstance(value, dt.date):
+        return value.isoformat()  # as TOML writes it
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."

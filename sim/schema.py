@@ -40,6 +40,10 @@ def _expected(error: dict) -> str:
         }[kind]
         bound = next(iter(ctx.values()))
         return f"a number {sign} {bound}"
+    if kind == "union_tag_invalid":
+        return f"a type, one of {ctx.get('expected_tags')}"
+    if kind == "union_tag_not_found":
+        return "a type key"
     if kind == "literal_error":
         return f"one of {ctx.get('expected')}"
     message = error["msg"]
@@ -49,6 +53,10 @@ def _expected(error: dict) -> str:
 
 
 def _found(error: dict) -> str:
+    if error["type"] == "union_tag_invalid":
+        return describe(error["ctx"]["tag"])
+    if error["type"] == "union_tag_not_found":
+        return "no type"
     if error["type"] == "missing":
         return "nothing"
     if error["type"] == "extra_forbidden":
@@ -60,6 +68,8 @@ def first_error(exc: ValidationError) -> tuple[tuple, str, str]:
     """The location, what was expected and what was found, of a validation error's first item."""
     error = exc.errors(include_url=False)[0]
     loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        loc = (*loc, error["ctx"]["discriminator"].strip("'"))
     return loc, _expected(error), _found(error)
 
 

@@ -39,7 +39,8 @@ def link_keys(links) -> list[tuple[str, str, str]]:
 
 
 def test_bundled_names_are_the_toml_files_in_scenarios():
-    assert set(bundled()) == {"eurasia", "synthetic"}
+    assert set(bundled()) == {"eurasia", "synthetic", "eurasia-sanctions-2017", "digital-kazakhstan",
+                              "astana-summits"}
     assert bundled()["eurasia"] == EURASIA
 
 
