@@ -128,23 +128,26 @@ def explain(
 
     relations, trade, start, end = explain_run(run_dir, pair[0], pair[1], from_, to)
     title = f"{pair[0]}–{pair[1]}, step {start} to {end}"
-    table = Table(title=f"Why relations moved: {title}",
-                  caption="The channels add up to the total; drift is the pull back to the "
-                          "baseline, clipping keeps relations in [-1, 1].")
+    # Titles and notes as lines of their own: narrow tables would wrap them.
+    console.print(f"Why relations moved: {title}", soft_wrap=True)
+    table = Table()
     table.add_column("channel")
     table.add_column("change", justify="right")
     for channel, value in relations.items():
         table.add_row(channel, f"{value:+.4f}", end_section=channel == "total")
     console.print(table)
-    table = Table(title=f"Why trade moved: {title}, log points (≈ %)",
-                  caption="Incomes: the two GDPs against the world's; third countries: "
-                          "multilateral resistance (trade diverted to or from other partners).")
+    console.print("The channels add up to the total. Drift: the pull back to the baseline; "
+                  "clipping: what keeping relations in [-1, 1] removed.", soft_wrap=True)
+    console.print(f"\nWhy trade moved: {title}, in log points (≈ %)", soft_wrap=True)
+    table = Table()
     table.add_column("channel")
     for direction in trade.columns:
         table.add_column(direction, justify="right")
     for channel, row in trade.iterrows():
         table.add_row(channel, *[f"{v:+.2f}" for v in row], end_section=channel == "total")
     console.print(table)
+    console.print("Incomes: the two GDPs against the world's. Third countries: multilateral "
+                  "resistance, trade diverted to or from other partners.", soft_wrap=True)
 
 
 @app.command("scenarios")
