@@ -8,6 +8,7 @@ facilitation last from `at` until an optional `end`. Equations and defaults: doc
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from dataclasses import dataclass, field
@@ -190,6 +191,14 @@ class Scheduled:
         return self.at <= step and (self.end is None or step < self.end)
 
 
+def date_of(start: dt.date, step_months: int, step: int) -> dt.date:
+    """The calendar date of a step: the start plus `step` steps of `step_months` months, the
+    day held (or the month's last day, if it has fewer days)."""
+    months = start.month - 1 + step * step_months
+    year, month = start.year + months // 12, months % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
 def step_of(when: int | dt.date, start: dt.date, step_months: int) -> int:
     """The step whose period contains a date (an integer is a step already). Step t ≥ 1 covers
     [date_of(t − 1), date_of(t)); dates before the start map to step 0 (in force at the start)."""
@@ -198,9 +207,12 @@ def step_of(when: int | dt.date, start: dt.date, step_months: int) -> int:
     if when < start:
         return 0
     months = (when.year - start.year) * 12 + (when.month - start.month)
-    if when.day < start.day:
-        months -= 1
-    return months // step_months + 1
+    step = max(1, months // step_months)  # within one step of the answer; then exact
+    while date_of(start, step_months, step - 1) > when:
+        step -= 1
+    while date_of(start, step_months, step) <= when:
+        step += 1
+    return step
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ One step is a quarter of a year by default and runs in the phases of docs/archit
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -405,10 +404,7 @@ class GeoModel(mesa.Model):
 
     def date_of(self, step: int) -> dt.date:
         """The calendar date of a step: the start date plus `step` steps of `step_months`."""
-        months = self.start_date.month - 1 + step * self.step_months
-        year, month = self.start_date.year + months // 12, months % 12 + 1
-        day = min(self.start_date.day, calendar.monthrange(year, month)[1])
-        return dt.date(year, month, day)
+        return events.date_of(self.start_date, self.step_months, step)
 
     @property
     def date(self) -> str:

@@ -347,7 +347,7 @@ def test_an_export_sanction_raises_only_the_imposer_to_target_cost(usa_on_rus, b
 
 
 def test_join_and_leave_change_who_imposes_at_their_steps(usa_on_rus, baseline):
-    """The US from step 3 and leaves at step 7, Poland joins at step 5; lifted at once
+    """The US imposes from step 3 and leaves at step 7, Poland joins at step 5; lifted at once
     (fade_months = 0)."""
     run, base = usa_on_rus("join_leave"), baseline[1]
     usa, pol, rus = 8, 15, 1
@@ -610,8 +610,11 @@ def test_agreement_opens_the_named_channels_of_a_dormant_link(baseline):
     model, hit = history([event])
     assert not hit[AT - 1]["strength"][e].any()
     assert hit[AT]["strength"][e, ECONOMIC] > 0.3 and hit[AT]["strength"][e, CULTURAL] > 0.3
+    # Signed, the candidate carries the named channels only: the others stay closed.
+    assert model.world.links.channels[e] == (1 << ECONOMIC) | (1 << CULTURAL)
     for t in range(AT, 13):
         assert hit[t]["strength"][e, [ECONOMIC, CULTURAL]].min() > 0.3, t
+        assert not np.delete(hit[t]["strength"][e], [ECONOMIC, CULTURAL]).any(), t
         assert int(hit[t]["n_links"]) == int(base[t]["n_links"])
     assert int(hit[AT]["active_links"]) == int(base[AT]["active_links"]) + 1
 

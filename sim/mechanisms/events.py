@@ -110,7 +110,8 @@ def agreement(
     world: World, item: Scheduled, params: ParadiplomacyParams, year: int
 ) -> bool:
     """Open the named channels of the pair's link at `strength` (or `start_strength`), or raise
-    them to it; add the link if the pair has none. Returns True if the links' layout changed
+    them to it; a dormant candidate then carries only the named channels, an active link keeps
+    its own as well. Add the link if the pair has none. Returns True if the links' layout changed
     (a new link or a new potential channel), so the caller must rebuild their geometry."""
     event: Agreement = item.event
     links = world.links
@@ -125,10 +126,13 @@ def agreement(
                            | ((ends[:, 0] == b) & (ends[:, 1] == a)))
     if len(found):
         e = int(found[0])
-        changed = (int(links.channels[e]) | bits) != int(links.channels[e])
-        links.channels[e] |= bits
+        before = int(links.channels[e])
+        # A dormant candidate may carry any channel; signed, it carries those it names. An
+        # active link keeps its channels and gains the named ones.
+        after = bits if not links.strength[e].any() else before | bits
+        links.channels[e] = after
         links.strength[e, columns] = np.maximum(links.strength[e, columns], strength)
-        return changed
+        return after != before
     row = np.zeros((1, len(CHANNELS)))
     row[0, columns] = strength
     world.links = ActorLinks(
