@@ -123,6 +123,16 @@ def bench_default_scenario(steps: int = 100, repeats: int = 5) -> float:
     return statistics.median(times[1:])
 
 
+def bench_compare(replicates: int = 20) -> float:
+    """Seconds for the comparison `geopol compare eurasia-sanctions-2017 --baseline eurasia`
+    runs (2 × `replicates` runs of 24 steps, tables included; writing and plots left out)."""
+    from sim.compare import compare
+
+    start = time.perf_counter()
+    compare("eurasia-sanctions-2017", "eurasia", replicates=replicates, seed=1)
+    return time.perf_counter() - start
+
+
 class CapturedKernels:
     """Stands in for a model's kernels for one step and keeps a copy of each kernel's first
     arguments, so that every kernel can be timed on the inputs a real step gives it."""
@@ -179,6 +189,8 @@ def bench_kernels(states: int, regions: int) -> list[dict]:
 def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> None:
     console.print(f"machine: {machine()}")
     console.print(f"eurasia, build and 100 steps: {bench_default_scenario():.3f} s (median of 5)")
+    console.print(f"compare eurasia-sanctions-2017 with eurasia, 20 replicates of 24 steps: "
+                  f"{bench_compare():.1f} s")
     gravity = bench_gravity(states)
     console.print(
         f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "
