@@ -62,7 +62,12 @@ def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object
         base.with_flat(out)
     except ValidationError as exc:
         loc, expected, found = first_error(exc)
-        raise InputError("--set", given["_".join(map(str, loc))], expected, found) from None
+        name = "_".join(map(str, loc))
+        # A check across a section's keys is located at the section: name the key given.
+        key = given.get(name) or next(
+            (text for flat, text in given.items() if flat.startswith(f"{name}_")), name
+        )
+        raise InputError("--set", key, expected, found) from None
     return out
 
 

@@ -25,6 +25,28 @@ from sim.schema import CHANNELS, first_error
 from sim.synthetic import synthetic_world
 from sim.world import CITY, REGION, STATE, World
 
+# Model-level series, one value a step, collected by Mesa's DataCollector: column → attribute.
+MODEL_REPORTERS: dict[str, str] = {
+    "date": "date",
+    "world_gdp_usd": "world_gdp",
+    "world_exports_usd": "world_exports",
+    "export_share": "export_share",
+    "trade_iterations": "trade_iterations",
+    "active_links": "active_links",
+    "links_formed": "links_formed",
+    "links_dissolved": "links_dissolved",
+    "summit_host": "summit_host_id",
+    "events": "events_now",
+    "mean_relations": "mean_relations",
+    "blocs": "bloc_count",
+    "mean_technology": "mean_technology",
+    "digital_incidents": "incident_count",
+}
+# The numeric ones, which a sweep can keep as metrics.
+NUMERIC_SERIES: tuple[str, ...] = tuple(
+    name for name in MODEL_REPORTERS if name not in ("date", "summit_host", "events")
+)
+
 
 class GeoModel(mesa.Model):
     """A world of states, cities and regions trading and growing, step by step.
@@ -128,24 +150,7 @@ class GeoModel(mesa.Model):
         )
         self.relation_drivers_at_start = self._relation_drivers()
 
-        self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "date": "date",
-                "world_gdp_usd": "world_gdp",
-                "world_exports_usd": "world_exports",
-                "export_share": "export_share",
-                "trade_iterations": "trade_iterations",
-                "active_links": "active_links",
-                "links_formed": "links_formed",
-                "links_dissolved": "links_dissolved",
-                "summit_host": "summit_host_id",
-                "events": "events_now",
-                "mean_relations": "mean_relations",
-                "blocs": "bloc_count",
-                "mean_technology": "mean_technology",
-                "digital_incidents": "incident_count",
-            }
-        )
+        self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
         self.recorder = Recorder(self.world, self.params.trade)
         self.record()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from sim.kernels import paradiplomacy as para
 
@@ -54,6 +54,16 @@ class _ParadiplomacyBase(Section):
 
     candidate_km: float = Field(1500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
     proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
+
+    @model_validator(mode="after")
+    def _new_links_survive(self) -> _ParadiplomacyBase:
+        # A link formed at start_strength on every channel must not dissolve at once.
+        if self.start_strength <= self.dissolve_below:
+            raise ValueError(
+                f"start_strength above dissolve_below ({self.dissolve_below:g}); "
+                f"found start_strength {self.start_strength:g}"
+            )
+        return self
 
 
 # The rates, thresholds and drive and formation coefficients are named by the kernel module,
@@ -102,6 +112,15 @@ class DigitalParams(Section):
     audience_from: float = Field(0.05, gt=0.0, le=1.0, description="stage: audience from")
     engagement_from: float = Field(0.3, gt=0.0, le=1.0, description="stage: engagement from")
     engagement_quality: float = Field(0.6, ge=0.0, le=1.0, description="stage: quality needed")
+
+    @model_validator(mode="after")
+    def _stages_in_order(self) -> DigitalParams:
+        if self.engagement_from < self.audience_from:
+            raise ValueError(
+                f"engagement_from at least audience_from ({self.audience_from:g}); "
+                f"found engagement_from {self.engagement_from:g}"
+            )
+        return self
 
 
 class RelationsParams(Section):

@@ -49,7 +49,7 @@ def _expected(error: dict) -> str:
     message = error["msg"]
     for lead in ("Input should be ", "Value error, "):
         message = message.removeprefix(lead)
-    return message
+    return message.split("; found ")[0]  # a validator's own "...; found ..." message
 
 
 def _found(error: dict) -> str:
@@ -61,6 +61,8 @@ def _found(error: dict) -> str:
         return "nothing"
     if error["type"] == "extra_forbidden":
         return f"key {error['loc'][-1]!r}"
+    if error["type"] == "value_error" and "; found " in error["msg"]:
+        return error["msg"].split("; found ", 1)[1]
     return describe(error["input"])
 
 
