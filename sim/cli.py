@@ -6,6 +6,7 @@ code 2; a run interrupted with Ctrl-C exits 130 and leaves no finished-looking o
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 import tomllib
@@ -153,6 +154,87 @@ def explain(
     console.print(table)
     console.print("Incomes: the two GDPs against the world's. Third countries: multilateral "
                   "resistance, trade diverted to or from other partners.", soft_wrap=True)
+
+
+@app.command()
+def sweep(
+    spec_file: Annotated[Path, typer.Argument(help="sweep spec (TOML)")],
+    workers: Annotated[
+        int | None, typer.Option(help="local worker processes [default: all cores]")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="run on this Dask scheduler, e.g. tcp://host:8786")
+    ] = None,
+    dask_local: Annotated[
+        int | None, typer.Option(help="run on a Dask LocalCluster of N workers (for testing)")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="sweep directory [default: runs/sweep-NAME]")
+    ] = None,
+    quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
+) -> None:
+    """Run every run of a sweep spec, resuming what an earlier attempt left undone.
+
+    Exit code 0 if every run succeeded, 1 if any failed (they are recorded with their error),
+    2 for bad input, 130 if interrupted (what finished is kept: run the command again).
+    """
+    from sim.sweep import dask_pool, local_pool, run_sweep
+    from sim.sweep_spec import load_sweep, run_table
+
+    spec = load_sweep(spec_file)
+    if scheduler is not None and dask_local is not None:
+        raise InputError("geopol sweep", "--scheduler/--dask-local", "one of the two, not both",
+                         f"{scheduler!r} and {dask_local}")
+    for option, value in (("--workers", workers), ("--dask-local", dask_local)):
+        if value is not None and value < 1:
+            raise InputError("geopol sweep", option, "a whole number ≥ 1", str(value))
+    out = out or Path("runs") / f"sweep-{spec.meta.name}"
+    total = len(run_table(spec))
+    if scheduler is not None:
+        pool, n, name = dask_pool(scheduler=scheduler), 1, f"dask {scheduler}"
+    elif dask_local is not None:
+        pool, n, name = dask_pool(local_workers=dask_local), dask_local, "dask LocalCluster"
+    else:
+        n = workers or os.cpu_count() or 1
+        pool, name = local_pool(n), "process pool"
+    with Progress(
+        TextColumn(f"[bold]{spec.meta.name}[/]"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("runs, {task.fields[failed]} failed"), TimeRemainingColumn(),
+        console=console, disable=quiet, transient=True,
+    ) as progress:
+        task = progress.add_task("sweep", total=total, failed=0)
+        try:
+            with pool as executor:
+                if scheduler is not None:
+                    n = max(1, len(executor._client.scheduler_info()["workers"]))
+                result = run_sweep(
+                    spec, out, executor, n, name,
+                    progress=lambda done, failed: progress.update(task, completed=done,
+                                                                  failed=failed),
+                )
+        except KeyboardInterrupt:
+            errors.print(f"interrupted: the finished runs are in {out}; run the same command "
+                         "again to run the rest")
+            raise typer.Exit(130) from None
+    console.print(
+        f"{spec.meta.name}: {result.total} runs, {result.ran} run now, {result.skipped} done "
+        f"before, {result.failed} failed; wrote {out} in {result.seconds:.1f} s ({name}, "
+        f"{n} worker{'s' if n != 1 else ''})", soft_wrap=True)
+    if result.failed:
+        errors.print(f"warning: {result.failed} runs failed; their errors are in the `error` "
+                     f"column of {out / 'runs'}")
+        raise typer.Exit(1)
+
+
+@app.command("report")
+def report_command(
+    directory: Annotated[Path, typer.Argument(help="a sweep or comparison directory")],
+) -> None:
+    """Summary tables, sensitivity indices, plots and an HTML page, in DIR/report/."""
+    from sim.report import report
+
+    page = report(directory)
+    console.print(f"wrote {page}", soft_wrap=True)
 
 
 @app.command("scenarios")

@@ -1,0 +1,289 @@
+"""Running a sweep: every run of a spec on a process pool or a Dask cluster, streamed to a
+Parquet dataset in chunks, resumable after any interruption (docs/sweeps.md).
+
+A sweep directory holds `runs/part-NNNNN.parquet` (one row per finished run, failed runs with
+their error) and `manifest.json` (the spec, its hash, versions, the ids of completed and failed
+runs). A chunk is written under a hidden name and renamed, and the manifest after it, so a killed
+sweep leaves only whole chunks; running it again runs what no chunk holds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import InputError
+from sim.output import versions, write_json, write_table
+from sim.sweep_spec import SweepSpec, run_table
+
+PART = "part-{:05d}.parquet"
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs for one run: plain values, cheap to send."""
+
+    run_id: int
+    point: int
+    replicate: int
+    seed: int
+    params: dict
+    scenario: str  # path of the scenario file
+    steps: int
+    metrics: tuple[tuple[str, str], ...]  # (series, reduction)
+
+
+@lru_cache(maxsize=8)
+def _scenario(path: str):
+    from sim.scenario import load
+
+    return load(path)
+
+
+def run_one(task: RunTask) -> dict:
+    """Run one model and reduce its series to the metrics; an error is returned, not raised,
+    so that one bad run does not stop a sweep."""
+    started = time.perf_counter()
+    row = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
+           "seed": task.seed, **task.params}
+    try:
+        from sim.model import GeoModel
+
+        model = GeoModel(scenario=_scenario(task.scenario), rng=task.seed, **task.params)
+        for _ in range(task.steps):
+            model.step()
+        frame = model.datacollector.get_model_vars_dataframe()
+        for name, reduction in task.metrics:
+            row[f"{name}_{reduction}"] = reduce_series(frame[name].to_numpy(float), reduction)
+        row["error"] = None
+    except Exception as exc:  # noqa: BLE001 - recorded with the run, the sweep goes on
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        row["error"] = f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"
+    row["seconds"] = time.perf_counter() - started
+    return row
+
+
+def reduce_series(values: np.ndarray, reduction: str) -> float:
+    """A run's series (step 0 included) reduced to one number."""
+    if reduction == "final":
+        return float(values[-1])
+    if reduction == "mean":
+        return float(values.mean())
+    if reduction == "peak":
+        return float(values.max())
+    return float(values.min())
+
+
+# ---------------------------------------------------------------- executors
+
+
+@contextmanager
+def local_pool(workers: int) -> Iterator[Executor]:
+    """A process pool over fresh interpreters (forkserver where there is one, else spawn: numba's
+    threading layer is not fork-safe), each worker with one numba thread so that processes do
+    not fight over cores; the compiled kernels come from numba's on-disk cache."""
+    os.environ["NUMBA_NUM_THREADS"] = "1"  # read by the workers' numba at import
+    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=workers,
+                             mp_context=multiprocessing.get_context(method)) as pool:
+        yield pool
+
+
+@contextmanager
+def dask_pool(scheduler: str | None = None, local_workers: int | None = None
+              ) -> Iterator[Executor]:
+    """A `concurrent.futures` executor on a Dask cluster: the scheduler at `scheduler`, or a
+    LocalCluster of `local_workers` single-threaded processes."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise InputError("geopol sweep", "--scheduler/--dask-local",
+                         "Dask distributed installed (pip install .[dask])",
+                         "no module 'distributed'") from None
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            raise InputError("geopol sweep", "--scheduler", "a reachable Dask scheduler",
+                             f"{scheduler!r} ({type(exc).__name__})") from None
+        with client:
+            yield client.get_executor()
+        return
+    with LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        yield client.get_executor()
+
+
+# ---------------------------------------------------------------- the sweep directory
+
+
+def completed_runs(out: Path) -> pd.DataFrame:
+    """run_id and error of every run the sweep directory's chunks hold."""
+    parts = sorted((out / "runs").glob("part-*.parquet"))
+    if not parts:
+        return pd.DataFrame({"run_id": pd.Series(dtype=int), "error": pd.Series(dtype=object)})
+    return pd.concat([pq.read_table(p, columns=["run_id", "error"]).to_pandas() for p in parts],
+                     ignore_index=True)
+
+
+def read_runs(out: Path) -> pd.DataFrame:
+    """Every finished run of a sweep directory, in run order."""
+    table = pq.read_table(Path(out) / "runs")  # hidden, half-written files are skipped
+    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+
+
+def prepare(spec: SweepSpec, out: Path) -> None:
+    """Make `out` a sweep directory for `spec`, or check that it is one already."""
+    manifest = out / "manifest.json"
+    if manifest.is_file():
+        import json
+
+        known = json.loads(manifest.read_text()).get("spec_hash")
+        if known != spec.content_hash:
+            raise InputError(out, "manifest.json", f"a sweep of this spec ({spec.path.name}, "
+                             f"hash {spec.content_hash[:12]}) to resume, or a new --out",
+                             f"a sweep of another spec (hash {str(known)[:12]})")
+    elif out.exists() and any(out.iterdir()):
+        raise InputError("--out", str(out), "a new or empty directory, or a sweep to resume",
+                         "a directory with other files in it")
+    (out / "runs").mkdir(parents=True, exist_ok=True)
+    for stale in (out / "runs").glob(".part-*"):  # left by a sweep that was killed mid-write
+        stale.unlink()
+
+
+@dataclass
+class SweepResult:
+    out: Path
+    total: int
+    ran: int
+    skipped: int
+    failed: int
+    seconds: float
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: Path,
+    executor: Executor,
+    workers: int,
+    executor_name: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run what the directory does not hold yet, `2·workers` runs in flight at a time, writing
+    a chunk every `chunk_runs` finished runs (and whatever is left at the end, or on Ctrl-C)."""
+    out = Path(out)
+    prepare(spec, out)
+    runs = run_table(spec)
+    done = completed_runs(out)
+    todo = runs[~runs["run_id"].isin(done["run_id"])]
+    steps = spec.steps
+    metrics = tuple((m.name, m.reduce) for m in spec.file.metrics)
+    scenario = str(spec.scenario.path)
+    state = {"ok": set(done.loc[done["error"].isna(), "run_id"].tolist()),
+             "failed": set(done.loc[done["error"].notna(), "run_id"].tolist())}
+    skipped = len(runs) - len(todo)
+    started = time.perf_counter()
+    _write_manifest(spec, out, len(runs), state, executor_name, workers)
+
+    def tasks() -> Iterator[RunTask]:
+        for record in todo.to_dict("records"):
+            yield RunTask(
+                run_id=int(record["run_id"]), point=int(record["point"]),
+                replicate=int(record["replicate"]), seed=int(record["seed"]),
+                params={n: _plain(record[n]) for n in spec.names},
+                scenario=scenario, steps=steps, metrics=metrics,
+            )
+
+    buffer: list[dict] = []
+    queue = tasks()
+    in_flight = set()
+    ran = failed = 0
+    try:
+        while True:
+            while len(in_flight) < 2 * workers:
+                task = next(queue, None)
+                if task is None:
+                    break
+                in_flight.add(executor.submit(run_one, task))
+            if not in_flight:
+                break
+            finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                row = future.result()
+                buffer.append(row)
+                ran += 1
+                failed += row["error"] is not None
+                if progress is not None:
+                    progress(skipped + ran, failed + len(state["failed"]))
+            if len(buffer) >= spec.meta.chunk_runs:
+                _flush(buffer, spec, out, state, len(runs), executor_name, workers)
+    except KeyboardInterrupt:
+        for future in in_flight:
+            future.cancel()
+        _flush(buffer, spec, out, state, len(runs), executor_name, workers)
+        raise
+    _flush(buffer, spec, out, state, len(runs), executor_name, workers)
+    return SweepResult(out=out, total=len(runs), ran=ran, skipped=skipped,
+                       failed=len(state["failed"]), seconds=time.perf_counter() - started)
+
+
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _flush(buffer: list[dict], spec: SweepSpec, out: Path, state: dict, total: int,
+           executor_name: str, workers: int) -> None:
+    """Write the buffered runs as the next chunk (hidden name, then rename), then the manifest."""
+    if not buffer:
+        return
+    frame = pd.DataFrame(buffer).sort_values("run_id")
+    columns = ["run_id", "point", "replicate", "seed", *spec.names,
+               *(m.column for m in spec.file.metrics), "error", "seconds"]
+    frame = frame.reindex(columns=columns)
+    table = pa.Table.from_pandas(frame.drop(columns="error"), preserve_index=False)
+    errors = pa.array([e if isinstance(e, str) else None for e in frame["error"]], pa.string())
+    table = table.add_column(columns.index("error"), "error", errors)  # one type in every chunk
+    existing = sorted((out / "runs").glob("part-*.parquet"))
+    number = int(existing[-1].stem.split("-")[1]) + 1 if existing else 0
+    write_table(table, out / "runs" / PART.format(number))
+    for row in buffer:
+        (state["failed"] if row["error"] is not None else state["ok"]).add(row["run_id"])
+    buffer.clear()
+    _write_manifest(spec, out, total, state, executor_name, workers)
+
+
+def _write_manifest(spec: SweepSpec, out: Path, total: int, state: dict, executor_name: str,
+                    workers: int) -> None:
+    path = out / "manifest.json"
+    write_json({
+        "sweep": spec.meta.name,
+        "spec": spec.file.model_dump(mode="json"),
+        "spec_file": str(spec.path),
+        "spec_hash": spec.content_hash,
+        "scenario": spec.scenario.name,
+        "scenario_hash": spec.scenario.content_hash,
+        "steps": spec.steps,
+        "runs": total,
+        "completed": sorted(int(r) for r in state["ok"]),
+        "failed": sorted(int(r) for r in state["failed"]),
+        "seeds": "numpy SeedSequence(seed).spawn(2)[1].spawn(runs), in run_id order",
+        "executor": executor_name,
+        "workers": workers,
+        "versions": versions(),
+        "updated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }, path)
