@@ -329,9 +329,18 @@ def bench(
     sizes: Annotated[str, typer.Option(help="regions, comma-separated")] = "1000,10000,100000",
     steps: Annotated[int, typer.Option(help="timed steps per case")] = 20,
     states: Annotated[int, typer.Option(help="states in the synthetic world")] = 200,
+    sweeps: Annotated[
+        bool, typer.Option(help="time sweeps instead: workers, Dask overhead, memory")
+    ] = False,
 ) -> None:
     """Time the step on synthetic worlds, numba kernels against the numpy reference."""
     from sim.bench import print_bench
+
+    if sweeps:
+        from sim.bench_sweeps import print_sweep_bench
+
+        print_sweep_bench(console)
+        return
 
     try:
         counts = [int(x) for x in sizes.split(",") if x.strip()]
