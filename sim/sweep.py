@@ -230,8 +230,8 @@ def run_sweep(
                 failed += row["error"] is not None
                 if progress is not None:
                     progress(skipped + ran, failed + len(state["failed"]))
-            if len(buffer) >= spec.meta.chunk_runs:
-                _flush(buffer, spec, out, state, len(runs), executor_name, workers)
+                if len(buffer) >= spec.meta.chunk_runs:
+                    _flush(buffer, spec, out, state, len(runs), executor_name, workers)
     except KeyboardInterrupt:
         for future in in_flight:
             future.cancel()
@@ -248,10 +248,15 @@ def _plain(value):
 
 def _flush(buffer: list[dict], spec: SweepSpec, out: Path, state: dict, total: int,
            executor_name: str, workers: int) -> None:
-    """Write the buffered runs as the next chunk (hidden name, then rename), then the manifest."""
+    """Write the buffered runs as the next chunk (hidden name, then rename), then the manifest.
+
+    The buffer is emptied before the write: if Ctrl-C lands during it, its runs are either in
+    the renamed chunk or nowhere (and run again on resume), never written twice."""
     if not buffer:
         return
-    frame = pd.DataFrame(buffer).sort_values("run_id")
+    rows = list(buffer)
+    buffer.clear()
+    frame = pd.DataFrame(rows).sort_values("run_id")
     columns = ["run_id", "point", "replicate", "seed", *spec.names,
                *(m.column for m in spec.file.metrics), "error", "seconds"]
     frame = frame.reindex(columns=columns)
@@ -261,9 +266,8 @@ def _flush(buffer: list[dict], spec: SweepSpec, out: Path, state: dict, total: i
     existing = sorted((out / "runs").glob("part-*.parquet"))
     number = int(existing[-1].stem.split("-")[1]) + 1 if existing else 0
     write_table(table, out / "runs" / PART.format(number))
-    for row in buffer:
+    for row in rows:
         (state["failed"] if row["error"] is not None else state["ok"]).add(row["run_id"])
-    buffer.clear()
     _write_manifest(spec, out, total, state, executor_name, workers)
 
 

@@ -31,7 +31,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.errors import InputError, describe
 from sim.model import NUMERIC_SERIES
@@ -178,26 +178,23 @@ def _fail(path: Path, loc: tuple, expected: str, found: str):
 
 
 def _check_values(path: Path, key: str, flat: str, given: Range | Values) -> None:
-    """Every value the parameter may take is one the model accepts on its own."""
+    """Every value the parameter may take is one its own field accepts (type and range).
+    Checks across parameters belong to each run, with the scenario's other values."""
     probes = ({"low": given.low, "high": given.high} if isinstance(given, Range)
               else {f"values[{k}]": v for k, v in enumerate(given.values)})
-    default = Params().flat()[flat]
+    section, name = PARAM_PATHS[flat]
+    field = Params.model_fields[section].annotation.model_fields[name]
+    adapter = TypeAdapter(Annotated[field.annotation, *field.metadata])
     for where, value in probes.items():
-        if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):
+        if field.annotation is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
+        if field.annotation is int and isinstance(given, Range):
+            value = round(value)  # a range of an integer parameter is sampled and rounded
         try:
-            Params.model_validate(_nested({flat: value}))
+            adapter.validate_python(value, strict=True)
         except ValidationError as exc:
             _, expected, found = first_error(exc)
             _fail(path, ("parameters", key, where), expected, found)
-
-
-def _nested(flat: dict) -> dict:
-    data = Params().model_dump()
-    for name, value in flat.items():
-        section, key = PARAM_PATHS[name]
-        data[section][key] = value
-    return data
 
 
 def _check_design(path: Path, key: str, given: Range | Values, design: str) -> None:
