@@ -14,7 +14,7 @@ from rich.table import Table
 
 from sim.attribution import RELATION_CHANNELS, TRADE_CHANNELS
 from sim.compare import BAND, OUTCOMES, Comparison
-from sim.output import staged_dir, versions, write_json, write_table
+from sim.output import staged_dir, stamped_dir, versions, write_json, write_table
 
 FOCUS_ROWS = 6  # per outcome, the focus keys that moved most
 OTHER_ROWS = 3  # per outcome, the other keys that moved most
@@ -28,13 +28,7 @@ FORMATS = {
 
 
 def default_dir(comparison: Comparison, root: Path = Path("runs")) -> Path:
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = root / f"compare-{comparison.scenario}-vs-{comparison.baseline}-{stamp}"
-    n = 1
-    while path.exists():
-        n += 1
-        path = root / f"compare-{comparison.scenario}-vs-{comparison.baseline}-{stamp}-{n}"
-    return path
+    return stamped_dir(f"compare-{comparison.scenario}-vs-{comparison.baseline}", root)
 
 
 def shown_rows(comparison: Comparison) -> pd.DataFrame:

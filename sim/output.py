@@ -41,14 +41,19 @@ def versions() -> dict[str, str]:
     return found
 
 
-def default_run_dir(scenario: str, seed: int, root: Path = Path("runs")) -> Path:
+def stamped_dir(stem: str, root: Path = Path("runs")) -> Path:
+    """A new directory name under `root`: the stem and the time, numbered if taken."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = root / f"{scenario}-seed{seed}-{stamp}"
+    path = root / f"{stem}-{stamp}"
     n = 1
     while path.exists():
         n += 1
-        path = root / f"{scenario}-seed{seed}-{stamp}-{n}"
+        path = root / f"{stem}-{stamp}-{n}"
     return path
+
+
+def default_run_dir(scenario: str, seed: int, root: Path = Path("runs")) -> Path:
+    return stamped_dir(f"{scenario}-seed{seed}", root)
 
 
 def check_writable(out: Path, overwrite: bool) -> None:
