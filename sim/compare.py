@@ -17,7 +17,7 @@ import pandas as pd
 
 from sim import attribution
 from sim.errors import InputError, describe
-from sim.model import GeoModel
+from sim.model import GeoModel, spawned_seeds
 from sim.scenario import Scenario, from_spec, load
 
 # Outcome → (what it is, its unit, whether it is per pair of states or per state).
@@ -99,8 +99,7 @@ def compare(
         base = from_spec(base.spec.model_copy(update={"scenario": dated}))
     steps = steps or meta.steps
     params = params or {}
-    children = np.random.SeedSequence(seed).spawn(replicates)
-    seeds = [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for child in children]
+    seeds = spawned_seeds(np.random.SeedSequence(seed), replicates)
 
     series: dict[str, dict[str, list[np.ndarray]]] = {"base": {}, "treated": {}}
     changes: list[pd.DataFrame] = []

@@ -23,7 +23,6 @@ from sim.schema import STRICT, ActorId, Channel, first_error
 When = Annotated[int, Field(ge=0)] | dt.date
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 SanctionKind = Literal["trade", "financial", "travel", "arms"]
-SANCTION_KINDS: tuple[str, ...] = ("trade", "financial", "travel", "arms")
 
 
 class Strict(BaseModel):
@@ -134,10 +133,6 @@ Event = Annotated[
     | RelationShock,
     Field(discriminator="type"),
 ]
-EVENT_TYPES: tuple[str, ...] = (
-    "sanction", "technology_shock", "customs_facilitation", "summit", "agreement",
-    "digital_incident", "relation_shock",
-)
 _ADAPTER: TypeAdapter = TypeAdapter(Event)
 
 
@@ -182,10 +177,6 @@ class Scheduled:
     rows: dict[str, list[int]] = field(default_factory=dict)  # field name → actor rows
     joins: list[tuple[int, int]] = field(default_factory=list)  # (state row, step)
     leaves: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def lasting(self) -> bool:
-        return isinstance(self.event, Sanction | CustomsFacilitation)
 
     def in_force(self, step: int) -> bool:
         return self.at <= step and (self.end is None or step < self.end)
@@ -445,9 +436,3 @@ def facilitation_layer(items: list[Scheduled], step: int, index: WorldIndex, n_s
         gain[block] = np.maximum(gain[block], value)
     np.fill_diagonal(gain, 0.0)
     return gain
-
-
-def facilitated_regions(items: list[Scheduled], step: int) -> list[list[int]]:
-    """The groups of regions and cities whose links a facilitation in force favours."""
-    return [item.rows["regions"] for item in items
-            if item.in_force(step) and len(item.rows["regions"]) >= 2]

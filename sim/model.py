@@ -25,6 +25,13 @@ from sim.schema import CHANNELS, first_error
 from sim.synthetic import synthetic_world
 from sim.world import CITY, REGION, STATE, World
 
+
+def spawned_seeds(sequence: np.random.SeedSequence, n: int) -> list[int]:
+    """n model seeds (non-negative 63-bit integers) spawned from `sequence`, in order."""
+    return [int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+            for child in sequence.spawn(n)]
+
+
 # Model-level series, one value a step, collected by Mesa's DataCollector: column → attribute.
 MODEL_REPORTERS: dict[str, str] = {
     "date": "date",

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from sim.mechanisms.events import exposure as sanction_exposure
 from sim.mechanisms.trade import cost_changes
 from sim.params import TradeParams
 from sim.schema import CHANNELS
@@ -43,7 +44,7 @@ STATE_SERIES: Series = {
     "bloc": lambda w: w.nations.bloc,
     "outward_resistance": lambda w: w.nations.outward_resistance,
     "inward_resistance": lambda w: w.nations.inward_resistance,
-    "sanction_exposure": lambda w: 1.0 - np.prod(1.0 - w.pairs.sanction, axis=0),
+    "sanction_exposure": lambda w: sanction_exposure(w.pairs.sanction),
 }
 
 # Symmetric pair series, kept for i < j.

@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.errors import InputError, describe
-from sim.model import NUMERIC_SERIES
+from sim.model import NUMERIC_SERIES, spawned_seeds
 from sim.params import PARAM_PATHS, Params, dotted
 from sim.scenario import Scenario, load, resolve
 from sim.schema import STRICT, first_error
@@ -267,8 +267,7 @@ def _design_seed(seed: int) -> int:
 def run_seeds(seed: int, n_runs: int) -> np.ndarray:
     """The seed of every run, in run order: `SeedSequence(seed)`'s second child, spawned."""
     _, runs = np.random.SeedSequence(seed).spawn(2)
-    return np.array([int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
-                     for c in runs.spawn(n_runs)], dtype=np.int64)
+    return np.array(spawned_seeds(runs, n_runs), dtype=np.int64)
 
 
 def run_table(spec: SweepSpec) -> pd.DataFrame:

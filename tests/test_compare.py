@@ -168,7 +168,7 @@ def test_geopol_compare_writes_a_comparison_directory(geopol, tmp_path):
 @pytest.mark.parametrize("args, key", [
     (["--replicates", "0"], "--replicates"),
     (["--baseline", "nowhere"], "name"),
-    (["--focus", "XXX"], "--focus"),
+    (["--focus", "ATLANTIS"], "--focus"),
     (["--steps", "0"], "--steps"),
 ])
 def test_geopol_compare_rejects_bad_input_in_one_line(geopol, tmp_path, args, key):

@@ -833,7 +833,7 @@ def error_line(proc) -> str:
 # name: (event fields, the key after the event's label, a part of what was expected)
 BAD = {
     "unknown_imposer": (
-        {"type": "sanction", "name": "US bill", "imposers": ["USA", "XXX"], "target": "RUS",
+        {"type": "sanction", "name": "US bill", "imposers": ["USA", "ATLANTIS"], "target": "RUS",
          "at": 5},
         ".imposers[1]", "a state of the scenario"),
     "end_before_at": (
