@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -98,9 +99,15 @@ def local_pool(workers: int) -> Iterator[Executor]:
     not fight over cores; the compiled kernels come from numba's on-disk cache."""
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read by the workers' numba at import
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers,
-                             mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                             initializer=_leave_interrupts_to_the_parent) as pool:
         yield pool
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group; the parent saves the finished runs and shuts the
+    # pool down, so a worker must not die mid-task printing its own KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 @contextmanager
