@@ -228,6 +228,25 @@ class GeoModel(mesa.Model):
         parsed = events.parse(event, "inject")
         self.timeline.append(_scheduled(parsed, self.world_index, self.steps + 1, None, ""))
 
+    def lift(self, name: str) -> None:
+        """Lift the sanction or customs facilitation called `name` from the next step on; a
+        sanction then fades as its `fade_months` say. An unknown name raises InputError."""
+        lifted = False
+        for item in self.timeline:
+            if (isinstance(item.event, events.Sanction | events.CustomsFacilitation)
+                    and item.event.name == name and item.in_force(self.steps + 1)):
+                item.end = self.steps + 1
+                lifted = True
+        if not lifted:
+            raise InputError("lift", "name", "a sanction or facilitation in force",
+                             describe(name))
+
+    def in_force(self) -> list[str]:
+        """Names of the sanctions and customs facilitations in force at the next step."""
+        return [item.event.name for item in self.timeline
+                if isinstance(item.event, events.Sanction | events.CustomsFacilitation)
+                and item.event.name and item.in_force(self.steps + 1)]
+
     def city_diplomacy(self) -> None:
         """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
         self.summit_hosts = mechanisms.summits.update(

@@ -115,6 +115,12 @@ class Recorder:
         """A per-state series at the index-th recorded step (negative counts from the end)."""
         return self._series["state"][name][index]
 
+    def history(self, group: str, name: str, rows: np.ndarray | slice = slice(None)
+                ) -> np.ndarray:
+        """A series over every recorded step, shape (steps, rows): group is "actor", "state"
+        or "pair" (then rows index the first axis of each S×S snapshot)."""
+        return np.stack([snapshot[rows] for snapshot in self._series[group][name]])
+
     # ---------------------------------------------------------------- tables
 
     def actors_table(self) -> pa.Table:

@@ -1,0 +1,163 @@
+"""Geopol in the browser: run a scenario, act on it mid-run, and watch the map and the charts.
+
+Start it with `geopol app [SCENARIO] [--port P]`, or `solara run viz/app.py`. The sidebar is
+Mesa's SolaraViz controls (reset, play/pause, step, and the model's parameters); the views
+are this app's own: a map, time-series charts with the baseline dashed beside the live run,
+the soft-power ranking, the relations heatmap and the regions' activity classes.
+"""
+
+from __future__ import annotations
+
+import os
+
+import solara
+from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.utils import update_counter
+
+from sim.scenario import load
+from viz.charts import SERIES, activity_chart, relations_heatmap, time_chart
+from viz.controls import model_params
+from viz.events_panel import EventsPanel
+from viz.export import FORMATS, run_archive, stem
+from viz.live import DEFAULT_SCENARIO, LiveModel
+from viz.plotly_figure import PlotlyFigure
+from viz.tables import activity_by_state, actor_values, soft_power_ranking
+from viz.world_map import LAYERS, SIZE_BY, map_figure
+
+# `geopol app` passes its choices through the environment: Solara imports this module itself.
+START_SCENARIO = os.environ.get("GEOPOL_APP_SCENARIO", DEFAULT_SCENARIO)
+START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
+
+
+@solara.component
+def Page():
+    model = solara.use_reactive(
+        solara.use_memo(lambda: LiveModel(scenario=START_SCENARIO, seed=START_SEED), []))
+    parameters = solara.use_reactive({})
+    delay = solara.use_reactive(300)
+    steps_per_redraw = solara.use_reactive(1)
+    threads = solara.use_reactive(False)
+    inputs = solara.use_memo(
+        lambda: model_params(START_SCENARIO, START_SEED, load(START_SCENARIO).spec.params), [])
+
+    with solara.AppBar():
+        solara.AppBarTitle("Geopol")
+    with solara.Sidebar():
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=parameters, play_interval=delay,
+                            render_interval=steps_per_redraw, use_threads=threads)
+            solara.SliderInt("Speed: pause between steps (ms)", value=delay, min=0, max=2000,
+                             step=50)
+            solara.SliderInt("Steps per redraw", value=steps_per_redraw, min=1, max=20)
+            Clock(model.value)
+        with solara.Card("Scenario, seed and parameters", subtitle="applied on Reset"):
+            ModelCreator(model, inputs, model_parameters=parameters)
+    with solara.Columns([8, 4]):
+        Views(model.value)
+        EventsPanel(model.value)
+
+
+@solara.component
+def Clock(model: LiveModel):
+    update_counter.get()
+    solara.Markdown(f"**{model.setup.name}**, seed {model.seed}: step {model.steps}, "
+                    f"**{model.date}**")
+    if model.problem:
+        solara.Error(model.problem)
+
+
+@solara.component
+def Views(model: LiveModel):
+    tab = solara.use_reactive(0)
+    with solara.lab.Tabs(value=tab, lazy=True):
+        with solara.lab.Tab("Map"):
+            WorldMap(model)
+        with solara.lab.Tab("Charts"):
+            Charts(model)
+        with solara.lab.Tab("Soft power"):
+            Ranking(model)
+        with solara.lab.Tab("Relations"):
+            Relations(model)
+        with solara.lab.Tab("Regions"):
+            Regions(model)
+        with solara.lab.Tab("Export"):
+            Export(model)
+
+
+@solara.component
+def WorldMap(model: LiveModel):
+    update_counter.get()
+    layers = solara.use_reactive(["relations", "paradiplomacy", "twinning"])
+    size_by = solara.use_reactive(SIZE_BY[0])
+    selected = solara.use_reactive(None)
+    if selected.value is not None and selected.value >= len(model.world.actors):
+        selected.set(None)
+
+    def on_click(data):
+        rows = data.get("points", {}).get("point_indexes", [])
+        trace = data.get("points", {}).get("trace_indexes", [])
+        if rows and trace:
+            custom = figure.data[trace[0]].customdata
+            if custom is not None:
+                selected.set(int(custom[rows[0]]))
+
+    with solara.Row():
+        solara.ToggleButtonsMultiple(layers, list(LAYERS))
+        solara.ToggleButtonsSingle(size_by, list(SIZE_BY))
+    figure = map_figure(model, layers.value, size_by.value, selected.value)
+    PlotlyFigure(figure, f"{stem(model)}-map", on_click=on_click)
+    if selected.value is None:
+        solara.Info("Hover over an actor to see its values; click it to keep them here.",
+                    dense=True)
+    else:
+        values = actor_values(model, selected.value)
+        with solara.Card(values["name"]):
+            solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in values.items()))
+
+
+@solara.component
+def Chart(model: LiveModel, name: str):
+    update_counter.get()
+    PlotlyFigure(time_chart(model, name), f"{stem(model)}-{name}")
+
+
+@solara.component
+def Charts(model: LiveModel):
+    if model.baseline is not None:
+        solara.Text("Dashed: the same seed's run without your events.")
+    with solara.ColumnsResponsive(12, large=6):
+        for name in SERIES:
+            Chart(model, name)
+
+
+@solara.component
+def Ranking(model: LiveModel):
+    update_counter.get()
+    solara.Markdown(f"### Soft power at {model.date}")
+    solara.DataFrame(soft_power_ranking(model), items_per_page=20)
+
+
+@solara.component
+def Relations(model: LiveModel):
+    update_counter.get()
+    PlotlyFigure(relations_heatmap(model), f"{stem(model)}-relations")
+
+
+@solara.component
+def Regions(model: LiveModel):
+    update_counter.get()
+    PlotlyFigure(activity_chart(model), f"{stem(model)}-regions")
+    solara.Markdown(f"### Regions by activity class at {model.date}")
+    solara.DataFrame(activity_by_state(model), items_per_page=20)
+
+
+@solara.component
+def Export(model: LiveModel):
+    update_counter.get()
+    solara.Markdown(f"The run so far: {model.steps} steps of {model.setup.name}, seed "
+                    f"{model.seed}, with what you did noted in its manifest.")
+    for fmt in FORMATS:
+        solara.FileDownload(lambda fmt=fmt: run_archive(model, fmt),
+                            filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")
+    solara.Markdown("Each chart and the map save themselves as PNG from the camera button "
+                    "at their top right.")

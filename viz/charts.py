@@ -1,0 +1,169 @@
+"""Time-series charts, the relations heatmap and the region-activity chart, as plotly figures
+built from a model's recorded history (pure functions: a model in, a figure out). The browser
+draws them, so a step redraws in milliseconds on the server, and each chart's camera button
+saves it as PNG.
+
+The live run is drawn in solid lines and, once the user has acted, the same seed's run
+without their actions in dashed lines of the same colour. What the user did is marked on the
+time axis in red; the scenario's own events in grey.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from sim import GeoModel
+from sim.recording import ACTIVITY_NAMES
+from sim.world import CITY, REGION
+
+LINES = 6  # series drawn per chart: the largest now, plus the states the user's events name
+COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf")
+ACTIVITY_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
+LAYOUT = {"height": 340, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}, "hovermode": "x",
+          "legend": {"font": {"size": 10}}, "template": "plotly_white"}
+
+
+@dataclass(frozen=True)
+class Series:
+    """A quantity over time: `values(model)` is (recorded steps, lines); `names(model)` names
+    the lines; `states(model)` gives each line's state row (to pick the events' states)."""
+
+    title: str
+    unit: str
+    values: Callable[[GeoModel], np.ndarray]
+    names: Callable[[GeoModel], list[str]]
+    states: Callable[[GeoModel], np.ndarray]
+
+
+def _state_names(model: GeoModel) -> list[str]:
+    return [str(i) for i in model.world.actors.ids[: model.world.n_states]]
+
+
+def _state_rows(model: GeoModel) -> np.ndarray:
+    return np.arange(model.world.n_states)
+
+
+def _capitals(model: GeoModel) -> np.ndarray:
+    actors = model.world.actors
+    return np.flatnonzero(actors.is_capital & (actors.kind == CITY))
+
+
+SERIES: dict[str, Series] = {
+    "gdp": Series(
+        "GDP", "US$ bn",
+        lambda m: m.recorder.history("actor", "gdp_usd", slice(0, m.world.n_states)) / 1e9,
+        _state_names, _state_rows),
+    "trade": Series(
+        "Total trade (world exports)", "US$ bn",
+        lambda m: np.asarray(m.datacollector.model_vars["world_exports_usd"])[:, None] / 1e9,
+        lambda m: ["world"], lambda m: np.array([-1])),
+    "soft_power": Series(
+        "Soft power", "index 0–1",
+        lambda m: m.recorder.history("state", "soft_power"), _state_names, _state_rows),
+    "digital_audience": Series(
+        "Digital audience of foreign ministries", "million followers",
+        lambda m: m.recorder.history("state", "digital_audience") / 1e6,
+        _state_names, _state_rows),
+    "diplomatic_weight": Series(
+        "Diplomatic weight of capitals", "weight",
+        lambda m: m.recorder.history("actor", "diplomatic_weight", _capitals(m)),
+        lambda m: [str(m.world.actors.names[r]) for r in _capitals(m)],
+        lambda m: m.world.actors.state[_capitals(m)]),
+}
+
+
+def dates(model: GeoModel) -> list[str]:
+    """The recorded steps' dates, as ISO text (what a plotly widget can carry)."""
+    return [model.date_of(step).isoformat() for step in model.recorder.steps]
+
+
+def picked_lines(model: GeoModel, series: Series, values: np.ndarray) -> list[int]:
+    """The lines to draw: those of the states the user's events name, then the largest now."""
+    focus = set(getattr(model, "focus_states", ()))
+    rows = series.states(model)
+    named = [k for k in range(values.shape[1]) if rows[k] in focus]
+    by_size = [int(k) for k in np.argsort(-values[-1], kind="stable") if k not in named]
+    return (named + by_size)[: max(LINES, len(named))]
+
+
+def time_chart(model: GeoModel, name: str) -> go.Figure:
+    """One series over time, the baseline dashed beside it, events marked on the time axis."""
+    series = SERIES[name]
+    live = series.values(model)
+    baseline = getattr(model, "baseline", None)
+    base = series.values(baseline) if baseline is not None else None
+    when = dates(model)
+    names = series.names(model)
+    figure = go.Figure()
+    for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
+        figure.add_scatter(x=when, y=live[:, k], name=names[k], legendgroup=names[k],
+                           line={"color": colour, "width": 2})
+        if base is not None:
+            figure.add_scatter(x=dates(baseline), y=base[:, k], legendgroup=names[k],
+                               name=f"{names[k]} without your events", showlegend=False,
+                               line={"color": colour, "width": 1.3, "dash": "dash"})
+    _mark_events(figure, model)
+    figure.update_layout(title={"text": series.title, "font": {"size": 13}},
+                         yaxis_title=series.unit, **LAYOUT)
+    return figure
+
+
+def _mark_events(figure: go.Figure, model: GeoModel) -> None:
+    acted = {step for step, _ in getattr(model, "actions", ())}
+    for item in model.timeline:
+        if 0 < item.at <= model.steps and item.at not in acted:
+            figure.add_vline(x=model.date_of(item.at).isoformat(), line={"color": "#999", "width": 1,
+                                                             "dash": "dot"})
+    for step, text in getattr(model, "actions", ()):
+        if step <= model.steps:
+            when = model.date_of(step).isoformat()
+            figure.add_vline(x=when, line={"color": "crimson", "width": 1.2,
+                                                          "dash": "dot"})
+            figure.add_annotation(x=when, y=1, yref="paper", text=text,
+                                  textangle=-90, showarrow=False, xanchor="right",
+                                  yanchor="top", font={"size": 9, "color": "crimson"})
+
+
+def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
+    """Relations between states, −1 (red) to +1 (green), grouped by bloc and ordered by GDP
+    within a bloc; at most `limit` states (the largest)."""
+    world = model.world
+    s = world.n_states
+    gdp = world.actors.gdp[:s]
+    keep = np.argsort(-gdp, kind="stable")[:limit]
+    keep = keep[np.lexsort((-gdp[keep], world.nations.bloc[keep]))]
+    matrix = world.pairs.relations[np.ix_(keep, keep)].copy()
+    np.fill_diagonal(matrix, np.nan)
+    labels = [str(world.actors.ids[k]) for k in keep]
+    shown = f"the {len(keep)} largest of {s} states, " if len(keep) < s else ""
+    figure = go.Figure(go.Heatmap(
+        z=matrix, x=labels, y=labels, zmin=-1.0, zmax=1.0, colorscale="RdYlGn",
+        colorbar={"title": "relations"},
+        hovertemplate="%{y} – %{x}: %{z:+.3f}<extra></extra>"))
+    figure.update_layout(title={"text": f"Relations at {model.date} ({shown}grouped by bloc)",
+                                "font": {"size": 13}},
+                         **{**LAYOUT, "height": 560, "hovermode": "closest"})
+    figure.update_yaxes(autorange="reversed", scaleanchor="x")
+    return figure
+
+
+def activity_chart(model: GeoModel) -> go.Figure:
+    """How many regions are in each international-activity class, step by step."""
+    regions = np.flatnonzero(model.world.actors.kind == REGION)
+    figure = go.Figure()
+    if len(regions):
+        classes = model.recorder.history("actor", "activity", regions)
+        when = dates(model)
+        for c, (name, colour) in enumerate(zip(ACTIVITY_NAMES, ACTIVITY_COLOURS, strict=True)):
+            figure.add_scatter(x=when, y=(classes == c).sum(axis=1), name=name,
+                               stackgroup="classes", line={"color": colour, "width": 0.5})
+    _mark_events(figure, model)
+    figure.update_layout(title={"text": f"Regions by international activity ({len(regions)} "
+                                        "regions)", "font": {"size": 13}},
+                         yaxis_title="regions", **LAYOUT)
+    return figure

@@ -1,0 +1,132 @@
+"""The events panel: impose or lift a sanction, start a technology shock, host a summit, sign
+an agreement. Each acts at the next step the model takes, through `LiveModel.inject` (the same
+schema as a scenario's [[events]]), and is marked on the charts' time axis."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import solara
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.errors import InputError
+from sim.schema import CHANNELS
+from sim.world import CITY, REGION, STATE
+from viz.live import LiveModel
+
+SANCTION_KINDS = ("trade", "financial", "travel", "arms")
+MAX_PARTNERS = 500  # cities and regions offered for an agreement (the largest by GDP)
+
+
+def sanction(imposers: list[str], target: str, kind: str, scope: str, name: str = "") -> dict:
+    return {"type": "sanction", "name": name or f"{'+'.join(imposers)} on {target} ({kind})",
+            "imposers": imposers, "target": target, "kind": kind, "scope": scope}
+
+
+def technology_shock(origin: list[str], strength: float) -> dict:
+    return {"type": "technology_shock", "name": f"technology wave from {'+'.join(origin)}",
+            "origin": origin, "strength": strength}
+
+
+def summit(host: str, participants: list[str]) -> dict:
+    return {"type": "summit", "name": f"summit in {host}", "host": host,
+            "participants": participants}
+
+
+def agreement(a: str, b: str, channels: list[str], kind: str) -> dict:
+    return {"type": "agreement", "name": f"{kind} {a}–{b}", "a": a, "b": b,
+            "channels": channels, "kind": kind}
+
+
+def act(action: Callable[[], None]) -> str | None:
+    """Carry out a user's action; the error line if the model refuses it, else None."""
+    try:
+        action()
+    except InputError as exc:
+        return str(exc)
+    force_update()
+    return None
+
+
+@solara.component
+def EventsPanel(model: LiveModel):
+    update_counter.get()
+    actors = model.world.actors
+    states = [str(i) for i in actors.ids[actors.kind == STATE]]
+    cities = [str(i) for i in actors.ids[actors.kind == CITY]]
+    partner_rows = [r for r in (actors.gdp * (actors.kind != STATE)).argsort()[::-1]
+                    if actors.kind[r] in (CITY, REGION)][:MAX_PARTNERS]
+    partners = [str(actors.ids[r]) for r in partner_rows]
+    next_at = model.date_of(model.steps + 1).isoformat()
+
+    message = solara.use_reactive("")
+    problem = solara.use_reactive("")
+
+    def run(action: Callable[[], None], what: str) -> None:
+        error = act(action)
+        problem.set(error or "")
+        message.set("" if error else f"{what}: acts at step {model.steps + 1} ({next_at})")
+
+    imposers = solara.use_reactive(states[:1])
+    target = solara.use_reactive(states[1] if len(states) > 1 else states[0])
+    kind = solara.use_reactive("trade")
+    scope = solara.use_reactive("complete")
+    lifted = solara.use_reactive("")
+    origin = solara.use_reactive(states[:1])
+    strength = solara.use_reactive(1.0)
+    host = solara.use_reactive(cities[0] if cities else "")
+    participants = solara.use_reactive(states[:2])
+    side_a = solara.use_reactive(partners[0] if partners else "")
+    side_b = solara.use_reactive(partners[1] if len(partners) > 1 else "")
+    channels = solara.use_reactive(["economic"])
+    link_kind = solara.use_reactive("agreement")
+
+    with solara.Card("Events", subtitle=f"act at the next step: {next_at}"):
+        if message.value:
+            solara.Success(message.value, dense=True)
+        if problem.value:
+            solara.Error(problem.value, dense=True)
+        with solara.Details("Sanction", expand=True):
+            solara.SelectMultiple("Imposers", imposers.value, states, on_value=imposers.set)
+            solara.Select("Target", states, target.value, on_value=target.set)
+            solara.ToggleButtonsSingle(kind.value, list(SANCTION_KINDS), on_value=kind.set)
+            solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
+            event = sanction(list(imposers.value), target.value, kind.value, scope.value)
+            solara.Button("Impose sanction", color="error",
+                          on_click=lambda: run(lambda: model.inject(event), event["name"]))
+            in_force = model.in_force()
+            if in_force:
+                solara.Select("In force", in_force, lifted.value or in_force[0],
+                              on_value=lifted.set)
+                name = lifted.value if lifted.value in in_force else in_force[0]
+                solara.Button("Lift", on_click=lambda: run(lambda: model.lift(name),
+                                                           f"lift {name}"))
+        with solara.Details("Technology shock"):
+            solara.SelectMultiple("Origin", origin.value, states, on_value=origin.set)
+            solara.SliderFloat("Strength (wave weight)", strength, min=0.1, max=3.0, step=0.1)
+            shock = technology_shock(list(origin.value), strength.value)
+            solara.Button("Start technology shock", color="primary",
+                          on_click=lambda: run(lambda: model.inject(shock), shock["name"]))
+        if cities:
+            with solara.Details("Summit"):
+                solara.Select("Host city", cities, host.value, on_value=host.set)
+                solara.SelectMultiple("Participants", participants.value, states,
+                                      on_value=participants.set)
+                meeting = summit(host.value, list(participants.value))
+                solara.Button("Host summit", color="primary",
+                              on_click=lambda: run(lambda: model.inject(meeting),
+                                                   meeting["name"]))
+        if len(partners) > 1:
+            with solara.Details("Agreement"):
+                solara.Select("Side A (city or region)", partners, side_a.value,
+                              on_value=side_a.set)
+                solara.Select("Side B (another state's)", partners, side_b.value,
+                              on_value=side_b.set)
+                solara.SelectMultiple("Channels", channels.value, list(CHANNELS),
+                                      on_value=channels.set)
+                solara.ToggleButtonsSingle(link_kind.value, ["agreement", "twinning"],
+                                           on_value=link_kind.set)
+                deal = agreement(side_a.value, side_b.value, list(channels.value),
+                                 link_kind.value)
+                solara.Button("Sign agreement", color="primary",
+                              on_click=lambda: run(lambda: model.inject(deal), deal["name"]))

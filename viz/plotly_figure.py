@@ -1,0 +1,37 @@
+"""A plotly figure in the page: Solara's FigurePlotly, plus a name for the PNG its camera
+button saves and only the click events the app uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import plotly.graph_objects as go
+import solara
+from plotly.graph_objs import FigureWidget
+
+
+@solara.component
+def PlotlyFigure(figure: go.Figure, filename: str,
+                 on_click: Callable[[dict], None] | None = None):
+    def points(data: dict) -> None:
+        if on_click is not None and data and data.get("event_type") == "plotly_click":
+            on_click(data)
+
+    config = {"toImageButtonOptions": {"filename": filename, "scale": 2},
+              "displaylogo": False}
+    element = FigureWidget.element(on__js2py_pointsCallback=points)
+
+    def configure() -> None:  # FigureWidget takes no config as an argument
+        solara.get_widget(element)._config = config
+
+    solara.use_effect(configure, [filename])
+
+    def show() -> None:
+        widget: FigureWidget = solara.get_widget(element)
+        old = len(widget.data)
+        widget.add_traces(figure.data)  # new traces first, then the old ones go: no flicker
+        widget.data = widget.data[old:]
+        widget.layout = figure.layout
+
+    solara.use_effect(show, [figure])
+    return element

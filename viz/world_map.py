@@ -1,0 +1,200 @@
+"""The map: actors at their latitude and longitude, sized by GDP or soft power and coloured
+by bloc, with links by layer (a plotly figure, so that hovering shows an actor's values and a
+click selects it).
+
+Large worlds stay drawable: at most `MAX_REGIONS` regions are drawn (the largest by GDP), and
+a layer with more than `MAX_LINES` links is drawn aggregated by state pair, so a figure never
+carries more than a few thousand marks whatever the world's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+
+from sim import GeoModel
+from sim.recording import ACTIVITY_NAMES
+from sim.world import CITY, LINK_KINDS, REGION, STATE
+
+LAYERS = ("trade", "relations", "paradiplomacy", "twinning")
+SIZE_BY = ("GDP", "soft power")
+MAX_REGIONS = 2000
+MAX_LINES = 400
+WIDTHS = (0.8, 1.6, 3.0, 5.0)  # line widths of the four strength quartiles of a layer
+BLOC_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
+                "#17becf", "#bcbd22", "#7f7f7f")
+LAYER_COLOURS = {"trade": "rgba(70,130,180,0.45)", "paradiplomacy": "rgba(0,128,128,0.55)",
+                 "twinning": "rgba(148,103,189,0.7)"}
+RELATION_BINS = np.linspace(-1.0, 1.0, 9)
+
+
+def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relations",),
+               size_by: str = "GDP", selected: int | None = None) -> go.Figure:
+    """The world now, with the chosen link layers; `selected` (a world row) is ringed."""
+    world = model.world
+    actors = world.actors
+    colour = bloc_colours(model)
+    notes: list[str] = []
+    traces: list[go.Scatter] = []
+    for layer in layers:
+        traces += _layer(model, layer, notes)
+
+    regions = np.flatnonzero(actors.kind == REGION)
+    if len(regions) > MAX_REGIONS:
+        regions = regions[np.argsort(-actors.gdp[regions], kind="stable")[:MAX_REGIONS]]
+        notes.append(f"the {MAX_REGIONS:,} largest of {int((actors.kind == REGION).sum()):,} "
+                     "regions shown")
+    size = _sizes(model, size_by)
+    for name, rows, symbol in (("regions", np.sort(regions), "circle"),
+                               ("cities", np.flatnonzero(actors.kind == CITY), "diamond"),
+                               ("states", np.flatnonzero(actors.kind == STATE), "circle")):
+        traces.append(go.Scatter(
+            x=actors.lon[rows], y=actors.lat[rows], mode="markers", name=name,
+            customdata=rows, hovertext=[_hover(model, r) for r in rows], hoverinfo="text",
+            marker={"size": size[rows], "color": [colour[actors.state[r]] for r in rows],
+                    "symbol": symbol, "opacity": 0.85 if name == "states" else 0.7,
+                    "line": {"width": 0.5, "color": "white"}}))
+    if selected is not None:
+        traces.append(go.Scatter(
+            x=[actors.lon[selected]], y=[actors.lat[selected]], mode="markers",
+            name="selected", hoverinfo="skip",
+            marker={"size": float(size[selected]) + 10, "color": "rgba(0,0,0,0)",
+                    "line": {"width": 2.5, "color": "black"}}))
+    figure = go.Figure(traces)
+    title = f"{model.setup.name} — {model.date}"
+    if notes:
+        title += f"<br><sup>{'; '.join(notes)}</sup>"
+    figure.update_layout(
+        title={"text": title, "font": {"size": 14}}, height=520,
+        margin={"l": 40, "r": 10, "t": 60, "b": 40},
+        xaxis={"title": "longitude", "zeroline": False},
+        yaxis={"title": "latitude", "zeroline": False, "scaleanchor": "x"},
+        legend={"orientation": "h", "y": -0.15}, plot_bgcolor="#f4f6f8", clickmode="event",
+        uirevision=model.setup.name)  # keep the user's zoom across steps
+    return figure
+
+
+def bloc_colours(model: GeoModel) -> list[str]:
+    """A colour per state, by its bloc; blocs are coloured in order of their total GDP."""
+    nations, s = model.world.nations, model.world.n_states
+    gdp = model.world.actors.gdp[:s]
+    blocs = np.unique(nations.bloc)
+    order = blocs[np.argsort([-gdp[nations.bloc == b].sum() for b in blocs], kind="stable")]
+    palette = {int(b): BLOC_COLOURS[k % len(BLOC_COLOURS)] for k, b in enumerate(order)}
+    return [palette[int(b)] for b in nations.bloc]
+
+
+def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
+    actors, nations = model.world.actors, model.world.nations
+    largest = {STATE: 42.0, CITY: 16.0, REGION: 11.0}
+    smallest = {STATE: 8.0, CITY: 5.0, REGION: 3.0}
+    if size_by == "soft power":
+        share = nations.soft_power[actors.state] / max(nations.soft_power.max(), 1e-12)
+    else:
+        share = np.zeros(len(actors))
+        for kind in (STATE, CITY, REGION):
+            rows = actors.kind == kind
+            if rows.any():
+                share[rows] = np.sqrt(actors.gdp[rows] / max(actors.gdp[rows].max(), 1e-12))
+    top = np.array([largest[int(k)] for k in actors.kind])
+    bottom = np.array([smallest[int(k)] for k in actors.kind])
+    return bottom + (top - bottom) * share
+
+
+def _hover(model: GeoModel, row: int) -> str:
+    actors, nations = model.world.actors, model.world.nations
+    state = actors.state[row]
+    lines = [f"<b>{actors.names[row]}</b> ({actors.ids[row]})",
+             f"GDP: US$ {actors.gdp[row] / 1e9:,.1f} bn",
+             f"population: {actors.population[row] / 1e6:,.2f} m"]
+    if actors.kind[row] == STATE:
+        lines += [f"soft power: {nations.soft_power[row]:.3f}",
+                  f"reputation: {nations.reputation[row]:.3f}",
+                  f"digital audience: {nations.audience[row]:,.0f}",
+                  f"bloc: {nations.bloc[row]}"]
+    else:
+        lines += [f"state: {actors.names[state]}",
+                  f"activity: {ACTIVITY_NAMES[int(actors.activity[row])]}",
+                  f"links' strength: {actors.link_strength[row]:.2f}"]
+        if actors.kind[row] == CITY:
+            lines.append(f"diplomatic weight: {actors.diplomatic_weight[row]:.2f}")
+    return "<br>".join(lines)
+
+
+# ---------------------------------------------------------------- link layers
+
+
+def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[go.Scatter]:
+    world = model.world
+    actors = world.actors
+    s = world.n_states
+    if layer in ("trade", "relations"):
+        i, j = np.triu_indices(s, k=1)
+        if layer == "trade":
+            value = world.pairs.trade[i, j] + world.pairs.trade[j, i]
+            keep = np.argsort(-value, kind="stable")[:MAX_LINES]
+        else:
+            value = world.pairs.relations[i, j]
+            keep = np.argsort(-np.abs(value), kind="stable")[:MAX_LINES]
+        if len(i) > MAX_LINES:
+            notes.append(f"{layer}: the {MAX_LINES} strongest of {len(i):,} pairs")
+        a, b, value = i[keep], j[keep], value[keep]
+    elif layer in ("paradiplomacy", "twinning"):
+        links = world.links
+        kind = LINK_KINDS.index("agreement" if layer == "paradiplomacy" else "twinning")
+        strength = links.strength.sum(axis=1)
+        active = np.flatnonzero((links.kind == kind) & (strength > 0))
+        a, b, value = links.ends[active, 0], links.ends[active, 1], strength[active]
+        if len(active) > MAX_LINES:
+            a, b, value = _by_state_pair(actors.state[a], actors.state[b], value, s)
+            keep = np.argsort(-value, kind="stable")[:MAX_LINES]
+            a, b, value = a[keep], b[keep], value[keep]
+            notes.append(f"{layer}: {len(active):,} links summed by state pair")
+    else:
+        raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
+    if not len(a):
+        return []
+    if layer == "relations":
+        return _relation_traces(model, a, b, value)
+    bins = _quartiles(value)
+    return [_lines(model, a[bins == k], b[bins == k], f"{layer}", LAYER_COLOURS[layer],
+                   WIDTHS[k], show=k == len(WIDTHS) - 1) for k in range(len(WIDTHS))
+            if (bins == k).any()]
+
+
+def _by_state_pair(sa: np.ndarray, sb: np.ndarray, value: np.ndarray, s: int):
+    low, high = np.minimum(sa, sb), np.maximum(sa, sb)
+    total = np.bincount(low * s + high, weights=value, minlength=s * s)
+    pairs = np.flatnonzero(total)
+    return pairs // s, pairs % s, total[pairs]
+
+
+def _quartiles(value: np.ndarray) -> np.ndarray:
+    """The strength class (0–3) of each link: quartiles of the layer's strengths."""
+    if value.max() <= value.min():
+        return np.full(len(value), len(WIDTHS) - 1)
+    edges = np.quantile(value, [0.25, 0.5, 0.75])
+    return np.searchsorted(edges, value, side="right")
+
+
+def _relation_traces(model, a, b, value) -> list[go.Scatter]:
+    cmap = colormaps["RdYlGn"]
+    bins = np.clip(np.digitize(value, RELATION_BINS) - 1, 0, len(RELATION_BINS) - 2)
+    traces = []
+    for k in np.unique(bins):
+        centre = (RELATION_BINS[k] + RELATION_BINS[k + 1]) / 2
+        width = 0.8 + 4.0 * abs(centre)
+        traces.append(_lines(model, a[bins == k], b[bins == k],
+                             f"relations {RELATION_BINS[k]:+.2f}…{RELATION_BINS[k + 1]:+.2f}",
+                             to_hex(cmap((centre + 1) / 2)), width, show=True))
+    return traces
+
+
+def _lines(model, a, b, name, colour, width, show) -> go.Scatter:
+    actors = model.world.actors
+    x = np.column_stack([actors.lon[a], actors.lon[b], np.full(len(a), np.nan)]).ravel()
+    y = np.column_stack([actors.lat[a], actors.lat[b], np.full(len(a), np.nan)]).ravel()
+    return go.Scatter(x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=show,
+                      hoverinfo="skip", line={"color": colour, "width": width})
