@@ -324,6 +324,21 @@ def compare(
     console.print(f"wrote {path} in {time.perf_counter() - started:.1f} s", soft_wrap=True)
 
 
+@app.command("app")
+def app_command(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")] = "eurasia",
+    port: Annotated[int, typer.Option(help="port to serve the app on")] = 8765,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="the first run's seed")] = 1,
+) -> None:
+    """Start the browser app on a scenario and print its address."""
+    from viz.serve import serve
+
+    code = serve(scenario, host, port, seed, announce=lambda line: console.print(
+        line, soft_wrap=True))
+    raise typer.Exit(code)
+
+
 @app.command()
 def bench(
     sizes: Annotated[str, typer.Option(help="regions, comma-separated")] = "1000,10000,100000",

@@ -11,12 +11,11 @@ from __future__ import annotations
 import os
 
 import solara
-from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
-from sim.scenario import load
 from viz.charts import SERIES, activity_chart, relations_heatmap, time_chart
-from viz.controls import model_params
+from viz.controls import Settings, starting_settings
 from viz.events_panel import EventsPanel
 from viz.export import FORMATS, run_archive, stem
 from viz.live import DEFAULT_SCENARIO, LiveModel
@@ -33,25 +32,26 @@ START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
 def Page():
     model = solara.use_reactive(
         solara.use_memo(lambda: LiveModel(scenario=START_SCENARIO, seed=START_SEED), []))
-    parameters = solara.use_reactive({})
+    settings = solara.use_reactive(
+        solara.use_memo(lambda: starting_settings(START_SCENARIO, START_SEED), []))
     delay = solara.use_reactive(300)
     steps_per_redraw = solara.use_reactive(1)
     threads = solara.use_reactive(False)
-    inputs = solara.use_memo(
-        lambda: model_params(START_SCENARIO, START_SEED, load(START_SCENARIO).spec.params), [])
 
+    solara.Title("Geopol")
     with solara.AppBar():
         solara.AppBarTitle("Geopol")
     with solara.Sidebar():
         with solara.Card("Run"):
-            ModelController(model, model_parameters=parameters, play_interval=delay,
+            ModelController(model, model_parameters=settings, play_interval=delay,
                             render_interval=steps_per_redraw, use_threads=threads)
-            solara.SliderInt("Speed: pause between steps (ms)", value=delay, min=0, max=2000,
+            solara.SliderInt(f"Speed: {delay.value} ms between steps", value=delay, min=0, max=2000,
                              step=50)
-            solara.SliderInt("Steps per redraw", value=steps_per_redraw, min=1, max=20)
+            solara.SliderInt(f"Steps per redraw: {steps_per_redraw.value}", value=steps_per_redraw,
+                             min=1, max=20)
             Clock(model.value)
         with solara.Card("Scenario, seed and parameters", subtitle="applied on Reset"):
-            ModelCreator(model, inputs, model_parameters=parameters)
+            Settings(settings)
     with solara.Columns([8, 4]):
         Views(model.value)
         EventsPanel(model.value)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mesa.visualization import Slider
+import solara
 
-from sim.params import PARAM_PATHS, Params
-from sim.scenario import bundled
+from sim.params import PARAM_PATHS
+from sim.scenario import bundled, load
 
 
 @dataclass(frozen=True)
@@ -46,19 +46,29 @@ PARAMETER_SLIDERS = (
 )
 
 
-def model_params(scenario: str, seed: int, params: Params) -> dict:
-    """The inputs Mesa's ModelCreator shows, keyed by LiveModel's arguments; each slider
-    starts at the scenario's own value."""
-    flat = params.flat()
-    inputs: dict = {
-        "scenario": {"type": "Select", "label": "Scenario", "value": scenario,
-                     "values": sorted(bundled())},
-        "scenario_file": {"type": "InputText", "label": "…or a scenario file (path)",
-                          "value": ""},
-        "seed": {"type": "InputText", "label": "Seed", "value": str(seed)},
-    }
+def starting_settings(scenario: str, seed: int) -> dict:
+    """LiveModel's arguments for a scenario: its seed, and each slider at the scenario's own
+    value (so that Reset without touching a slider reproduces the scenario as written)."""
+    flat = load(scenario).spec.params.flat()
+    return {"scenario": scenario, "scenario_file": "", "seed": str(seed),
+            **{slider.name: float(flat[slider.name]) for slider in PARAMETER_SLIDERS}}
+
+
+@solara.component
+def Settings(settings: solara.Reactive[dict]):
+    """The scenario picker, the seed and the parameter sliders; they write `settings`, which
+    Mesa's ModelController passes to LiveModel on Reset."""
+    def put(name: str, value) -> None:
+        settings.set({**settings.value, name: value})
+
+    values = settings.value
+    solara.Select("Scenario", sorted(bundled()), values["scenario"],
+                  on_value=lambda v: put("scenario", v))
+    solara.InputText("…or a scenario file (path)", values["scenario_file"],
+                     on_value=lambda v: put("scenario_file", v))
+    solara.InputText("Seed", values["seed"], on_value=lambda v: put("seed", v))
     for slider in PARAMETER_SLIDERS:
-        inputs[slider.name] = Slider(f"{slider.label} ({slider.unit})",
-                                     value=float(flat[slider.name]), min=slider.low,
-                                     max=slider.high, step=slider.step, dtype=float)
-    return inputs
+        value = values[slider.name]
+        solara.SliderFloat(f"{slider.label}: {value:g} {slider.unit}", value, min=slider.low,
+                           max=slider.high, step=slider.step, tick_labels="end_points",
+                           on_value=lambda v, name=slider.name: put(name, v))
