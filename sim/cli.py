@@ -347,10 +347,18 @@ def bench(
     sweeps: Annotated[
         bool, typer.Option(help="time sweeps instead: workers, Dask overhead, memory")
     ] = False,
+    app_steps: Annotated[
+        int, typer.Option("--app", help="time N steps per tab in the browser app instead")
+    ] = 0,
 ) -> None:
     """Time the step on synthetic worlds, numba kernels against the numpy reference."""
     from sim.bench import print_bench
 
+    if app_steps:
+        from sim.bench_app import print_app_bench
+
+        print_app_bench(console, app_steps)
+        return
     if sweeps:
         from sim.bench_sweeps import print_sweep_bench
 

@@ -24,8 +24,14 @@ LINES = 6  # series drawn per chart: the largest now, plus the states the user's
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 ACTIVITY_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
+# A small template of our own: plotly's default one is deep-copied into every figure and
+# every widget update, which was most of a redraw's time.
+TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white", "colorway": COLOURS,
+                       "xaxis": {"gridcolor": "#ececec", "linecolor": "#bbb"},
+                       "yaxis": {"gridcolor": "#ececec", "linecolor": "#bbb",
+                                 "zerolinecolor": "#ccc"}}}
 LAYOUT = {"height": 340, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}, "hovermode": "x",
-          "legend": {"font": {"size": 10}}, "template": "plotly_white"}
+          "legend": {"font": {"size": 10}}, "template": TEMPLATE}
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,12 @@ def picked_lines(model: GeoModel, series: Series, values: np.ndarray) -> list[in
     return (named + by_size)[: max(LINES, len(named))]
 
 
+def figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A plotly figure from plain trace and layout dicts, unvalidated: these builders write
+    only known properties, and plotly's validation would be most of a redraw's time."""
+    return go.Figure(data=traces, layout={**LAYOUT, **layout}, _validate=False)
+
+
 def time_chart(model: GeoModel, name: str) -> go.Figure:
     """One series over time, the baseline dashed beside it, events marked on the time axis."""
     series = SERIES[name]
@@ -99,34 +111,42 @@ def time_chart(model: GeoModel, name: str) -> go.Figure:
     base = series.values(baseline) if baseline is not None else None
     when = dates(model)
     names = series.names(model)
-    figure = go.Figure()
+    traces = []
     for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
-        figure.add_scatter(x=when, y=live[:, k], name=names[k], legendgroup=names[k],
-                           line={"color": colour, "width": 2})
+        traces.append({"type": "scatter", "x": when, "y": live[:, k], "name": names[k],
+                       "legendgroup": names[k], "line": {"color": colour, "width": 2}})
         if base is not None:
-            figure.add_scatter(x=dates(baseline), y=base[:, k], legendgroup=names[k],
-                               name=f"{names[k]} without your events", showlegend=False,
-                               line={"color": colour, "width": 1.3, "dash": "dash"})
-    _mark_events(figure, model)
-    figure.update_layout(title={"text": series.title, "font": {"size": 13}},
-                         yaxis_title=series.unit, **LAYOUT)
-    return figure
+            traces.append({"type": "scatter", "x": dates(baseline), "y": base[:, k],
+                           "name": f"{names[k]} without your events",
+                           "legendgroup": names[k], "showlegend": False,
+                           "line": {"color": colour, "width": 1.3, "dash": "dash"}})
+    return figure(traces, {"title": {"text": series.title, "font": {"size": 13}},
+                           "yaxis": {"title": {"text": series.unit}}, **event_marks(model)})
 
 
-def _mark_events(figure: go.Figure, model: GeoModel) -> None:
+def event_marks(model: GeoModel) -> dict:
+    """Layout shapes and annotations marking events on a date axis: the user's in red and
+    labelled, the scenario's own in grey."""
     acted = {step for step, _ in getattr(model, "actions", ())}
+    shapes, notes = [], []
+
+    def line(step: int, colour: str, width: float) -> str:
+        when = model.date_of(step).isoformat()
+        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": when, "x1": when,
+                       "y0": 0, "y1": 1, "line": {"color": colour, "width": width,
+                                                  "dash": "dot"}})
+        return when
+
     for item in model.timeline:
         if 0 < item.at <= model.steps and item.at not in acted:
-            figure.add_vline(x=model.date_of(item.at).isoformat(), line={"color": "#999", "width": 1,
-                                                             "dash": "dot"})
+            line(item.at, "#999", 1.0)
     for step, text in getattr(model, "actions", ()):
         if step <= model.steps:
-            when = model.date_of(step).isoformat()
-            figure.add_vline(x=when, line={"color": "crimson", "width": 1.2,
-                                                          "dash": "dot"})
-            figure.add_annotation(x=when, y=1, yref="paper", text=text,
-                                  textangle=-90, showarrow=False, xanchor="right",
-                                  yanchor="top", font={"size": 9, "color": "crimson"})
+            when = line(step, "crimson", 1.2)
+            notes.append({"x": when, "y": 1, "xref": "x", "yref": "paper", "text": text,
+                          "textangle": -90, "showarrow": False, "xanchor": "right",
+                          "yanchor": "top", "font": {"size": 9, "color": "crimson"}})
+    return {"shapes": shapes, "annotations": notes}
 
 
 def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
@@ -141,29 +161,27 @@ def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
     np.fill_diagonal(matrix, np.nan)
     labels = [str(world.actors.ids[k]) for k in keep]
     shown = f"the {len(keep)} largest of {s} states, " if len(keep) < s else ""
-    figure = go.Figure(go.Heatmap(
-        z=matrix, x=labels, y=labels, zmin=-1.0, zmax=1.0, colorscale="RdYlGn",
-        colorbar={"title": "relations"},
-        hovertemplate="%{y} – %{x}: %{z:+.3f}<extra></extra>"))
-    figure.update_layout(title={"text": f"Relations at {model.date} ({shown}grouped by bloc)",
-                                "font": {"size": 13}},
-                         **{**LAYOUT, "height": 560, "hovermode": "closest"})
-    figure.update_yaxes(autorange="reversed", scaleanchor="x")
-    return figure
+    heatmap = {"type": "heatmap", "z": matrix, "x": labels, "y": labels, "zmin": -1.0,
+               "zmax": 1.0, "colorscale": "RdYlGn", "colorbar": {"title": {"text": "relations"}},
+               "hovertemplate": "%{y} – %{x}: %{z:+.3f}<extra></extra>"}
+    return figure([heatmap], {
+        "title": {"text": f"Relations at {model.date} ({shown}grouped by bloc)",
+                  "font": {"size": 13}},
+        "height": 560, "hovermode": "closest",
+        "yaxis": {"autorange": "reversed", "scaleanchor": "x"}})
 
 
 def activity_chart(model: GeoModel) -> go.Figure:
     """How many regions are in each international-activity class, step by step."""
     regions = np.flatnonzero(model.world.actors.kind == REGION)
-    figure = go.Figure()
+    traces = []
     if len(regions):
         classes = model.recorder.history("actor", "activity", regions)
         when = dates(model)
         for c, (name, colour) in enumerate(zip(ACTIVITY_NAMES, ACTIVITY_COLOURS, strict=True)):
-            figure.add_scatter(x=when, y=(classes == c).sum(axis=1), name=name,
-                               stackgroup="classes", line={"color": colour, "width": 0.5})
-    _mark_events(figure, model)
-    figure.update_layout(title={"text": f"Regions by international activity ({len(regions)} "
-                                        "regions)", "font": {"size": 13}},
-                         yaxis_title="regions", **LAYOUT)
-    return figure
+            traces.append({"type": "scatter", "x": when, "y": (classes == c).sum(axis=1),
+                           "name": name, "stackgroup": "classes",
+                           "line": {"color": colour, "width": 0.5}})
+    return figure(traces, {"title": {"text": f"Regions by international activity "
+                                             f"({len(regions)} regions)", "font": {"size": 13}},
+                           "yaxis": {"title": {"text": "regions"}}, **event_marks(model)})

@@ -19,7 +19,7 @@ def PlotlyFigure(figure: go.Figure, filename: str,
 
     config = {"toImageButtonOptions": {"filename": filename, "scale": 2},
               "displaylogo": False}
-    element = FigureWidget.element(on__js2py_pointsCallback=points)
+    element = FigureWidget.element(_validate=False, on__js2py_pointsCallback=points)
 
     def configure() -> None:  # FigureWidget takes no config as an argument
         solara.get_widget(element)._config = config

@@ -17,6 +17,7 @@ from matplotlib.colors import to_hex
 from sim import GeoModel
 from sim.recording import ACTIVITY_NAMES
 from sim.world import CITY, LINK_KINDS, REGION, STATE
+from viz.charts import TEMPLATE
 
 LAYERS = ("trade", "relations", "paradiplomacy", "twinning")
 SIZE_BY = ("GDP", "soft power")
@@ -37,7 +38,7 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
     actors = world.actors
     colour = bloc_colours(model)
     notes: list[str] = []
-    traces: list[go.Scatter] = []
+    traces: list[dict] = []
     for layer in layers:
         traces += _layer(model, layer, notes)
 
@@ -50,30 +51,36 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
     for name, rows, symbol in (("regions", np.sort(regions), "circle"),
                                ("cities", np.flatnonzero(actors.kind == CITY), "diamond"),
                                ("states", np.flatnonzero(actors.kind == STATE), "circle")):
-        traces.append(go.Scatter(
+        traces.append(_scatter(
             x=actors.lon[rows], y=actors.lat[rows], mode="markers", name=name,
             customdata=rows, hovertext=[_hover(model, r) for r in rows], hoverinfo="text",
             marker={"size": size[rows], "color": [colour[actors.state[r]] for r in rows],
                     "symbol": symbol, "opacity": 0.85 if name == "states" else 0.7,
                     "line": {"width": 0.5, "color": "white"}}))
     if selected is not None:
-        traces.append(go.Scatter(
+        traces.append(_scatter(
             x=[actors.lon[selected]], y=[actors.lat[selected]], mode="markers",
             name="selected", hoverinfo="skip",
             marker={"size": float(size[selected]) + 10, "color": "rgba(0,0,0,0)",
                     "line": {"width": 2.5, "color": "black"}}))
-    figure = go.Figure(traces)
     title = f"{model.setup.name} — {model.date}"
     if notes:
         title += f"<br><sup>{'; '.join(notes)}</sup>"
-    figure.update_layout(
-        title={"text": title, "font": {"size": 14}}, height=520,
-        margin={"l": 40, "r": 10, "t": 60, "b": 40},
-        xaxis={"title": "longitude", "zeroline": False},
-        yaxis={"title": "latitude", "zeroline": False, "scaleanchor": "x"},
-        legend={"orientation": "h", "y": -0.15}, plot_bgcolor="#f4f6f8", clickmode="event",
-        uirevision=model.setup.name)  # keep the user's zoom across steps
+    layout = {
+        "title": {"text": title, "font": {"size": 14}}, "height": 520,
+        "margin": {"l": 40, "r": 10, "t": 60, "b": 40},
+        "xaxis": {"title": {"text": "longitude"}, "zeroline": False},
+        "yaxis": {"title": {"text": "latitude"}, "zeroline": False, "scaleanchor": "x"},
+        "legend": {"orientation": "h", "y": -0.15}, "plot_bgcolor": "#f4f6f8",
+        "clickmode": "event", "template": TEMPLATE,
+        "uirevision": model.setup.name,  # keeps the user's zoom across steps
+    }
+    figure = go.Figure(data=traces, layout=layout, _validate=False)
     return figure
+
+
+def _scatter(**props) -> dict:
+    return {"type": "scatter", **props}
 
 
 def bloc_colours(model: GeoModel) -> list[str]:
@@ -126,7 +133,7 @@ def _hover(model: GeoModel, row: int) -> str:
 # ---------------------------------------------------------------- link layers
 
 
-def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[go.Scatter]:
+def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[dict]:
     world = model.world
     actors = world.actors
     s = world.n_states
@@ -179,7 +186,7 @@ def _quartiles(value: np.ndarray) -> np.ndarray:
     return np.searchsorted(edges, value, side="right")
 
 
-def _relation_traces(model, a, b, value) -> list[go.Scatter]:
+def _relation_traces(model, a, b, value) -> list[dict]:
     cmap = colormaps["RdYlGn"]
     bins = np.clip(np.digitize(value, RELATION_BINS) - 1, 0, len(RELATION_BINS) - 2)
     traces = []
@@ -192,9 +199,9 @@ def _relation_traces(model, a, b, value) -> list[go.Scatter]:
     return traces
 
 
-def _lines(model, a, b, name, colour, width, show) -> go.Scatter:
+def _lines(model, a, b, name, colour, width, show) -> dict:
     actors = model.world.actors
     x = np.column_stack([actors.lon[a], actors.lon[b], np.full(len(a), np.nan)]).ravel()
     y = np.column_stack([actors.lat[a], actors.lat[b], np.full(len(a), np.nan)]).ravel()
-    return go.Scatter(x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=show,
+    return _scatter(x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=show,
                       hoverinfo="skip", line={"color": colour, "width": width})
