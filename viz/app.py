@@ -31,7 +31,7 @@ START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
 @solara.component
 def Page():
     model = solara.use_reactive(
-        solara.use_memo(lambda: LiveModel(scenario=START_SCENARIO, seed=START_SEED), []))
+        solara.use_memo(lambda: LiveModel(scenario_name=START_SCENARIO, seed=START_SEED), []))
     settings = solara.use_reactive(
         solara.use_memo(lambda: starting_settings(START_SCENARIO, START_SEED), []))
     delay = solara.use_reactive(300)
@@ -52,16 +52,17 @@ def Page():
             Clock(model.value)
         with solara.Card("Scenario, seed and parameters", subtitle="applied on Reset"):
             Settings(settings)
+    run = f"run-{id(model.value)}"  # a new run starts its views and forms afresh
     with solara.Columns([8, 4]):
-        Views(model.value)
-        EventsPanel(model.value)
+        Views(model.value).key(f"views-{run}")
+        EventsPanel(model.value).key(f"events-{run}")
 
 
 @solara.component
 def Clock(model: LiveModel):
     update_counter.get()
-    solara.Markdown(f"**{model.setup.name}**, seed {model.seed}: step {model.steps}, "
-                    f"**{model.date}**")
+    solara.Text(f"{model.setup.name}, seed {model.seed}: step {model.steps}, {model.date}",
+                style={"font-weight": "500"}, classes=["geopol-clock"])
     if model.problem:
         solara.Error(model.problem)
 

@@ -50,7 +50,7 @@ def starting_settings(scenario: str, seed: int) -> dict:
     """LiveModel's arguments for a scenario: its seed, and each slider at the scenario's own
     value (so that Reset without touching a slider reproduces the scenario as written)."""
     flat = load(scenario).spec.params.flat()
-    return {"scenario": scenario, "scenario_file": "", "seed": str(seed),
+    return {"scenario_name": scenario, "scenario_file": "", "seed": str(seed),
             **{slider.name: float(flat[slider.name]) for slider in PARAMETER_SLIDERS}}
 
 
@@ -62,8 +62,8 @@ def Settings(settings: solara.Reactive[dict]):
         settings.set({**settings.value, name: value})
 
     values = settings.value
-    solara.Select("Scenario", sorted(bundled()), values["scenario"],
-                  on_value=lambda v: put("scenario", v))
+    solara.Select("Scenario", sorted(bundled()), values["scenario_name"],
+                  on_value=lambda v: put("scenario_name", v))
     solara.InputText("…or a scenario file (path)", values["scenario_file"],
                      on_value=lambda v: put("scenario_file", v))
     solara.InputText("Seed", values["seed"], on_value=lambda v: put("seed", v))

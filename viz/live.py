@@ -22,8 +22,8 @@ class LiveModel(GeoModel):
     """A run a user steps and acts on in the browser.
 
     Args:
-        scenario: a bundled scenario's name.
-        scenario_file: a path to a scenario TOML file; when given it wins over `scenario`.
+        scenario_name: a bundled scenario's name.
+        scenario_file: a path to a scenario TOML file; when given it wins over the name.
         seed: the run's seed (an integer, or text holding one, as a text field gives it).
         **params: parameter overrides as `section_name=value` (see `GeoModel`).
 
@@ -32,13 +32,16 @@ class LiveModel(GeoModel):
     """
 
     def __init__(
-        self, *, scenario: str = DEFAULT_SCENARIO, scenario_file: str = "",
+        self, *, scenario_name: str = DEFAULT_SCENARIO, scenario_file: str = "",
         seed: int | str = 0, **params: Any
     ) -> None:
+        # Mesa's ModelController passes its own `scenario` object on Reset; the world comes
+        # from scenario_name or scenario_file instead.
+        params.pop("scenario", None)
         self.problem: str | None = None
         try:
             seed = _seed(seed)
-            setup = load(scenario_file.strip() or scenario)
+            setup = load(scenario_file.strip() or scenario_name)
         except InputError as exc:
             self.problem = f"{exc}; showing {DEFAULT_SCENARIO} with seed 0 instead"
             seed, setup = 0, load(DEFAULT_SCENARIO)

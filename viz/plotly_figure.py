@@ -28,6 +28,13 @@ def PlotlyFigure(figure: go.Figure, filename: str,
 
     def show() -> None:
         widget: FigureWidget = solara.get_widget(element)
+        same = [t.type for t in widget.data] == [t.type for t in figure.data]
+        if same:  # one restyle and one relayout: the browser redraws once
+            with widget.batch_update():
+                for shown, trace in zip(widget.data, figure.data, strict=True):
+                    shown.update(trace.to_plotly_json(), overwrite=True)
+                widget.layout.update(figure.layout.to_plotly_json(), overwrite=True)
+            return
         old = len(widget.data)
         widget.add_traces(figure.data)  # new traces first, then the old ones go: no flicker
         widget.data = widget.data[old:]
