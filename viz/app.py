@@ -30,10 +30,9 @@ START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
 
 @solara.component
 def Page():
-    model = solara.use_reactive(
-        solara.use_memo(lambda: LiveModel(scenario_name=START_SCENARIO, seed=START_SEED), []))
-    settings = solara.use_reactive(
-        solara.use_memo(lambda: starting_settings(START_SCENARIO, START_SEED), []))
+    first = solara.use_memo(lambda: starting_settings(START_SCENARIO, START_SEED), [])
+    settings = solara.use_reactive(first)
+    model = solara.use_reactive(solara.use_memo(lambda: LiveModel(**first), []))
     delay = solara.use_reactive(300)
     steps_per_redraw = solara.use_reactive(1)
     threads = solara.use_reactive(False)
@@ -124,6 +123,7 @@ def Chart(model: LiveModel, name: str):
 
 @solara.component
 def Charts(model: LiveModel):
+    update_counter.get()
     if model.baseline is not None:
         solara.Text("Dashed: the same seed's run without your events.")
     with solara.ColumnsResponsive(12, large=6):

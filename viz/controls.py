@@ -50,7 +50,9 @@ def starting_settings(scenario: str, seed: int) -> dict:
     """LiveModel's arguments for a scenario: its seed, and each slider at the scenario's own
     value (so that Reset without touching a slider reproduces the scenario as written)."""
     flat = load(scenario).spec.params.flat()
-    return {"scenario_name": scenario, "scenario_file": "", "seed": str(seed),
+    is_file = scenario not in bundled()
+    return {"scenario_name": "eurasia" if is_file else scenario,
+            "scenario_file": scenario if is_file else "", "seed": str(seed),
             **{slider.name: float(flat[slider.name]) for slider in PARAMETER_SLIDERS}}
 
 

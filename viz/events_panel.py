@@ -77,7 +77,8 @@ def EventsPanel(model: LiveModel):
     host = solara.use_reactive(cities[0] if cities else "")
     participants = solara.use_reactive(states[:2])
     side_a = solara.use_reactive(partners[0] if partners else "")
-    side_b = solara.use_reactive(partners[1] if len(partners) > 1 else "")
+    abroad = [r for r in partner_rows if actors.state[r] != actors.state[partner_rows[0]]]
+    side_b = solara.use_reactive(str(actors.ids[abroad[0]]) if abroad else "")
     channels = solara.use_reactive(["economic"])
     link_kind = solara.use_reactive("agreement")
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from mesa.experimental.scenarios import Scenario as MesaScenario
+
 from sim import GeoModel
 from sim.errors import InputError, describe
 from sim.events import Event, label, parse
@@ -37,7 +39,8 @@ class LiveModel(GeoModel):
     ) -> None:
         # Mesa's ModelController passes its own `scenario` object on Reset; the world comes
         # from scenario_name or scenario_file instead.
-        params.pop("scenario", None)
+        if not isinstance(params.pop("scenario", MesaScenario()), MesaScenario):
+            raise TypeError("LiveModel takes scenario_name or scenario_file, not scenario")
         self.problem: str | None = None
         try:
             seed = _seed(seed)
@@ -58,7 +61,8 @@ class LiveModel(GeoModel):
             self.baseline.step()
 
     def inject(self, event: Event | dict) -> None:
-        """Schedule an event for the next step, and start the baseline if there is none."""
+        """Schedule an event (at the next step unless its `at` says later), and start the
+        baseline if there is none."""
         parsed = parse(event, "inject")
         super().inject(parsed)
         named = [row for rows in self.timeline[-1].rows.values() for row in rows]
@@ -66,7 +70,7 @@ class LiveModel(GeoModel):
             if state not in self.focus_states:
                 self.focus_states.append(state)
         self._start_baseline()
-        self.actions.append((self.steps + 1, label(parsed)))
+        self.actions.append((self.timeline[-1].at, label(parsed)))
 
     def lift(self, name: str) -> None:
         """Lift a sanction or facilitation from the next step, and start the baseline."""

@@ -20,6 +20,13 @@ def serve(scenario: str, host: str, port: int, seed: int, announce=print) -> int
     if seed < 0:
         raise InputError("geopol app", "--seed", "a whole number ≥ 0", describe(seed))
     name = scenario if scenario in bundled() else str(Path(scenario).resolve())
+    if not 1 <= port <= 65535:
+        raise InputError("geopol app", "--port", "a port number from 1 to 65535", describe(port))
+    try:
+        socket.getaddrinfo(host, port)
+    except OSError:
+        raise InputError("geopol app", "--host", "an address of this machine",
+                         describe(host)) from None
     with socket.socket() as probe:
         try:
             probe.bind((host, port))

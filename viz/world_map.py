@@ -156,9 +156,12 @@ def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[dict]:
         a, b, value = links.ends[active, 0], links.ends[active, 1], strength[active]
         if len(active) > MAX_LINES:
             a, b, value = _by_state_pair(actors.state[a], actors.state[b], value, s)
+            pairs = len(value)
             keep = np.argsort(-value, kind="stable")[:MAX_LINES]
             a, b, value = a[keep], b[keep], value[keep]
-            notes.append(f"{layer}: {len(active):,} links summed by state pair")
+            shown = f"the {len(keep)} strongest of {pairs:,} pairs" if pairs > len(keep) else \
+                f"{pairs:,} pairs"
+            notes.append(f"{layer}: {len(active):,} links summed by state pair, {shown}")
     else:
         raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
     if not len(a):

@@ -1,0 +1,952 @@
+"""The browser app (viz/): LiveModel and its baseline twin, the charts, tables, map, export,
+controls and Solara components, and the checks `geopol app` makes before it serves.
+
+The model-side tests follow tests/test_events.py: the live run is compared with the same seed's
+run without the user's events, which must match it exactly up to the step the user acted at.
+Components are rendered with `solara.render` (no browser, no server) and driven through their
+widgets: a button's `click()`, a select's or slider's `v_model`.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import socket
+import zipfile
+
+import ipyvuetify as v
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+import solara
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
+from mesa.visualization.solara_viz import ModelController
+from plotly.graph_objs import FigureWidget
+from solara.components.datatable import DataTableWidget
+
+from sim import GeoModel, events
+from sim.compare import outcomes
+from sim.errors import InputError
+from sim.mechanisms.trade import cost_changes
+from sim.output import run_tables
+from sim.params import PARAM_NAMES, Params
+from sim.recording import ACTIVITY_NAMES
+from sim.scenario import BUNDLED_DIR, bundled, load
+from sim.world import CITY, REGION, STATE
+from viz import app as app_module
+from viz import charts, world_map
+from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
+from viz.events_panel import EventsPanel, act
+from viz.export import run_archive
+from viz.live import LiveModel
+from viz.tables import activity_by_state, actor_values, soft_power_ranking
+
+SEED = 5
+K = 3  # the user acts after step K: the event acts at step K + 1
+STEPS = 5  # steps the shared sanctioned run takes in all
+WEST = {"type": "sanction", "name": "west", "imposers": ["USA", "FRA"], "target": "RUS"}
+DOCS = BUNDLED_DIR.parent / "docs" / "model.md"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def row(model: GeoModel, actor_id: str) -> int:
+    return list(model.world.actors.ids).index(actor_id)
+
+
+def run(model: GeoModel, steps: int) -> GeoModel:
+    for _ in range(steps):
+        model.step()
+    return model
+
+
+def histories(model: GeoModel) -> dict[str, np.ndarray]:
+    """Every series the recorder keeps, over every recorded step, plus the model series."""
+    recorder = model.recorder
+    out = {f"{group}.{name}": recorder.history(group, name)
+           for group, series in recorder._series.items() for name in series}
+    out["trade"] = np.stack(recorder._trade["trade_usd"])
+    for name in ("world_gdp_usd", "world_exports_usd", "mean_relations"):
+        out[f"model.{name}"] = np.asarray(model.datacollector.model_vars[name])
+    return out
+
+
+def assert_same_run(a: GeoModel, b: GeoModel, upto: int | None = None) -> None:
+    """The two runs' histories are identical (through recorded step `upto` if given)."""
+    ha, hb = histories(a), histories(b)
+    assert ha.keys() == hb.keys()
+    for name in ha:
+        left = ha[name] if upto is None else ha[name][: upto + 1]
+        right = hb[name] if upto is None else hb[name][: upto + 1]
+        np.testing.assert_array_equal(left, right, err_msg=name)
+
+
+def exports(model: GeoModel, i: int) -> float:
+    trade = model.world.pairs.trade
+    return float(trade[i].sum() - trade[i, i])
+
+
+def sanction_cost(model: GeoModel) -> float:
+    """How much sanctions add to trade costs in all (−Σ of their part of ln φ)."""
+    return -float(cost_changes(model.world.pairs, model.params.trade)["sanctions"].sum())
+
+
+def dashed(trace) -> bool:
+    return trace.line.dash == "dash"
+
+
+def segments(trace) -> list[tuple[float, float, float, float]]:
+    """A line trace's segments as (x0, y0, x1, y1); traces separate them with NaN."""
+    x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+    assert len(x) % 3 == 0 and np.isnan(x[2::3]).all()
+    return list(zip(x[0::3], y[0::3], x[1::3], y[1::3], strict=True))
+
+
+def markdown(rc) -> list[str]:
+    """The HTML of every solara.Markdown rendered."""
+    out = []
+    for widget in rc.find(v.VuetifyTemplate).widgets:
+        template = widget.template if isinstance(widget.template, str) else ""
+        found = re.search(r'class="solara-markdown[^"]*"[^>]*>(.*?)</div>', template, re.DOTALL)
+        if found:
+            out.append(found.group(1))
+    return out
+
+
+def alerts(rc, kind: str) -> list[str]:
+    """Texts of the solara.Success ("success") or solara.Error ("error") alerts shown."""
+    return [text for w in rc.find(v.Alert).widgets if w.type == kind for text in w.children
+            if isinstance(text, str)]
+
+
+def clock(rc) -> str:
+    """The app's clock line: scenario, seed, step and date."""
+    (text,) = rc.find(v.Html, class_="geopol-clock").widget.children
+    return text
+
+
+def buttons(rc) -> list[str]:
+    return [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
+
+
+# ---------------------------------------------------------------- shared runs (read only)
+
+
+@pytest.fixture(scope="module")
+def quiet() -> LiveModel:
+    """eurasia, seed SEED, STEPS steps without any action."""
+    return run(LiveModel(scenario_name="eurasia", seed=SEED), STEPS)
+
+
+@pytest.fixture(scope="module")
+def sanctioned() -> LiveModel:
+    """eurasia, seed SEED: the US and France sanction Russia after step K; STEPS steps."""
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), K)
+    model.inject(WEST)
+    return run(model, STEPS - K)
+
+
+# ---------------------------------------------------------------- LiveModel
+
+
+def test_no_baseline_and_no_actions_before_the_user_acts(quiet):
+    assert quiet.baseline is None
+    assert quiet.actions == [] and quiet.focus_states == []
+    assert quiet.problem is None and quiet.seed == SEED
+
+
+def test_the_first_event_starts_a_baseline_at_the_current_step():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), K)
+    model.inject(WEST)
+    assert model.baseline is not None and model.baseline is not model
+    assert model.baseline.steps == model.steps == K
+    assert model.baseline.timeline == [] and model.timeline[-1].at == K + 1
+    assert_same_run(model, model.baseline)
+    twin = model.baseline
+    model.inject({**WEST, "name": "again", "kind": "travel"})
+    assert model.baseline is twin  # one baseline for all the user's actions
+
+
+def test_baseline_steps_in_lockstep_and_matches_the_live_run_until_the_event(sanctioned):
+    base = sanctioned.baseline
+    assert base.steps == sanctioned.steps == STEPS
+    assert base.recorder.steps == sanctioned.recorder.steps == list(range(STEPS + 1))
+    assert_same_run(sanctioned, base, upto=K)
+    # ...and not after: the sanction acts at K + 1.
+    assert not np.array_equal(histories(sanctioned)["trade"][K + 1],
+                              histories(base)["trade"][K + 1])
+
+
+def test_the_sanction_lowers_the_live_runs_trade_against_the_baseline(sanctioned):
+    base, rus = sanctioned.baseline, row(sanctioned, "RUS")
+    assert exports(sanctioned, rus) < 0.95 * exports(base, rus)
+    assert sanctioned.world_exports < base.world_exports
+    for imposer in ("USA", "FRA"):
+        i = row(sanctioned, imposer)
+        assert sanctioned.world.pairs.trade[i, rus] < 0.5 * base.world.pairs.trade[i, rus]
+        assert sanctioned.world.pairs.trade[rus, i] < 0.5 * base.world.pairs.trade[rus, i]
+    live_series = np.asarray(sanctioned.datacollector.model_vars["world_exports_usd"])
+    base_series = np.asarray(base.datacollector.model_vars["world_exports_usd"])
+    assert (live_series[K + 1:] < base_series[K + 1:]).all()
+
+
+def test_actions_and_focus_states_record_what_the_user_did(sanctioned):
+    assert sanctioned.actions == [(K + 1, "sanction 'west'")]
+    assert sanctioned.focus_states == [row(sanctioned, s) for s in ("USA", "FRA", "RUS")]
+
+
+def test_baseline_equals_a_plain_run_of_the_same_seed(sanctioned):
+    plain = run(GeoModel(scenario="eurasia", rng=SEED), STEPS)
+    assert_same_run(plain, sanctioned.baseline)
+
+
+def test_baseline_keeps_the_parameter_overrides():
+    model = LiveModel(scenario_name="synthetic", seed=2, trade_sigma=8.0, growth_trend=0.08)
+    model.inject({"type": "technology_shock", "origin": ["S0003"]})
+    run(model, 2)
+    assert model.baseline.params == model.params
+    plain = run(GeoModel(scenario="synthetic", rng=2, trade_sigma=8.0, growth_trend=0.08), 2)
+    assert_same_run(plain, model.baseline)
+
+
+def test_an_event_with_a_later_at_acts_then_in_the_timeline():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    model.inject({**WEST, "at": 4})
+    assert model.timeline[-1].at == 4
+
+
+def test_the_action_is_recorded_at_the_step_the_event_acts():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    model.inject({**WEST, "at": 4})
+    assert model.actions == [(model.timeline[-1].at, "sanction 'west'")]
+
+
+def test_a_refused_event_starts_no_baseline_and_records_nothing():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    with pytest.raises(InputError, match="target"):
+        model.inject({**WEST, "target": "NOSUCH"})
+    assert model.baseline is None and model.actions == [] and model.focus_states == []
+    assert model.timeline == []
+
+
+def test_lifting_a_sanction_ends_it_and_its_trade_cost_fades():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    model.inject(WEST)
+    run(model, 3)
+    assert model.in_force() == ["west"]
+    before = sanction_cost(model)
+    assert before > 0
+    model.lift("west")
+    assert model.in_force() == []
+    assert model.actions == [(2, "sanction 'west'"), (5, "lift 'west'")]
+    costs = [sanction_cost(run(model, 1)) for _ in range(4)]
+    assert before > costs[0] > costs[1] > costs[2] > costs[3] > 0  # fading, not yet gone
+    assert sanction_cost(model.baseline) == 0.0
+
+
+def test_lifting_a_scenario_sanction_starts_a_baseline_that_keeps_it():
+    model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
+    assert set(model.in_force()) == {"US sanctions bill", "EU extension"}
+    model.lift("EU extension")
+    assert model.in_force() == ["US sanctions bill"]
+    assert model.baseline is not None
+    assert set(model.baseline.in_force()) == {"US sanctions bill", "EU extension"}
+    assert model.actions == [(5, "lift 'EU extension'")]
+    assert_same_run(model, model.baseline)
+    run(model, 2)
+    assert sanction_cost(model) < sanction_cost(model.baseline)
+
+
+def test_lifting_an_unknown_name_is_a_one_line_input_error():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    with pytest.raises(InputError) as caught:
+        model.lift("no such sanction")
+    text = str(caught.value)
+    assert "\n" not in text and "'no such sanction'" in text
+    assert model.baseline is None and model.actions == []
+
+
+@pytest.mark.parametrize(("kwargs", "cause"), [
+    ({"seed": "abc"}, "'abc'"),
+    ({"seed": "-1"}, "'-1'"),
+    ({"seed": -3}, "-3"),
+    ({"seed": "1.5"}, "'1.5'"),
+    ({"scenario_name": "nosuch"}, "'nosuch'"),
+    ({"scenario_file": "/no/such/dir/x.toml"}, "'/no/such/dir/x.toml'"),
+    ({"scenario_name": "synthetic", "seed": "x7"}, "'x7'"),
+])
+def test_unusable_scenario_or_seed_falls_back_to_eurasia_seed_0(kwargs, cause):
+    model = LiveModel(**kwargs)
+    assert model.setup.name == "eurasia" and model.seed == 0
+    assert isinstance(model.problem, str) and "\n" not in model.problem
+    assert cause in model.problem
+    assert model.problem.startswith("app: seed: ") == ("seed" in kwargs)
+    assert model.problem.endswith("showing eurasia with seed 0 instead")
+    assert_same_run(run(model, 1), run(GeoModel(scenario="eurasia", rng=0), 1))
+
+
+@pytest.mark.parametrize("text", ["[scenario\nname =", "", "\xff garbage"])
+def test_an_unreadable_scenario_file_is_a_one_line_problem(tmp_path, text):
+    path = tmp_path / "bad.toml"
+    path.write_bytes(text.encode("latin-1"))
+    model = LiveModel(scenario_name="synthetic", scenario_file=str(path), seed=3)
+    assert model.setup.name == "eurasia" and model.seed == 0
+    assert str(path) in model.problem and "\n" not in model.problem
+
+
+def test_a_scenario_file_wins_over_the_scenario_name():
+    path = BUNDLED_DIR / "synthetic.toml"
+    model = LiveModel(scenario_name="eurasia", scenario_file=f"  {path}  ", seed=" 4 ")
+    assert model.problem is None
+    assert model.setup.name == "synthetic" and model.seed == 4
+    assert_same_run(run(model, 1), run(GeoModel(scenario="synthetic", rng=4), 1))
+
+
+# ---------------------------------------------------------------- charts
+
+
+@pytest.mark.parametrize("name", list(charts.SERIES))
+def test_every_chart_builds_without_dashes_before_the_user_acts(quiet, name):
+    figure = charts.time_chart(quiet, name)
+    series = charts.SERIES[name]
+    lines = series.values(quiet).shape[1]
+    assert len(figure.data) == min(charts.LINES, lines)
+    assert not any(dashed(trace) for trace in figure.data)
+    assert all(trace.x == tuple(charts.dates(quiet)) for trace in figure.data)
+    assert figure.layout.shapes == () and figure.layout.annotations == ()
+    assert figure.layout.title.text == series.title
+
+
+@pytest.mark.parametrize("name", list(charts.SERIES))
+def test_each_live_line_has_a_dashed_baseline_of_the_same_colour(sanctioned, name):
+    figure = charts.time_chart(sanctioned, name)
+    series = charts.SERIES[name]
+    names = series.names(sanctioned)
+    live, base = series.values(sanctioned), series.values(sanctioned.baseline)
+    solid = figure.data[0::2]
+    assert len(figure.data) == 2 * len(solid)
+    assert len({trace.line.color for trace in solid}) == len(solid)
+    for line, twin in zip(solid, figure.data[1::2], strict=True):
+        assert not dashed(line) and dashed(twin)
+        assert twin.line.color == line.line.color
+        assert twin.name == f"{line.name} without your events" and twin.showlegend is False
+        k = names.index(line.name)
+        np.testing.assert_array_equal(line.y, live[:, k])
+        np.testing.assert_array_equal(twin.y, base[:, k])
+
+
+def test_the_users_action_is_marked_at_its_date_with_its_label(sanctioned):
+    when = sanctioned.date_of(K + 1).isoformat()
+    for figure in (charts.time_chart(sanctioned, "gdp"), charts.activity_chart(sanctioned)):
+        (shape,) = figure.layout.shapes
+        assert shape.type == "line" and shape.x0 == shape.x1 == when
+        assert shape.line.color == "crimson"
+        (note,) = figure.layout.annotations
+        assert note.x == when and note.text == "sanction 'west'"
+
+
+def test_an_action_is_marked_only_once_the_run_reaches_it():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    model.inject(WEST)
+    assert charts.time_chart(model, "trade").layout.shapes == ()
+    model.step()
+    (shape,) = charts.time_chart(model, "trade").layout.shapes
+    assert shape.x0 == model.date_of(2).isoformat()
+
+
+def test_the_scenarios_own_events_are_marked_in_grey():
+    model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
+    shapes = charts.time_chart(model, "soft_power").layout.shapes
+    assert {s.x0 for s in shapes} == {model.date_of(3).isoformat()}
+    assert {s.line.color for s in shapes} == {"#999"}
+    assert charts.time_chart(model, "soft_power").layout.annotations == ()
+
+
+def test_soft_power_lines_are_the_recorded_history(quiet):
+    figure = charts.time_chart(quiet, "soft_power")
+    history = quiet.recorder.history("state", "soft_power")
+    ids = [str(i) for i in quiet.world.actors.ids]
+    for trace in figure.data:
+        np.testing.assert_array_equal(trace.y, history[:, ids.index(trace.name)])
+    # With nothing named, the lines are the largest now, largest first.
+    order = np.argsort(-history[-1], kind="stable")[: charts.LINES]
+    assert [trace.name for trace in figure.data] == [ids[k] for k in order]
+
+
+def test_trade_chart_is_world_exports(sanctioned):
+    figure = charts.time_chart(sanctioned, "trade")
+    line, twin = figure.data
+    assert line.name == "world"
+    np.testing.assert_array_equal(
+        line.y, np.asarray(sanctioned.datacollector.model_vars["world_exports_usd"]) / 1e9)
+    np.testing.assert_array_equal(
+        twin.y,
+        np.asarray(sanctioned.baseline.datacollector.model_vars["world_exports_usd"]) / 1e9)
+
+
+def test_picked_lines_put_the_states_the_user_named_first():
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    model.inject({"type": "sanction", "imposers": ["KGZ"], "target": "TJK"})
+    series = charts.SERIES["soft_power"]
+    values = series.values(model)
+    picked = charts.picked_lines(model, series, values)
+    named = {row(model, "KGZ"), row(model, "TJK")}
+    assert set(picked[:2]) == named and len(picked) == charts.LINES
+    rest = [k for k in np.argsort(-values[-1], kind="stable") if k not in named]
+    assert picked[2:] == rest[: charts.LINES - 2]
+    # Capitals' lines follow their states.
+    weights = charts.SERIES["diplomatic_weight"]
+    picked = charts.picked_lines(model, weights, weights.values(model))
+    names = weights.names(model)
+    assert {names[k] for k in picked[:2]} == {"Bishkek", "Dushanbe"}
+    # Named states are drawn even beyond LINES.
+    model.inject({"type": "sanction", "imposers": ["USA", "FRA", "POL", "HUN", "JPN"],
+                  "target": "IRN"})
+    assert len(charts.picked_lines(model, series, values)) == 8
+
+
+@pytest.mark.parametrize("limit", [10, 60])
+def test_relations_heatmap_is_the_relations_matrix_of_the_largest_states(sanctioned, limit):
+    figure = charts.relations_heatmap(sanctioned, limit=limit)
+    (heat,) = figure.data
+    world, s = sanctioned.world, sanctioned.world.n_states
+    labels = list(heat.x)
+    assert list(heat.y) == labels and len(labels) == min(limit, s)
+    keep = [row(sanctioned, label) for label in labels]
+    gdp = world.actors.gdp[:s]
+    assert set(keep) == set(np.argsort(-gdp)[:limit].tolist())
+    z = np.asarray(heat.z, dtype=float)
+    assert np.isnan(np.diag(z)).all()
+    expected = world.pairs.relations[np.ix_(keep, keep)]
+    off = ~np.eye(len(keep), dtype=bool)
+    np.testing.assert_array_equal(z[off], expected[off])
+    blocs = world.nations.bloc[keep]
+    assert (np.diff(blocs) >= 0).all()  # grouped by bloc
+    assert ("largest of" in figure.layout.title.text) == (limit < s)
+
+
+def test_activity_chart_counts_every_region_at_every_step(sanctioned):
+    figure = charts.activity_chart(sanctioned)
+    regions = np.flatnonzero(sanctioned.world.actors.kind == REGION)
+    assert [trace.name for trace in figure.data] == list(ACTIVITY_NAMES)
+    counts = np.array([trace.y for trace in figure.data])
+    assert counts.shape == (len(ACTIVITY_NAMES), STEPS + 1)
+    assert (counts.sum(axis=0) == len(regions)).all()
+    classes = sanctioned.recorder.history("actor", "activity", regions)
+    for c, trace in enumerate(figure.data):
+        np.testing.assert_array_equal(trace.y, (classes == c).sum(axis=1))
+        assert trace.stackgroup == "classes"
+
+
+# ---------------------------------------------------------------- tables
+
+
+def test_ranking_lists_states_by_soft_power_rank(quiet):
+    table = soft_power_ranking(quiet)
+    s = quiet.world.n_states
+    assert table["rank"].tolist() == list(range(1, s + 1))
+    assert "rank change" not in table and "rank without your events" not in table
+    rank = outcomes(quiet)["soft_power_rank"]
+    names = [str(n) for n in quiet.world.actors.names[:s]]
+    assert {name: int(rank[k]) for k, name in enumerate(names)} == dict(
+        zip(table["state"], table["rank"], strict=True))
+    assert (np.diff(table["soft power"].to_numpy()) <= 0).all()
+
+
+def test_ranking_gains_the_baseline_rank_once_the_user_acts(sanctioned):
+    table = soft_power_ranking(sanctioned)
+    names = [str(n) for n in sanctioned.world.actors.names[: sanctioned.world.n_states]]
+    base = outcomes(sanctioned.baseline)["soft_power_rank"]
+    by_name = table.set_index("state")
+    for k, name in enumerate(names):
+        assert by_name.loc[name, "rank without your events"] == int(base[k])
+    assert (table["rank change"] == table["rank without your events"] - table["rank"]).all()
+    assert sorted(table["rank without your events"]) == list(range(1, len(names) + 1))
+
+
+def test_activity_by_state_counts_each_states_regions(sanctioned):
+    table = activity_by_state(sanctioned)
+    actors = sanctioned.world.actors
+    regions = actors.kind == REGION
+    assert len(table) == len(np.unique(actors.state[regions]))
+    for _, line in table.iterrows():
+        state = row(sanctioned, next(str(i) for i, n in zip(actors.ids, actors.names,
+                                                             strict=True) if n == line["state"]))
+        assert line[list(ACTIVITY_NAMES)].sum() == (regions & (actors.state == state)).sum()
+    order = list(zip(-table["leading"], -table["active"], strict=True))
+    assert order == sorted(order)
+    assert len(activity_by_state(sanctioned, top=1)) == 1
+
+
+def test_actor_values_name_the_kind_of_actor(sanctioned):
+    state = actor_values(sanctioned, row(sanctioned, "KAZ"))
+    assert state["kind"] == "state" and state["name"] == "Kazakhstan"
+    assert state["state"] == "Kazakhstan"
+    rank = int(outcomes(sanctioned)["soft_power_rank"][row(sanctioned, "KAZ")])
+    assert state["soft power"].endswith(f"(rank {rank})")
+    assert state["exports"] == f"US$ {exports(sanctioned, row(sanctioned, 'KAZ')) / 1e9:,.1f} bn"
+    assert {"best relations", "worst relations", "sanction exposure"} <= state.keys()
+    target = actor_values(sanctioned, row(sanctioned, "RUS"))
+    assert float(target["sanction exposure"]) > 0.0
+    capital = actor_values(sanctioned, row(sanctioned, "astana"))
+    assert capital["kind"] == "city (capital)" and capital["state"] == "Kazakhstan"
+    assert "diplomatic weight" in capital and "soft power" not in capital
+    city = actor_values(sanctioned, row(sanctioned, "almaty"))
+    assert city["kind"] == "city" and "diplomatic weight" in city
+    region_row = int(np.flatnonzero(sanctioned.world.actors.kind == REGION)[0])
+    region = actor_values(sanctioned, region_row)
+    assert region["kind"] == "region" and region["activity"] in ACTIVITY_NAMES
+    assert "diplomatic weight" not in region
+    assert region["state"] == str(sanctioned.world.actors.names[
+        sanctioned.world.actors.state[region_row]])
+
+
+# ---------------------------------------------------------------- map
+
+
+def test_map_draws_every_actor_with_its_row_as_customdata(quiet):
+    figure = world_map.map_figure(quiet)
+    markers = {trace.name: trace for trace in figure.data if trace.mode == "markers"}
+    assert set(markers) == {"regions", "cities", "states"}
+    kinds = quiet.world.actors.kind
+    for name, kind in (("regions", REGION), ("cities", CITY), ("states", STATE)):
+        rows = np.asarray(markers[name].customdata)
+        np.testing.assert_array_equal(rows, np.flatnonzero(kinds == kind))
+        np.testing.assert_array_equal(markers[name].x, quiet.world.actors.lon[rows])
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    assert lines and all(trace.name.startswith("relations") for trace in lines)
+    assert "<sup>" not in figure.layout.title.text  # nothing left out of a small world
+
+
+@pytest.mark.parametrize("layer", world_map.LAYERS)
+def test_every_layer_adds_line_traces(quiet, layer):
+    base = len(world_map.map_figure(quiet, []).data)
+    figure = world_map.map_figure(quiet, [layer])
+    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    assert lines and len(figure.data) == base + len(lines)
+    assert all(trace.name.startswith(layer) for trace in lines)
+
+
+def test_relation_lines_are_coloured_by_their_bin(quiet):
+    figure = world_map.map_figure(quiet, ["relations"])
+    world, actors = quiet.world, quiet.world.actors
+    i, j = np.triu_indices(world.n_states, k=1)
+    value = world.pairs.relations[i, j]
+    edges = world_map.RELATION_BINS
+    cmap = colormaps["RdYlGn"]
+    position = {(actors.lon[k], actors.lat[k]): k for k in range(world.n_states)}
+    drawn = 0
+    for trace in (t for t in figure.data if t.mode == "lines"):
+        low, high = (float(x) for x in re.findall(r"[+-]\d\.\d\d", trace.name))
+        k = int(np.flatnonzero(np.isclose(edges, low))[0])
+        assert high == pytest.approx(edges[k + 1])
+        assert trace.line.color == to_hex(cmap(((low + high) / 2 + 1) / 2))
+        for x0, y0, x1, y1 in segments(trace):
+            a, b = sorted((position[(x0, y0)], position[(x1, y1)]))
+            r = world.pairs.relations[a, b]
+            assert low <= r <= high
+            drawn += 1
+    assert drawn == len(value)  # 24 states: 276 pairs, all under MAX_LINES
+
+
+def test_unknown_layer_is_a_value_error(quiet):
+    with pytest.raises(ValueError, match="unknown layer 'borders'"):
+        world_map.map_figure(quiet, ["relations", "borders"])
+
+
+def test_selected_actor_is_ringed(quiet):
+    astana = row(quiet, "astana")
+    figure = world_map.map_figure(quiet, [], selected=astana)
+    ring = figure.data[-1]
+    assert ring.name == "selected"
+    assert ring.x == (quiet.world.actors.lon[astana],)
+    assert ring.y == (quiet.world.actors.lat[astana],)
+
+
+@pytest.fixture(scope="module")
+def synthetic() -> LiveModel:
+    return run(LiveModel(scenario_name="synthetic", seed=SEED), 1)
+
+
+def test_a_large_world_is_capped_and_says_so(synthetic, monkeypatch):
+    monkeypatch.setattr(world_map, "MAX_REGIONS", 10)
+    monkeypatch.setattr(world_map, "MAX_LINES", 150)
+    actors, links = synthetic.world.actors, synthetic.world.links
+    figure = world_map.map_figure(synthetic, ["relations", "paradiplomacy"])
+    (regions,) = [trace for trace in figure.data if trace.name == "regions"]
+    rows = np.flatnonzero(actors.kind == REGION)
+    largest = rows[np.argsort(-actors.gdp[rows], kind="stable")[:10]]
+    assert sorted(regions.customdata) == sorted(largest)
+    title = figure.layout.title.text
+    assert f"the 10 largest of {len(rows)} regions shown" in title
+    assert "relations: the 150 strongest of 190 pairs" in title
+    relation_lines = sum(len(segments(t)) for t in figure.data
+                         if t.mode == "lines" and t.name.startswith("relations"))
+    assert relation_lines == 150
+    # Paradiplomacy: one line per pair of states, drawn between the states.
+    strength = links.strength.sum(axis=1)
+    active = np.flatnonzero(strength > 0)
+    assert len(active) > 150
+    assert f"paradiplomacy: {len(active):,} links summed by state pair" in title
+    sa, sb = actors.state[links.ends[active, 0]], actors.state[links.ends[active, 1]]
+    pairs = set(zip(np.minimum(sa, sb).tolist(), np.maximum(sa, sb).tolist(), strict=True))
+    assert len(pairs) <= 150
+    states = {(actors.lon[k], actors.lat[k]) for k in range(synthetic.world.n_states)}
+    drawn = [seg for t in figure.data if t.name == "paradiplomacy" for seg in segments(t)]
+    assert len(drawn) == len(pairs)
+    assert all((x0, y0) in states and (x1, y1) in states for x0, y0, x1, y1 in drawn)
+
+
+def test_few_lines_are_drawn_when_max_lines_is_small(synthetic, monkeypatch):
+    monkeypatch.setattr(world_map, "MAX_LINES", 12)
+    figure = world_map.map_figure(synthetic, world_map.LAYERS)
+    for layer in ("trade", "relations", "paradiplomacy"):
+        lines = [seg for t in figure.data if t.mode == "lines" and t.name.startswith(layer)
+                 for seg in segments(t)]
+        assert 0 < len(lines) <= 12, layer
+
+
+def test_links_summed_by_state_pair_keep_their_total_strength(synthetic):
+    actors, links = synthetic.world.actors, synthetic.world.links
+    s = synthetic.world.n_states
+    strength = links.strength.sum(axis=1)
+    active = np.flatnonzero(strength > 0)
+    sa, sb = actors.state[links.ends[active, 0]], actors.state[links.ends[active, 1]]
+    a, b, total = world_map._by_state_pair(sa, sb, strength[active], s)
+    assert total.sum() == pytest.approx(strength[active].sum(), rel=1e-12)
+    assert (a <= b).all() and len(set(zip(a.tolist(), b.tolist(), strict=True))) == len(a)
+    for x, y, t in zip(a[:20], b[:20], total[:20], strict=True):
+        mine = ((sa == x) & (sb == y)) | ((sa == y) & (sb == x))
+        assert t == pytest.approx(strength[active][mine].sum(), rel=1e-12)
+    # By hand: two links between states 0 and 1 (either way round), one between 2 and 2.
+    a, b, total = world_map._by_state_pair(np.array([0, 1, 2]), np.array([1, 0, 2]),
+                                           np.array([1.5, 2.0, 0.25]), 3)
+    assert a.tolist() == [0, 2] and b.tolist() == [1, 2] and total.tolist() == [3.5, 0.25]
+
+
+# ---------------------------------------------------------------- export
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_archive_holds_the_run_tables_and_the_users_actions(sanctioned, fmt):
+    archive = zipfile.ZipFile(io.BytesIO(run_archive(sanctioned, fmt)))
+    expected = run_tables(sanctioned)
+    assert sorted(archive.namelist()) == sorted([*(f"{n}.{fmt}" for n in expected),
+                                                 "manifest.json"])
+    for name, table in expected.items():
+        data = archive.read(f"{name}.{fmt}")
+        back = (pq.read_table(io.BytesIO(data)).to_pandas() if fmt == "parquet"
+                else pd.read_csv(io.BytesIO(data)))
+        assert len(back) == table.num_rows and list(back.columns) == table.column_names, name
+    manifest = json.loads(archive.read("manifest.json"))
+    assert manifest["app_actions"] == [{"step": K + 1, "action": "sanction 'west'"}]
+    assert manifest["seed"] == SEED and manifest["steps"] == STEPS
+    assert manifest["scenario"] == "eurasia"
+
+
+def test_archive_of_a_quiet_run_lists_no_actions(quiet):
+    archive = zipfile.ZipFile(io.BytesIO(run_archive(quiet, "csv")))
+    assert json.loads(archive.read("manifest.json"))["app_actions"] == []
+
+
+def test_archive_rejects_an_unknown_format(quiet):
+    with pytest.raises(ValueError, match="'xlsx'"):
+        run_archive(quiet, "xlsx")
+
+
+# ---------------------------------------------------------------- controls
+
+
+def documented_ranges() -> dict[str, tuple[float, float]]:
+    """`section.key` → (low, high) from docs/model.md's parameter tables (closed ranges only)."""
+    out = {}
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        found = re.match(r"^\| `([a-z_]+\.[a-z_]+)` \| [^|]+ \| ([^|]+) \|", line)
+        if not found:
+            continue
+        text = found.group(2).strip().replace("−", "-").replace(",", "")
+        bounds = re.fullmatch(r"(-?[\d.]+)–(-?[\d.]+)", text)
+        if bounds:
+            out[found.group(1)] = (float(bounds.group(1)), float(bounds.group(2)))
+    return out
+
+
+def test_documented_ranges_parse():
+    ranges = documented_ranges()
+    assert ranges["trade.sigma"] == (1.5, 20.0)
+    assert ranges["growth.trend"] == (-0.2, 0.3)
+    assert ranges["paradiplomacy.candidate_km"] == (0.0, 20_000.0)
+
+
+@pytest.mark.parametrize("slider", PARAMETER_SLIDERS, ids=lambda s: s.name)
+def test_each_slider_is_a_parameter_within_its_documented_range(slider):
+    assert slider.name in PARAM_NAMES
+    ranges = documented_ranges()
+    assert slider.key in ranges, f"{slider.key} has no closed range in docs/model.md"
+    low, high = ranges[slider.key]
+    assert low <= slider.low < slider.high <= high
+    assert 0 < slider.step <= slider.high - slider.low
+    assert slider.low <= Params().flat()[slider.name] <= slider.high
+    for name in bundled():
+        assert slider.low <= load(name).spec.params.flat()[slider.name] <= slider.high, name
+
+
+def test_slider_names_are_distinct():
+    names = [slider.name for slider in PARAMETER_SLIDERS]
+    assert len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize("scenario", ["eurasia", "synthetic"])
+def test_starting_settings_are_the_scenarios_own_values(scenario):
+    settings = starting_settings(scenario, 9)
+    flat = load(scenario).spec.params.flat()
+    assert settings == {"scenario_name": scenario, "scenario_file": "", "seed": "9",
+                        **{slider.name: flat[slider.name] for slider in PARAMETER_SLIDERS}}
+    model = LiveModel(**settings)
+    assert model.problem is None and model.seed == 9
+    assert model.params == load(scenario).spec.params
+    assert_same_run(run(model, 1), run(GeoModel(scenario=scenario, rng=9), 1))
+
+
+def test_settings_widgets_write_the_settings():
+    settings = solara.reactive(starting_settings("eurasia", 3))
+    _, rc = solara.render(Settings(settings), handle_error=False)
+    sliders = rc.find(v.Slider).widgets
+    assert len(sliders) == len(PARAMETER_SLIDERS)
+    sigma = next(w for w in sliders if w.label.startswith("Trade elasticity σ"))
+    assert (sigma.min, sigma.max, sigma.v_model) == (2.0, 12.0, 5.0)
+    sigma.v_model = 7.5
+    assert settings.value["trade_sigma"] == 7.5
+    assert sigma.label == "Trade elasticity σ: 7.5 unitless"
+    rc.find(v.Select, label="Scenario").widget.v_model = "synthetic"
+    assert settings.value == {**starting_settings("eurasia", 3), "trade_sigma": 7.5,
+                              "scenario_name": "synthetic"}
+    assert rc.find(v.Select, label="Scenario").widget.items == sorted(bundled())
+
+
+# ---------------------------------------------------------------- components
+
+
+def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 2)
+    _, rc = solara.render(EventsPanel(model), handle_error=False)
+    assert "Lift" not in buttons(rc)
+    rc.find(v.Btn, children=["Impose sanction"]).widget.click()
+    item = model.timeline[-1]
+    assert isinstance(item.event, events.Sanction) and item.at == model.steps + 1 == 3
+    assert item.event.imposers == ["KAZ"] and item.event.target == "RUS"
+    assert model.baseline is not None and model.baseline.steps == 2
+    assert model.actions == [(3, "sanction 'KAZ on RUS (trade)'")]
+    assert alerts(rc, "success") == ["KAZ on RUS (trade): acts at step 3 (2023-10-01)"]
+    # What is in force can now be lifted.
+    assert rc.find(v.Select, label="In force").widget.v_model == "KAZ on RUS (trade)"
+    rc.find(v.Btn, children=["Lift"]).widget.click()
+    assert model.in_force() == []
+    assert model.actions[-1] == (3, "lift 'KAZ on RUS (trade)'")
+    assert "Lift" not in buttons(rc)
+
+
+def test_events_panel_shows_a_refused_event_as_one_line():
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    _, rc = solara.render(EventsPanel(model), handle_error=False)
+    rc.find(v.Select, label="Target").widget.v_model = "KAZ"  # KAZ is the imposer too
+    rc.find(v.Btn, children=["Impose sanction"]).widget.click()
+    (error,) = alerts(rc, "error")
+    assert "\n" not in error and "target" in error and "'KAZ'" in error
+    assert model.timeline == [] and model.baseline is None and alerts(rc, "success") == []
+
+
+def test_act_returns_the_error_line_or_none():
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    assert act(lambda: model.lift("nothing")).startswith("lift: name: expected")
+    assert act(lambda: None) is None
+
+
+@pytest.mark.parametrize(("scenario", "label"), [
+    (scenario, label)
+    for scenario in ("eurasia", "synthetic")
+    for label in ("Impose sanction", "Start technology shock", "Host summit", "Sign agreement")
+])
+def test_every_event_button_works_with_its_defaults(scenario, label):
+    model = LiveModel(scenario_name=scenario, seed=1)  # synthetic: top partners share a state
+    _, rc = solara.render(EventsPanel(model), handle_error=False)
+    rc.find(v.Btn, children=[label]).widget.click()
+    assert alerts(rc, "error") == []
+    assert len(model.timeline) == len(load(scenario).spec.events) + 1
+    assert model.timeline[-1].at == 1 and model.baseline is not None
+
+
+@pytest.fixture
+def page(monkeypatch):
+    """The whole page, on what `geopol app` starts by default: eurasia, seed 1."""
+    monkeypatch.setattr(app_module, "START_SCENARIO", "eurasia")
+    monkeypatch.setattr(app_module, "START_SEED", 1)
+    _, rc = solara.render(solara.AppLayout(children=[app_module.Page()]), handle_error=False)
+    return rc
+
+
+def test_page_renders_with_its_controls_and_events_panel(page):
+    rc = page
+    shown = buttons(rc)
+    for label in ("Reset", "Step", "Impose sanction", "Start technology shock", "Host summit",
+                  "Sign agreement"):
+        assert label in shown
+    assert clock(rc) == "eurasia, seed 1: step 0, 2023-01-01"
+    assert rc.find(FigureWidget).widgets  # the map
+    rc.find(v.Btn, children=["Impose sanction"]).widget.click()
+    assert alerts(rc, "success") == ["KAZ on RUS (trade): acts at step 1 (2023-04-01)"]
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert clock(rc) == "eurasia, seed 1: step 1, 2023-04-01"
+    assert alerts(rc, "error") == []
+
+
+def test_page_reset_starts_the_run_the_settings_describe(page):
+    rc = page
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    rc.find(v.Select, label="Scenario").widget.v_model = "synthetic"
+    assert clock(rc).startswith("eurasia, seed 1: step 1")  # applied on Reset only
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert clock(rc) == "synthetic, seed 1: step 0, 2023-01-01"
+    assert alerts(rc, "error") == []
+    # The events panel offers the new world's states.
+    target = rc.find(v.Select, label="Target").widget
+    assert target.items[0] == "S0000" and target.v_model in target.items
+
+
+def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
+    _, rc = solara.render(app_module.Views(sanctioned), handle_error=False)
+    tabs = rc.find(v.Tabs).widget
+
+    def titles() -> list[str]:
+        return [figure.layout.title.text for figure in rc.find(FigureWidget).widgets]
+
+    assert titles() == [f"eurasia — {sanctioned.date}"]  # the map first
+    tabs.v_model = 1
+    assert titles() == [series.title for series in charts.SERIES.values()]
+    tabs.v_model = 2
+    table = rc.find(DataTableWidget).widget
+    assert [h["text"] for h in table.headers][-2:] == ["rank without your events",
+                                                        "rank change"]
+    assert table.total_length == sanctioned.world.n_states
+    tabs.v_model = 3
+    assert titles() == [f"Relations at {sanctioned.date} (grouped by bloc)"]
+    tabs.v_model = 4
+    assert titles() == ["Regions by international activity (25 regions)"]
+    assert rc.find(DataTableWidget).widget.total_length == len(activity_by_state(sanctioned))
+    tabs.v_model = 5
+    shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
+    assert shown == ["Run as parquet (zip)", "Run as csv (zip)"]
+
+
+def test_a_chart_redraws_the_run_as_it_steps():
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    _, rc = solara.render(app_module.Chart(model, "soft_power"), handle_error=False)
+    widget = rc.find(FigureWidget).widget
+
+    def assert_shows_the_model() -> None:
+        expected = charts.time_chart(model, "soft_power")
+        assert [t.name for t in widget.data] == [t.name for t in expected.data]
+        for shown, trace in zip(widget.data, expected.data, strict=True):
+            np.testing.assert_array_equal(shown.y, trace.y)
+            assert shown.x == trace.x and shown.line.dash == trace.line.dash
+        assert widget.layout.shapes == expected.layout.shapes
+
+    for action in (model.step, lambda: model.inject(WEST), model.step, model.step):
+        assert act(action) is None
+        assert_shows_the_model()
+    assert len(widget.data) == 2 * charts.LINES and widget.layout.shapes
+
+
+def test_clicking_an_actor_on_the_map_shows_its_values(quiet):
+    _, rc = solara.render(app_module.WorldMap(quiet), handle_error=False)
+    figure = rc.find(FigureWidget).widget
+    names = [trace.name for trace in figure.data]
+    cities = names.index("cities")
+    point = list(figure.data[cities].customdata).index(row(quiet, "astana"))
+    figure._js2py_pointsCallback = {
+        "event_type": "plotly_click", "device_state": {}, "selector": None,
+        "points": {"trace_indexes": [cities], "point_indexes": [point], "xs": [0], "ys": [0]}}
+    card = next(text for text in markdown(rc) if "<strong>name</strong>: Astana" in text)
+    assert "<strong>kind</strong>: city (capital)" in card
+    assert figure.data[-1].name == "selected"
+
+
+def test_reset_builds_the_model_the_settings_describe():
+    model = solara.reactive(LiveModel(scenario_name="eurasia", seed=1))
+    settings = solara.reactive({**starting_settings("synthetic", 4), "trade_sigma": 8.0})
+    _, rc = solara.render(ModelController(model, model_parameters=settings,
+                                        use_threads=solara.reactive(False)),
+                        handle_error=False)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value.problem is None
+    assert (model.value.setup.name, model.value.seed) == ("synthetic", 4)
+    assert model.value.params.trade.sigma == 8.0
+
+
+def test_charts_explain_the_dashed_lines_once_the_user_acts():
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    _, rc = solara.render(app_module.Charts(model), handle_error=False)
+
+    note = "Dashed: the same seed's run without your events."
+    assert rc.find(v.Html, children=[note]).widgets == []
+    assert act(lambda: model.inject(WEST)) is None
+    rc.find(v.Html, children=[note]).assert_single()
+
+
+# ---------------------------------------------------------------- geopol app
+
+
+def test_app_with_an_unknown_scenario_is_one_line_and_exit_2(geopol):
+    result = geopol("app", "nosuchscenario")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert "'nosuchscenario'" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_app_on_a_port_in_use_is_one_line_naming_port(geopol):
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        result = geopol("app", "synthetic", "--port", port)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: geopol app: --port: ") and str(port) in result.stderr
+    assert result.stdout == ""
+
+
+def test_app_on_a_port_out_of_range_is_one_line_naming_port(geopol):
+    result = geopol("app", "synthetic", "--port", 70000)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: geopol app: --port: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_app_with_an_unknown_host_is_one_line_naming_host(geopol):
+    result = geopol("app", "synthetic", "--host", "999.1.1.1")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: geopol app: --host: ")
+    assert "'999.1.1.1'" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_scenario_file_starts_in_the_file_field():
+    path = str(BUNDLED_DIR / "synthetic.toml")
+    settings = starting_settings(path, 2)
+    assert settings["scenario_file"] == path and settings["scenario_name"] in bundled()
+    assert LiveModel(**settings).setup.name == "synthetic"
+
+
+def test_live_model_refuses_the_old_scenario_argument():
+    with pytest.raises(TypeError, match="scenario_name"):
+        LiveModel(scenario="synthetic")
+
+
+def test_summed_layer_notes_how_many_pairs_are_drawn(synthetic, monkeypatch):
+    monkeypatch.setattr(world_map, "MAX_LINES", 12)
+    title = world_map.map_figure(synthetic, ["paradiplomacy"]).layout.title.text
+    assert "links summed by state pair, the 12 strongest of " in title
