@@ -950,3 +950,37 @@ def test_summed_layer_notes_how_many_pairs_are_drawn(synthetic, monkeypatch):
     monkeypatch.setattr(world_map, "MAX_LINES", 12)
     title = world_map.map_figure(synthetic, ["paradiplomacy"]).layout.title.text
     assert "links summed by state pair, the 12 strongest of " in title
+
+
+# ---------------------------------------------------------------- replicates
+
+
+def test_the_scenario_with_actions_replays_the_live_run_exactly():
+    live = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 2)
+    live.inject(WEST)
+    run(live, 3)
+    live.lift("west")
+    live.lift("US sanctions bill")  # one of the scenario's own, lifted early
+    run(live, 3)
+    replay = run(GeoModel(scenario=live.with_actions(), rng=SEED), live.steps)
+    assert_same_run(replay, live)
+    # The scenario without the actions is the baseline, which differs from the live run.
+    assert exports(live, row(live, "RUS")) != exports(live.baseline, row(live, "RUS"))
+
+
+def test_replicates_tab_runs_the_compare_runner_on_the_users_actions():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    _, rc = solara.render(app_module.Replicates(model), handle_error=False)
+    assert rc.find(v.Btn).widgets == []  # nothing to replicate before the user acts
+    model.inject(WEST)
+    run(model, 2)
+    _, rc = solara.render(app_module.Replicates(model), handle_error=False)
+    rc.find(v.Slider).widget.v_model = 3
+    rc.find(v.Btn, children=["Run 3 paired replicates of 3 steps"]).widget.click()
+    rc.find(DataTableWidget).wait_for(timeout=120)
+    items = rc.find(DataTableWidget).widget.items
+    focus = [row for row in items if row["who"].endswith(" *")]
+    assert {"RUS", "USA", "FRA"} & {p for row in focus for p in re.split("[– *]", row["who"])}
+    exports_rus = next(row for row in items if row["who"] == "RUS *"
+                       and row["outcome"].startswith("total exports"))
+    assert float(exports_rus["difference"]) < 0 and float(exports_rus["band 95%"]) < 0

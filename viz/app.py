@@ -14,13 +14,14 @@ import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
+from sim.compare import Comparison, compare
 from viz.charts import SERIES, activity_chart, relations_heatmap, time_chart
 from viz.controls import Settings, starting_settings
 from viz.events_panel import EventsPanel
 from viz.export import FORMATS, run_archive, stem
 from viz.live import DEFAULT_SCENARIO, LiveModel
 from viz.plotly_figure import PlotlyFigure
-from viz.tables import activity_by_state, actor_values, soft_power_ranking
+from viz.tables import activity_by_state, actor_values, comparison_table, soft_power_ranking
 from viz.world_map import LAYERS, SIZE_BY, map_figure
 
 # `geopol app` passes its choices through the environment: Solara imports this module itself.
@@ -80,6 +81,8 @@ def Views(model: LiveModel):
             Relations(model)
         with solara.lab.Tab("Regions"):
             Regions(model)
+        with solara.lab.Tab("Replicates"):
+            Replicates(model)
         with solara.lab.Tab("Export"):
             Export(model)
 
@@ -162,3 +165,40 @@ def Export(model: LiveModel):
                             filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")
     solara.Markdown("Each chart and the map save themselves as PNG from the camera button "
                     "at their top right.")
+
+
+@solara.component
+def Replicates(model: LiveModel):
+    """The live run's actions replicated over seeds with `geopol compare`'s runner: is the
+    effect the dashed lines show robust, or one seed's luck?"""
+    update_counter.get()
+    replicates = solara.use_reactive(10)
+
+    def run() -> Comparison:
+        def progress(done: int, total: int) -> None:
+            task.progress = 100.0 * done / total
+
+        return compare(model.with_actions(), model.setup, replicates=replicates.value,
+                       seed=model.seed, steps=model.steps, params=model.overrides,
+                       progress=progress)
+
+    task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
+    solara.Markdown(
+        "Runs the scenario with your actions against the scenario without them, in paired "
+        "replicates (one seed each, as `geopol compare` does), for the steps run so far. "
+        "Difference = with − without, median over replicates; the band is its 5–95% range.")
+    if not model.actions or model.steps == 0:
+        solara.Info("Act on the run (Events) and take a step first.", dense=True)
+        return
+    solara.SliderInt(f"Replicates: {replicates.value}", value=replicates, min=2, max=50)
+    solara.Button(f"Run {replicates.value} paired replicates of {model.steps} steps",
+                  color="primary", on_click=task, disabled=task.pending)
+    if task.pending:
+        solara.ProgressLinear(task.progress or True)
+    elif task.error:
+        solara.Error(f"The comparison failed: {task.exception}")
+    elif task.value is not None:
+        c = task.value
+        solara.Markdown(f"**{c.replicates} replicates, {c.dates[0]} to {c.dates[-1]}**; "
+                        f"focus: {', '.join(c.focus)}")
+        solara.DataFrame(comparison_table(c), items_per_page=15)

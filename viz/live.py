@@ -15,7 +15,7 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 from sim import GeoModel
 from sim.errors import InputError, describe
 from sim.events import Event, label, parse
-from sim.scenario import load
+from sim.scenario import Scenario, from_spec, load
 
 DEFAULT_SCENARIO = "eurasia"
 
@@ -77,6 +77,19 @@ class LiveModel(GeoModel):
         super().lift(name)
         self._start_baseline()
         self.actions.append((self.steps + 1, f"lift {name!r}"))
+
+    def with_actions(self) -> Scenario:
+        """This run's scenario with the user's actions written into its events, at the steps
+        they act (and lifted ones ending when lifted): what `sim.compare.compare` replicates."""
+        events = []
+        for item in self.timeline:
+            update = {"at": item.at}
+            if hasattr(item.event, "end") and item.end is not None:
+                update["end"] = item.end
+            events.append(item.event.model_copy(update=update))
+        meta = self.setup.spec.scenario.model_copy(
+            update={"name": f"{self.setup.name} with your events"})
+        return from_spec(self.setup.spec.model_copy(update={"events": events, "scenario": meta}))
 
     def _start_baseline(self) -> None:
         if self.baseline is not None:

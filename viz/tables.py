@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from sim import GeoModel
-from sim.compare import outcomes
+from sim.compare import Comparison, outcomes
+from sim.compare_report import shown_rows
 from sim.recording import ACTIVITY_NAMES, PILLARS, STAGE_NAMES
 from sim.world import CITY, KIND_NAMES, REGION, STATE
 
@@ -86,3 +87,17 @@ def actor_values(model: GeoModel, row: int) -> dict[str, str]:
         if kind == CITY:
             values["diplomatic weight"] = f"{actors.diplomatic_weight[row]:.2f}"
     return values
+
+
+def comparison_table(comparison: Comparison) -> pd.DataFrame:
+    """`geopol compare`'s rows (focus first, then the largest movers), rounded for reading."""
+    rows = shown_rows(comparison)
+    return pd.DataFrame({
+        "outcome": rows["what"] + " (" + rows["unit"] + ")",
+        "who": rows["key"] + np.where(rows["focus"], " *", ""),
+        "without your events": rows["baseline"].round(3),
+        "with them": rows["scenario"].round(3),
+        "difference": rows["difference"].round(3),
+        "band 5%": rows["low"].round(3),
+        "band 95%": rows["high"].round(3),
+    }).reset_index(drop=True)
