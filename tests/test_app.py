@@ -106,17 +106,6 @@ def segments(trace) -> list[tuple[float, float, float, float]]:
     return list(zip(x[0::3], y[0::3], x[1::3], y[1::3], strict=True))
 
 
-def markdown(rc) -> list[str]:
-    """The HTML of every solara.Markdown rendered."""
-    out = []
-    for widget in rc.find(v.VuetifyTemplate).widgets:
-        template = widget.template if isinstance(widget.template, str) else ""
-        found = re.search(r'class="solara-markdown[^"]*"[^>]*>(.*?)</div>', template, re.DOTALL)
-        if found:
-            out.append(found.group(1))
-    return out
-
-
 def alerts(rc, kind: str) -> list[str]:
     """Texts of the solara.Success ("success") or solara.Error ("error") alerts shown."""
     return [text for w in rc.find(v.Alert).widgets if w.type == kind for text in w.children
@@ -721,7 +710,7 @@ def test_settings_widgets_write_the_settings():
     assert (sigma.min, sigma.max, sigma.v_model) == (2.0, 12.0, 5.0)
     sigma.v_model = 7.5
     assert settings.value["trade_sigma"] == 7.5
-    assert sigma.label == "Trade elasticity σ: 7.5 unitless"
+    assert sigma.label == "Trade elasticity σ: 7.5 unitless (2 to 12)"
     rc.find(v.Select, label="Scenario").widget.v_model = "synthetic"
     assert settings.value == {**starting_settings("eurasia", 3), "trade_sigma": 7.5,
                               "scenario_name": "synthetic"}
@@ -839,6 +828,9 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
     assert rc.find(DataTableWidget).widget.total_length == len(activity_by_state(sanctioned))
     tabs.v_model = 5
     shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
+    assert shown == [f"Run 10 paired replicates of {sanctioned.steps} steps"]
+    tabs.v_model = 6
+    shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
     assert shown == ["Run as parquet (zip)", "Run as csv (zip)"]
 
 
@@ -870,8 +862,10 @@ def test_clicking_an_actor_on_the_map_shows_its_values(quiet):
     figure._js2py_pointsCallback = {
         "event_type": "plotly_click", "device_state": {}, "selector": None,
         "points": {"trace_indexes": [cities], "point_indexes": [point], "xs": [0], "ys": [0]}}
-    card = next(text for text in markdown(rc) if "<strong>name</strong>: Astana" in text)
-    assert "<strong>kind</strong>: city (capital)" in card
+    cells = [w.children for w in rc.find(v.Html, tag="tr").widgets]
+    shown = {row[0].children[0]: row[1].children[0] for row in cells}
+    assert shown["name"] == "Astana" and shown["kind"] == "city (capital)"
+    assert shown == actor_values(quiet, row(quiet, "astana"))
     assert figure.data[-1].name == "selected"
 
 

@@ -9,6 +9,7 @@ the soft-power ranking, the relations heatmap and the regions' activity classes.
 from __future__ import annotations
 
 import os
+import warnings
 
 import solara
 from mesa.visualization.solara_viz import ModelController
@@ -23,6 +24,9 @@ from viz.live import DEFAULT_SCENARIO, LiveModel
 from viz.plotly_figure import PlotlyFigure
 from viz.tables import activity_by_state, actor_values, comparison_table, soft_power_ranking
 from viz.world_map import LAYERS, SIZE_BY, map_figure
+
+# Solara warns on every page load that a cookie's samesite=none needs https: not on localhost.
+warnings.filterwarnings("ignore", message="Cookies with samesite=none")
 
 # `geopol app` passes its choices through the environment: Solara imports this module itself.
 START_SCENARIO = os.environ.get("GEOPOL_APP_SCENARIO", DEFAULT_SCENARIO)
@@ -67,9 +71,23 @@ def Clock(model: LiveModel):
         solara.Error(model.problem)
 
 
+@solara.component_vue("resize_on_show.vue")
+def ResizeOnShow():
+    """Makes the figures of a tab just shown fit their columns (see the .vue file)."""
+
+
+def heading(text: str) -> None:
+    solara.v.Html(tag="h3", children=[text], class_="my-2")
+
+
+def note(text: str) -> None:
+    solara.v.Html(tag="p", children=[text], class_="my-1")
+
+
 @solara.component
 def Views(model: LiveModel):
     tab = solara.use_reactive(0)
+    ResizeOnShow().key(f"resize-{tab.value}")
     with solara.lab.Tabs(value=tab, lazy=True):
         with solara.lab.Tab("Map"):
             WorldMap(model)
@@ -114,8 +132,12 @@ def WorldMap(model: LiveModel):
                     dense=True)
     else:
         values = actor_values(model, selected.value)
-        with solara.Card(values["name"]):
-            solara.Markdown("\n".join(f"- **{k}**: {v}" for k, v in values.items()))
+        with solara.Card(values["name"]), solara.v.SimpleTable(dense=True), \
+                solara.v.Html(tag="tbody"):
+            for key, value in values.items():
+                with solara.v.Html(tag="tr"):
+                    solara.v.Html(tag="th", children=[key])
+                    solara.v.Html(tag="td", children=[value])
 
 
 @solara.component
@@ -137,7 +159,7 @@ def Charts(model: LiveModel):
 @solara.component
 def Ranking(model: LiveModel):
     update_counter.get()
-    solara.Markdown(f"### Soft power at {model.date}")
+    heading(f"Soft power at {model.date}")
     solara.DataFrame(soft_power_ranking(model), items_per_page=20)
 
 
@@ -151,19 +173,19 @@ def Relations(model: LiveModel):
 def Regions(model: LiveModel):
     update_counter.get()
     PlotlyFigure(activity_chart(model), f"{stem(model)}-regions")
-    solara.Markdown(f"### Regions by activity class at {model.date}")
+    heading(f"Regions by activity class at {model.date}")
     solara.DataFrame(activity_by_state(model), items_per_page=20)
 
 
 @solara.component
 def Export(model: LiveModel):
     update_counter.get()
-    solara.Markdown(f"The run so far: {model.steps} steps of {model.setup.name}, seed "
+    note(f"The run so far: {model.steps} steps of {model.setup.name}, seed "
                     f"{model.seed}, with what you did noted in its manifest.")
     for fmt in FORMATS:
         solara.FileDownload(lambda fmt=fmt: run_archive(model, fmt),
                             filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")
-    solara.Markdown("Each chart and the map save themselves as PNG from the camera button "
+    note("Each chart and the map save themselves as PNG from the camera button "
                     "at their top right.")
 
 
@@ -183,9 +205,9 @@ def Replicates(model: LiveModel):
                        progress=progress)
 
     task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
-    solara.Markdown(
+    note(
         "Runs the scenario with your actions against the scenario without them, in paired "
-        "replicates (one seed each, as `geopol compare` does), for the steps run so far. "
+        "replicates (one seed each, as geopol compare does), for the steps run so far. "
         "Difference = with − without, median over replicates; the band is its 5–95% range.")
     if not model.actions or model.steps == 0:
         solara.Info("Act on the run (Events) and take a step first.", dense=True)
@@ -199,6 +221,6 @@ def Replicates(model: LiveModel):
         solara.Error(f"The comparison failed: {task.exception}")
     elif task.value is not None:
         c = task.value
-        solara.Markdown(f"**{c.replicates} replicates, {c.dates[0]} to {c.dates[-1]}**; "
-                        f"focus: {', '.join(c.focus)}")
+        heading(f"{c.replicates} replicates, {c.dates[0]} to {c.dates[-1]}; "
+                f"focus: {', '.join(c.focus)}")
         solara.DataFrame(comparison_table(c), items_per_page=15)

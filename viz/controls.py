@@ -71,6 +71,7 @@ def Settings(settings: solara.Reactive[dict]):
     solara.InputText("Seed", values["seed"], on_value=lambda v: put("seed", v))
     for slider in PARAMETER_SLIDERS:
         value = values[slider.name]
-        solara.SliderFloat(f"{slider.label}: {value:g} {slider.unit}", value, min=slider.low,
-                           max=slider.high, step=slider.step, tick_labels="end_points",
+        solara.SliderFloat(f"{slider.label}: {value:g} {slider.unit} "
+                           f"({slider.low:g} to {slider.high:g})", value, min=slider.low,
+                           max=slider.high, step=slider.step,
                            on_value=lambda v, name=slider.name: put(name, v))

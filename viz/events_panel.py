@@ -90,7 +90,7 @@ def EventsPanel(model: LiveModel):
         with solara.Details("Sanction", expand=True):
             solara.SelectMultiple("Imposers", imposers.value, states, on_value=imposers.set)
             solara.Select("Target", states, target.value, on_value=target.set)
-            solara.ToggleButtonsSingle(kind.value, list(SANCTION_KINDS), on_value=kind.set)
+            solara.Select("Kind", list(SANCTION_KINDS), kind.value, on_value=kind.set)
             solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
             event = sanction(list(imposers.value), target.value, kind.value, scope.value)
             solara.Button("Impose sanction", color="error",

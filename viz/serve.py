@@ -28,6 +28,8 @@ def serve(scenario: str, host: str, port: int, seed: int, announce=print) -> int
         raise InputError("geopol app", "--host", "an address of this machine",
                          describe(host)) from None
     with socket.socket() as probe:
+        # as the server binds: a port our last server left in TIME_WAIT is free to reuse
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

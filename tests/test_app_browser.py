@@ -1,0 +1,343 @@
+"""The app end to end, as a user drives it: `geopol app` serving, headless Chromium clicking.
+
+Steps the run, imposes a sanction from the events panel, steps on, and checks that the charts
+draw the run without the sanction dashed beside the live one (and below it where the sanction
+bites), that the soft-power ranking gains its baseline columns, and that neither the browser
+nor the server reported an error. Screenshots of the charts and the map are kept as artefacts
+(in $GEOPOL_ARTIFACTS, else runs/test-artifacts/). A second test checks that the charts still
+fit their column when their tab is shown again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the browser test needs the playwright package (pip install "
+    "playwright)")
+expect = sync_api.expect
+
+ROOT = Path(__file__).resolve().parents[1]
+GEOPOL = Path(sys.executable).with_name("geopol")
+SEED = 1
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+IMPOSERS = ["KAZ", "USA", "CHN"]  # the default imposer plus the two largest economies
+TARGET = "RUS"
+EVENT = f"{'+'.join(IMPOSERS)} on {TARGET} (trade)"
+STEPS_BEFORE, STEPS_AFTER = 3, 4
+WITHOUT = " without your events"
+ARTIFACTS = Path(os.environ.get("GEOPOL_ARTIFACTS") or ROOT / "runs" / "test-artifacts")
+
+# Every chart: its title, vertical lines, notes, traces (name, x, y, line dash), and its
+# width as drawn and the width its place in the page gives it.
+PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
+    title: g.layout && g.layout.title ? g.layout.title.text : null,
+    shapes: (g.layout && g.layout.shapes || []).map(s => ({x: s.x0, colour: s.line.color})),
+    notes: (g.layout && g.layout.annotations || []).map(a => a.text),
+    traces: (g.data || []).map(t => ({name: t.name, x: Array.from(t.x || []),
+                                      y: Array.from(t.y || []), dash: t.line && t.line.dash})),
+    drawn: g._fullLayout.width, room: g.clientWidth
+}))"""
+# Vuetify slides a tab's content in: a screenshot or a click waits until it has stopped.
+STILL = "document.querySelector('.v-window__container--is-active') === null"
+# True once the charts tab shows its five charts, each with traces over `points` dates.
+CHARTS_READY = """([points, dashed]) => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')];
+    return """ + STILL + """ && plots.length === 5 && plots.every(g => g.data && g.data.length
+        && g.data.every(t => t.x && t.x.length === points)
+        && g.data.some(t => (t.line && t.line.dash) === 'dash') === dashed);
+}"""
+# How far the page's tallest scrolling box scrolls: what a screenshot of the window misses.
+HIDDEN = """() => Math.max(0, ...[...document.querySelectorAll('*')]
+    .filter(e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+    .map(e => e.scrollHeight - e.clientHeight))"""
+
+pytestmark = pytest.mark.slow
+
+
+def chromium_path() -> str:
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    found = shutil.which("chromium")
+    if found is None:
+        pytest.skip("the browser test needs Chromium: no /usr/bin/chromium and no `chromium` "
+                    "on PATH (Debian: apt-get install chromium)")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system's; playwright's own download is not needed)."""
+    executable = chromium_path()
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`geopol app eurasia` on a free port: (its address, its log file). Stopped afterwards,
+    with the Solara server it starts (the whole process group)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "server.log"
+    address = f"http://127.0.0.1:{port}/"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [str(GEOPOL), "app", "eurasia", "--port", str(port), "--seed", str(SEED)],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while not answers(address, log):
+            assert process.poll() is None, f"geopol app exited early:\n{log.read_text()}"
+            assert time.monotonic() < deadline, f"geopol app did not answer:\n{log.read_text()}"
+            time.sleep(0.5)
+        yield address, log
+    finally:
+        stop(process)
+
+
+def answers(address: str, log: Path) -> bool:
+    """Has `geopol app` printed its address, and does the server there answer?"""
+    if f"Geopol app on eurasia: {address}" not in log.read_text():
+        return False
+    try:
+        with urllib.request.urlopen(address, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def stop(process: subprocess.Popen) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=15)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def open_app(browser, address: str):
+    """A fresh page on the app (a fresh run: Solara gives each page its own model) and the
+    list the page's errors go to."""
+    page = browser.new_page(viewport={"width": 1600, "height": 1000})
+    errors: list[str] = []
+    unreachable: set[str] = set()  # assets Solara's CDN proxy could not fetch
+
+    def failed(response) -> None:
+        if response.status >= 400 and "/_solara/cdn/" in response.url:
+            unreachable.add("/" + response.url.split("://", 1)[1].split("/", 1)[1])
+
+    def report(text: str) -> None:
+        # Solara loads KaTeX (math in Markdown) from a public CDN through its own proxy, and
+        # solara-assets does not bundle it: offline, that load fails with a 404 and a script
+        # error in the page. That is the machine being offline, not the app.
+        if not any(path in text for path in unreachable):
+            errors.append(text)
+
+    page.on("response", failed)
+    page.on("pageerror", lambda error: report(f"page error: {error}"))
+    page.on("console", lambda message: message.type == "error" and report(
+        f"console error: {message.text} ({message.location.get('url', '')})"))
+    page.goto(address)
+    expect(page.get_by_role("button", name="Step")).to_be_enabled(timeout=60_000)
+    return page, errors
+
+
+def no_errors(errors: list[str], log: Path) -> None:
+    assert not errors, "the browser reported errors:\n" + "\n".join(errors)
+    server_log = log.read_text()
+    assert "Traceback" not in server_log and "ERROR" not in server_log, server_log
+
+
+ALL_FIT = """() => [...document.querySelectorAll('.js-plotly-plot')].every(
+    gd => gd._fullLayout && gd._fullLayout.width <= gd.parentElement.clientWidth + 1)"""
+
+
+def charts(page, points: int, dashed: bool) -> dict[str, dict]:
+    """Open the Charts tab and read its charts once they show `points` dates: title -> the
+    chart's data (traces, vertical lines, annotations, drawn and available width)."""
+    page.get_by_role("tab", name="Charts").click()
+    page.wait_for_function(CHARTS_READY, arg=[points, dashed], timeout=30_000)
+    return {plot["title"]: plot for plot in page.evaluate(PLOTS)}
+
+
+def ranking(page, date: str) -> tuple[str, list[str]]:
+    """Open the Soft power tab and read the ranking table at `date`: (header, rows' text)."""
+    page.get_by_role("tab", name="Soft power").click()
+    expect(page.get_by_text(f"Soft power at {date}")).to_be_visible(timeout=30_000)
+    table = page.get_by_role("main").locator("table")
+    expect(table.locator("thead")).to_contain_text("reputation", timeout=30_000)
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(20)  # eurasia's 20 states, all on the first page
+    return table.locator("thead").inner_text(), rows.all_inner_texts()
+
+
+def trace(chart: dict, name: str) -> dict:
+    named = [t for t in chart["traces"] if t["name"] == name]
+    assert len(named) == 1, f"{chart['title']}: no single trace {name!r} in " \
+                            f"{[t['name'] for t in chart['traces']]}"
+    return named[0]
+
+
+def fits(chart: dict) -> bool:
+    """Is the chart drawn no wider than its place (not cut off on the right)?"""
+    return chart["drawn"] <= chart["room"] + 1
+
+
+def save(page, name: str) -> Path:
+    """A screenshot of the whole page. The app scrolls inside its main column, not the
+    document, so the window grows for the shot by what that column hides."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / name
+    hidden = page.evaluate(HIDDEN)
+    size = page.viewport_size
+    page.set_viewport_size({"width": size["width"], "height": size["height"] + hidden})
+    page.wait_for_function(STILL)
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(size)
+    # Each chart answers a window resize by sending its new layout to the server, 100 ms
+    # later (plotly debounces it): a tab switched before then closes the chart's widget first
+    # and the page reports "no comm channel defined". Give them the time a user would.
+    page.wait_for_timeout(1_000)
+    assert path.stat().st_size > 10_000, f"{path} is only {path.stat().st_size} bytes"
+    return path
+
+
+def test_step_sanction_and_see_charts_and_ranking_change(browser, server):
+    address, log = server
+    page, errors = open_app(browser, address)
+    clock = page.get_by_role("navigation").get_by_text(re.compile(r"seed \d+: step \d+"))
+    pattern = r"^eurasia, seed {seed}: step {step}, (\d{{4}}-\d{{2}}-\d{{2}})$"
+    expect(clock).to_have_text(re.compile(pattern.format(seed=SEED, step=0)), timeout=30_000)
+
+    def step_to(n: int) -> str:
+        page.get_by_role("button", name="Step").click()
+        expect(clock).to_have_text(re.compile(pattern.format(seed=SEED, step=n)))
+        return re.match(pattern.format(seed=SEED, step=n), clock.inner_text().strip()).group(1)
+
+    for n in range(1, STEPS_BEFORE + 1):
+        date = step_to(n)
+
+    # Before any event: no baseline in the ranking, the live run alone over steps 0..3.
+    header, rows_before = ranking(page, date)
+    assert "rank without your events" not in header
+    before = charts(page, STEPS_BEFORE + 1, dashed=False)
+    assert set(before) == {"GDP", "Total trade (world exports)", "Soft power",
+                           "Digital audience of foreign ministries",
+                           "Diplomatic weight of capitals"}
+    assert not any(WITHOUT in t["name"] for c in before.values() for t in c["traces"])
+    assert trace(before["GDP"], TARGET)["x"][-1] == date
+    assert all(fits(chart) for chart in before.values()), before
+
+    # Impose a complete trade sanction by KAZ, USA and China on Russia, charts in view.
+    card = page.locator(".v-card").filter(
+        has=page.get_by_role("button", name="Impose sanction")).last
+    imposers = card.locator(".v-select").filter(has=page.locator("label", has_text="Imposers"))
+    target = card.locator(".v-select").filter(has=page.locator("label", has_text="Target"))
+    expect(imposers.locator(".v-select__selections")).to_have_text(IMPOSERS[0])
+    expect(target.locator(".v-select__selections")).to_have_text(TARGET)
+    imposers.locator(".v-input__slot").click()
+    menu = page.locator(".v-menu__content.menuable__content__active")
+    for state in IMPOSERS[1:]:
+        menu.get_by_role("option", name=state, exact=True).click()
+    page.keyboard.press("Escape")
+    expect(imposers.locator(".v-select__selections")).to_have_text(
+        re.compile(r",\s*".join(IMPOSERS)))
+    kind = card.locator(".v-select").filter(has=page.locator("label", has_text="Kind"))
+    expect(kind.locator(".v-select__selections")).to_have_text("trade")
+    card.get_by_role("button", name="complete", exact=True).click()
+    card.get_by_role("button", name="Impose sanction").click()
+    expect(card.get_by_role("alert")).to_have_text(re.compile(
+        re.escape(EVENT) + rf": acts at step {STEPS_BEFORE + 1} \(\d{{4}}-\d{{2}}-\d{{2}}\)"))
+    expect(card.locator(".v-select").filter(has=page.locator("label", has_text="In force"))
+           ).to_contain_text(EVENT)
+
+    last = STEPS_BEFORE + STEPS_AFTER
+    for n in range(STEPS_BEFORE + 1, last + 1):
+        date = step_to(n)
+
+    # After it: each chart has the run without the sanction dashed, over the same dates.
+    after = charts(page, last + 1, dashed=True)
+    expect(page.get_by_text("Dashed: the same seed's run without your events.")).to_be_visible()
+    save(page, "app-charts.png")
+    acted_at = trace(after["GDP"], TARGET)["x"][STEPS_BEFORE + 1]
+    for title, chart in after.items():
+        live = [t for t in chart["traces"] if WITHOUT not in t["name"]]
+        assert live, title
+        for line in live:
+            base = trace(chart, line["name"] + WITHOUT)
+            assert base["dash"] == "dash" and line["dash"] != "dash", title
+            assert line["x"] == base["x"] and line["x"][-1] == date, title
+            # The sanction acts at step 4: until then both are the same seed's same run.
+            assert line["y"][: STEPS_BEFORE + 1] == pytest.approx(
+                base["y"][: STEPS_BEFORE + 1]), f"{title}, {line['name']}"
+        marked = [s["x"] for s in chart["shapes"] if s["colour"] == "crimson"]
+        assert marked == [acted_at], f"{title}: red lines at {marked}"
+        assert any(EVENT in note for note in chart["notes"]), title
+        assert fits(chart), chart
+    gdp, trade = after["GDP"], after["Total trade (world exports)"]
+    assert trace(gdp, TARGET)["y"][: STEPS_BEFORE + 1] == pytest.approx(
+        trace(before["GDP"], TARGET)["y"])
+    # A trade sanction cuts trade: the live run below its baseline at the last step.
+    world, world_base = trace(trade, "world")["y"][-1], trace(trade, "world" + WITHOUT)["y"][-1]
+    assert world < world_base, f"world exports {world:.0f} vs {world_base:.0f} without it"
+    rus, rus_base = trace(gdp, TARGET)["y"][-1], trace(gdp, TARGET + WITHOUT)["y"][-1]
+    assert rus < rus_base, f"{TARGET} GDP {rus:.0f} vs {rus_base:.0f} without the sanction"
+
+    header, rows_after = ranking(page, date)
+    assert "rank without your events" in header and "rank change" in header
+    assert rows_after != rows_before
+
+    page.get_by_role("tab", name="Map").click()
+    page.wait_for_function(
+        """date => """ + STILL + """ && [...document.querySelectorAll('.js-plotly-plot')]
+           .some(g => g.data && g.data.length && g.layout.title
+                      && g.layout.title.text.includes(date))""",
+        arg=date, timeout=30_000)
+    save(page, "app-map.png")
+    page.close()
+    no_errors(errors, log)
+
+
+def test_charts_fit_their_column_when_their_tab_is_shown_again(browser, server):
+    address, log = server
+    page, errors = open_app(browser, address)
+    first = charts(page, 1, dashed=False)
+    page.get_by_role("tab", name="Soft power").click()
+    expect(page.get_by_role("main").locator("table")).to_be_visible(timeout=30_000)
+    charts(page, 1, dashed=False)
+    # A figure may be drawn before its column has a width; it must fit within moments.
+    page.wait_for_function(ALL_FIT, timeout=5_000)
+    again = {plot["title"]: plot for plot in page.evaluate(PLOTS)}
+    page.close()
+    no_errors(errors, log)
+    assert all(fits(chart) for chart in first.values()), first
+    cut = [(title, chart["drawn"], chart["room"]) for title, chart in again.items()
+           if not fits(chart)]
+    assert not cut, f"charts wider than their column (title, px drawn, px available): {cut}"
