@@ -40,7 +40,7 @@ def link_keys(links) -> list[tuple[str, str, str]]:
 
 def test_bundled_names_are_the_toml_files_in_scenarios():
     assert set(bundled()) == {"eurasia", "synthetic", "eurasia-sanctions-2017", "digital-kazakhstan",
-                              "astana-summits"}
+                              "astana-summits", "synthetic-100k"}
     assert bundled()["eurasia"] == EURASIA
 
 
