@@ -978,3 +978,17 @@ def test_replicates_tab_runs_the_compare_runner_on_the_users_actions():
     exports_rus = next(row for row in items if row["who"] == "RUS *"
                        and row["outcome"].startswith("total exports"))
     assert float(exports_rus["difference"]) < 0 and float(exports_rus["band 95%"]) < 0
+
+
+def test_every_figure_crosses_to_the_browser_as_strict_json(sanctioned):
+    """Solara sends widget state as JSON without NaN; plotly's serializer passes only 1-D
+    numeric arrays as binary, so a NaN anywhere else would stop a figure from updating."""
+    from plotly.serializers import _py_to_js
+
+    figures = [charts.time_chart(sanctioned, name) for name in charts.SERIES]
+    figures += [charts.relations_heatmap(sanctioned), charts.activity_chart(sanctioned),
+                world_map.map_figure(sanctioned, world_map.LAYERS, "GDP", 0)]
+    for figure in figures:
+        state = _py_to_js(figure.to_plotly_json(), None)
+        json.dumps(state, allow_nan=False,
+                   default=lambda o: None if isinstance(o, memoryview) else str(o))

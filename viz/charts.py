@@ -157,11 +157,13 @@ def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
     gdp = world.actors.gdp[:s]
     keep = np.argsort(-gdp, kind="stable")[:limit]
     keep = keep[np.lexsort((-gdp[keep], world.nations.bloc[keep]))]
-    matrix = world.pairs.relations[np.ix_(keep, keep)].copy()
-    np.fill_diagonal(matrix, np.nan)
+    matrix = world.pairs.relations[np.ix_(keep, keep)]
+    # A state's relations with itself are left blank: None, which JSON carries (NaN it does not).
+    z = [[None if i == j else float(matrix[i, j]) for j in range(len(keep))]
+         for i in range(len(keep))]
     labels = [str(world.actors.ids[k]) for k in keep]
     shown = f"the {len(keep)} largest of {s} states, " if len(keep) < s else ""
-    heatmap = {"type": "heatmap", "z": matrix, "x": labels, "y": labels, "zmin": -1.0,
+    heatmap = {"type": "heatmap", "z": z, "x": labels, "y": labels, "zmin": -1.0,
                "zmax": 1.0, "colorscale": "RdYlGn", "colorbar": {"title": {"text": "relations"}},
                "hovertemplate": "%{y} – %{x}: %{z:+.3f}<extra></extra>"}
     return figure([heatmap], {
