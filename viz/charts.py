@@ -113,10 +113,12 @@ def time_chart(model: GeoModel, name: str) -> go.Figure:
     names = series.names(model)
     traces = []
     for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
-        traces.append({"type": "scatter", "x": when, "y": live[:, k], "name": names[k],
+        traces.append({"type": "scatter", "mode": "lines", "x": when, "y": live[:, k],
+                       "name": names[k],
                        "legendgroup": names[k], "line": {"color": colour, "width": 2}})
         if base is not None:
-            traces.append({"type": "scatter", "x": dates(baseline), "y": base[:, k],
+            traces.append({"type": "scatter", "mode": "lines", "x": dates(baseline),
+                           "y": base[:, k],
                            "name": f"{names[k]} without your events",
                            "legendgroup": names[k], "showlegend": False,
                            "line": {"color": colour, "width": 1.3, "dash": "dash"}})
