@@ -71,7 +71,8 @@ def Settings(settings: solara.Reactive[dict]):
     solara.InputText("Seed", values["seed"], on_value=lambda v: put("seed", v))
     for slider in PARAMETER_SLIDERS:
         value = values[slider.name]
-        solara.SliderFloat(f"{slider.label}: {value:g} {slider.unit} "
-                           f"({slider.low:g} to {slider.high:g})", value, min=slider.low,
-                           max=slider.high, step=slider.step,
-                           on_value=lambda v, name=slider.name: put(name, v))
+        label = f"{slider.label}: {value:g} {slider.unit} ({slider.low:g} to {slider.high:g})"
+        with solara.Column(gap="0px"):  # the label above: beside it, it squeezes the track
+            solara.Text(label, style={"font-size": "0.85em"})
+            solara.SliderFloat("", value, min=slider.low, max=slider.high, step=slider.step,
+                               on_value=lambda v, name=slider.name: put(name, v))
