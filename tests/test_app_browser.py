@@ -341,3 +341,33 @@ def test_charts_fit_their_column_when_their_tab_is_shown_again(browser, server):
     cut = [(title, chart["drawn"], chart["room"]) for title, chart in again.items()
            if not fits(chart)]
     assert not cut, f"charts wider than their column (title, px drawn, px available): {cut}"
+
+
+def test_a_chart_downloads_as_png_and_the_run_as_parquet(browser, server):
+    address, log = server
+    page, errors = open_app(browser, address)
+    page.get_by_role("button", name="Step").click()
+    expect(page.get_by_text(re.compile(r"seed 1: step 1,"))).to_be_visible(timeout=30_000)
+    charts(page, 2, dashed=False)
+    first = page.locator(".js-plotly-plot").first
+    with page.expect_download(timeout=30_000) as png:  # the camera button of the first chart
+        first.locator('.modebar-btn[data-title="Download plot as a png"]').click(force=True)
+    assert png.value.suggested_filename == "eurasia-seed1-step1-gdp.png"
+    assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    page.wait_for_timeout(1000)  # a user's pace: the chart settles after its export
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download(timeout=60_000) as archive:
+        page.get_by_role("button", name="Run as parquet (zip)").click()
+    assert archive.value.suggested_filename == "eurasia-seed1-step1-parquet.zip"
+    import io
+    import zipfile
+
+    import pyarrow.parquet as pq
+
+    with zipfile.ZipFile(Path(archive.value.path())) as zipped:
+        assert {"model.parquet", "state_steps.parquet", "manifest.json"} <= set(zipped.namelist())
+        model = pq.read_table(io.BytesIO(zipped.read("model.parquet")))
+    assert model.column("step").to_pylist() == [0, 1]
+    page.close()
+    no_errors(errors, log)
