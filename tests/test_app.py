@@ -816,7 +816,9 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
 
     assert titles() == [f"eurasia — {sanctioned.date}"]  # the map first
     tabs.v_model = 1
-    assert titles() == [series.title for series in charts.SERIES.values()]
+    (panel,) = rc.find(FigureWidget).widgets
+    assert [a.text for a in panel.layout.annotations if a.xref == "paper"] == [
+        series.title for series in charts.SERIES.values()]
     tabs.v_model = 2
     table = rc.find(DataTableWidget).widget
     assert [h["text"] for h in table.headers][-2:] == ["rank without your events",
@@ -835,23 +837,49 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
     assert shown == ["Run as parquet (zip)", "Run as csv (zip)"]
 
 
-def test_a_chart_redraws_the_run_as_it_steps():
+def test_the_charts_redraw_the_run_as_it_steps():
     model = LiveModel(scenario_name="eurasia", seed=SEED)
-    _, rc = solara.render(app_module.Chart(model, "soft_power"), handle_error=False)
+    _, rc = solara.render(app_module.Charts(model), handle_error=False)
     widget = rc.find(FigureWidget).widget
 
     def assert_shows_the_model() -> None:
-        expected = charts.time_chart(model, "soft_power")
+        expected = charts.chart_panel(model)
         assert [t.name for t in widget.data] == [t.name for t in expected.data]
         for shown, trace in zip(widget.data, expected.data, strict=True):
             np.testing.assert_array_equal(shown.y, trace.y)
             assert shown.x == trace.x and shown.line.dash == trace.line.dash
+            assert (shown.xaxis, shown.legend) == (trace.xaxis, trace.legend)
         assert widget.layout.shapes == expected.layout.shapes
 
     for action in (model.step, lambda: model.inject(WEST), model.step, model.step):
         assert act(action) is None
         assert_shows_the_model()
-    assert len(widget.data) == 2 * charts.LINES and widget.layout.shapes
+    assert any(t.line.dash == "dash" for t in widget.data) and widget.layout.shapes
+
+
+def test_the_chart_panel_holds_every_time_chart_on_its_own_axes(sanctioned):
+    panel = charts.chart_panel(sanctioned)
+    titles = [a.text for a in panel.layout.annotations if a.xref == "paper"]
+    assert titles == [series.title for series in charts.SERIES.values()]
+    for k, name in enumerate(charts.SERIES):
+        axis = "" if k == 0 else str(k + 1)
+        single = charts.time_chart(sanctioned, name)
+        mine = [t for t in panel.data if t.xaxis == f"x{axis}"]
+        assert [t.name for t in mine] == [t.name for t in single.data]
+        for trace, alone in zip(mine, single.data, strict=True):
+            np.testing.assert_array_equal(trace.y, alone.y)
+            assert trace.yaxis == f"y{axis}" and trace.legend == f"legend{axis}"
+            assert trace.line.color == alone.line.color and trace.line.dash == alone.line.dash
+        lines = [shape for shape in panel.layout.shapes if shape.xref == f"x{axis}"]
+        assert [s.x0 for s in lines] == [s.x0 for s in single.layout.shapes]
+        assert panel.layout[f"yaxis{axis}"].title.text == SERIES_UNITS[name]
+        x_domain = panel.layout[f"xaxis{axis}"].domain
+        assert panel.layout[f"legend{axis}"].x > x_domain[1]  # each legend right of its chart
+    domains = [panel.layout[f"xaxis{'' if k == 0 else k + 1}"].domain for k in range(5)]
+    assert all(0 <= low < high <= 1 for low, high in domains)
+
+
+SERIES_UNITS = {name: series.unit for name, series in charts.SERIES.items()}
 
 
 def test_clicking_an_actor_on_the_map_shows_its_values(quiet):

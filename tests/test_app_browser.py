@@ -41,21 +41,33 @@ WITHOUT = " without your events"
 ARTIFACTS = Path(os.environ.get("GEOPOL_ARTIFACTS") or ROOT / "runs" / "test-artifacts")
 
 # Every chart: its title, vertical lines, notes, traces (name, x, y, line dash), and its
-# width as drawn and the width its place in the page gives it.
-PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].map(g => ({
-    title: g.layout && g.layout.title ? g.layout.title.text : null,
-    shapes: (g.layout && g.layout.shapes || []).map(s => ({x: s.x0, colour: s.line.color})),
-    notes: (g.layout && g.layout.annotations || []).map(a => a.text),
-    traces: (g.data || []).map(t => ({name: t.name, x: Array.from(t.x || []),
-                                      y: Array.from(t.y || []), dash: t.line && t.line.dash})),
-    drawn: g._fullLayout.width, room: g.clientWidth
-}))"""
+# width as drawn and the width its place in the page gives it. The Charts tab draws its charts
+# as subplots of one figure, told apart by their x axes and titled by paper annotations.
+PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => {
+    const layout = g.layout || {}, data = g.data || [];
+    const chart = (title, axis) => ({
+        title,
+        shapes: (layout.shapes || []).filter(s => !axis || s.xref === axis)
+            .map(s => ({x: s.x0, colour: s.line.color})),
+        notes: (layout.annotations || []).filter(a => !axis || a.xref === axis)
+            .map(a => a.text),
+        traces: data.filter(t => !axis || (t.xaxis || 'x') === axis)
+            .map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []),
+                        dash: t.line && t.line.dash})),
+        drawn: g._fullLayout.width, room: g.clientWidth
+    });
+    const titles = (layout.annotations || []).filter(a => a.xref === 'paper');
+    if (!titles.length) return [chart(layout.title ? layout.title.text : null, null)];
+    const axes = [...new Set(data.map(t => t.xaxis || 'x'))];
+    return axes.map((axis, k) => chart(titles[k].text, axis));
+})"""
 # Vuetify slides a tab's content in: a screenshot or a click waits until it has stopped.
 STILL = "document.querySelector('.v-window__container--is-active') === null"
 # True once the charts tab shows its five charts, each with traces over `points` dates.
 CHARTS_READY = """([points, dashed]) => {
     const plots = [...document.querySelectorAll('.js-plotly-plot')];
-    return """ + STILL + """ && plots.length === 5 && plots.every(g => g.data && g.data.length
+    return """ + STILL + """ && plots.length === 1 && plots.every(g => g.data && g.data.length
+        && (g.layout.annotations || []).filter(a => a.xref === 'paper').length === 5
         && g.data.every(t => t.x && t.x.length === points)
         && g.data.some(t => (t.line && t.line.dash) === 'dash') === dashed);
 }"""
@@ -350,9 +362,9 @@ def test_a_chart_downloads_as_png_and_the_run_as_parquet(browser, server):
     expect(page.get_by_text(re.compile(r"seed 1: step 1,"))).to_be_visible(timeout=30_000)
     charts(page, 2, dashed=False)
     first = page.locator(".js-plotly-plot").first
-    with page.expect_download(timeout=30_000) as png:  # the camera button of the first chart
+    with page.expect_download(timeout=30_000) as png:  # the charts' camera button
         first.locator('.modebar-btn[data-title="Download plot as a png"]').click(force=True)
-    assert png.value.suggested_filename == "eurasia-seed1-step1-gdp.png"
+    assert png.value.suggested_filename == "eurasia-seed1-step1-charts.png"
     assert Path(png.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     page.wait_for_timeout(1000)  # a user's pace: the chart settles after its export

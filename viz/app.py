@@ -16,7 +16,7 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.compare import Comparison, compare
-from viz.charts import SERIES, activity_chart, relations_heatmap, time_chart
+from viz.charts import activity_chart, chart_panel, relations_heatmap
 from viz.controls import Settings, starting_settings
 from viz.events_panel import EventsPanel
 from viz.export import FORMATS, run_archive, stem
@@ -141,19 +141,12 @@ def WorldMap(model: LiveModel):
 
 
 @solara.component
-def Chart(model: LiveModel, name: str):
-    update_counter.get()
-    PlotlyFigure(time_chart(model, name), f"{stem(model)}-{name}")
-
-
-@solara.component
 def Charts(model: LiveModel):
     update_counter.get()
-    if model.baseline is not None:
-        solara.Text("Dashed: the same seed's run without your events.")
-    with solara.ColumnsResponsive(12, large=6):
-        for name in SERIES:
-            Chart(model, name)
+    # Always a text, so that the figure keeps its place (and its widget) when the note appears.
+    solara.Text("Dashed: the same seed's run without your events."
+                if model.baseline is not None else "")
+    PlotlyFigure(chart_panel(model), f"{stem(model)}-charts")
 
 
 @solara.component
@@ -185,8 +178,8 @@ def Export(model: LiveModel):
     for fmt in FORMATS:
         solara.FileDownload(lambda fmt=fmt: run_archive(model, fmt),
                             filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")
-    note("Each chart and the map save themselves as PNG from the camera button "
-                    "at their top right.")
+    note("The charts and the map save themselves as PNG from the camera button at their "
+         "top right.")
 
 
 @solara.component

@@ -189,3 +189,40 @@ def activity_chart(model: GeoModel) -> go.Figure:
     return figure(traces, {"title": {"text": f"Regions by international activity "
                                              f"({len(regions)} regions)", "font": {"size": 13}},
                            "yaxis": {"title": {"text": "regions"}}, **event_marks(model)})
+
+
+def chart_panel(model: GeoModel, columns: int = 2) -> go.Figure:
+    """Every time chart as one figure of subplots, each with its own legend: the browser
+    redraws one figure a step instead of five, which is most of a step's time on this tab."""
+    names = list(SERIES)
+    rows = -(-len(names) // columns)
+    width, gap = 1.0 / columns, 0.13  # gap: room for a legend right of each subplot
+    traces: list[dict] = []
+    layout: dict = {"height": 330 * rows, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
+                    "shapes": [], "annotations": []}
+    for k, name in enumerate(names):
+        chart = time_chart(model, name).to_plotly_json()
+        axis = "" if k == 0 else str(k + 1)
+        column, row = k % columns, k // columns
+        left, top = column * width, 1.0 - row / rows
+        bottom = top - 1.0 / rows + 0.09
+        layout[f"xaxis{axis}"] = {"domain": [left + 0.05, left + width - gap],
+                                  "anchor": f"y{axis}"}
+        layout[f"yaxis{axis}"] = {"domain": [bottom, top - 0.05], "anchor": f"x{axis}",
+                                  "title": chart["layout"]["yaxis"]["title"]}
+        layout[f"legend{axis}"] = {"x": left + width - gap + 0.01, "y": top - 0.05,
+                                   "xanchor": "left", "yanchor": "top", "font": {"size": 10}}
+        layout["annotations"].append({
+            "text": SERIES[name].title, "xref": "paper", "yref": "paper", "x": left + 0.05,
+            "y": top - 0.04, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
+            "font": {"size": 13}})
+        for trace in chart["data"]:
+            traces.append({**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                           "legend": f"legend{axis}",
+                           "legendgroup": f"{k}-{trace['legendgroup']}"})
+        for shape in chart["layout"].get("shapes", []):
+            layout["shapes"].append({**shape, "xref": f"x{axis}", "yref": f"y{axis} domain"})
+        for note in chart["layout"].get("annotations", []):
+            layout["annotations"].append({**note, "xref": f"x{axis}",
+                                          "yref": f"y{axis} domain"})
+    return figure(traces, layout)
