@@ -31,20 +31,24 @@ OUTCOMES: dict[str, tuple[str, str, str]] = {
 BAND = (5, 95)
 
 
+def soft_power_rank(soft_power: np.ndarray) -> np.ndarray:
+    """Each state's rank by soft power, 1 for the first (ties in row order)."""
+    rank = np.empty(len(soft_power), dtype=int)
+    rank[np.argsort(-soft_power, kind="stable")] = np.arange(1, len(soft_power) + 1)
+    return rank
+
+
 def outcomes(model: GeoModel) -> dict[str, np.ndarray]:
     """The main outcomes of the world as it is now: per state (S,) or per pair i < j."""
     world, s = model.world, model.world.n_states
     upper = np.triu_indices(s, k=1)
     trade = world.pairs.trade
     links = world.pairs.link_channels.sum(axis=0)
-    order = np.argsort(-world.nations.soft_power, kind="stable")
-    rank = np.empty(s)
-    rank[order] = np.arange(1, s + 1)
     return {
         "trade": ((trade + trade.T) / 1e9)[upper],
         "exports": (trade.sum(axis=1) - np.diag(trade)) / 1e9,
         "relations": world.pairs.relations[upper],
-        "soft_power_rank": rank,
+        "soft_power_rank": soft_power_rank(world.nations.soft_power).astype(float),
         "regional_links": ((links + links.T) / 2.0)[upper],
     }
 

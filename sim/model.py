@@ -231,21 +231,21 @@ class GeoModel(mesa.Model):
     def lift(self, name: str) -> None:
         """Lift the sanction or customs facilitation called `name` from the next step on; a
         sanction then fades as its `fade_months` say. An unknown name raises InputError."""
-        lifted = False
-        for item in self.timeline:
-            if (isinstance(item.event, events.Sanction | events.CustomsFacilitation)
-                    and item.event.name == name and item.in_force(self.steps + 1)):
-                item.end = self.steps + 1
-                lifted = True
-        if not lifted:
+        named = [item for item in self._liftable() if item.event.name == name]
+        if not named:
             raise InputError("lift", "name", "a sanction or facilitation in force",
                              describe(name))
+        for item in named:
+            item.end = self.steps + 1
 
     def in_force(self) -> list[str]:
         """Names of the sanctions and customs facilitations in force at the next step."""
-        return [item.event.name for item in self.timeline
+        return [item.event.name for item in self._liftable() if item.event.name]
+
+    def _liftable(self) -> list[events.Scheduled]:
+        return [item for item in self.timeline
                 if isinstance(item.event, events.Sanction | events.CustomsFacilitation)
-                and item.event.name and item.in_force(self.steps + 1)]
+                and item.in_force(self.steps + 1)]
 
     def city_diplomacy(self) -> None:
         """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""

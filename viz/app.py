@@ -1,9 +1,10 @@
 """Geopol in the browser: run a scenario, act on it mid-run, and watch the map and the charts.
 
-Start it with `geopol app [SCENARIO] [--port P]`, or `solara run viz/app.py`. The sidebar is
-Mesa's SolaraViz controls (reset, play/pause, step, and the model's parameters); the views
-are this app's own: a map, time-series charts with the baseline dashed beside the live run,
-the soft-power ranking, the relations heatmap and the regions' activity classes.
+Start it with `geopol app [SCENARIO] [--port P]`, or `solara run viz/app.py`. The sidebar holds
+Mesa's ModelController (reset, play/pause, step) and the run's settings; the views are this
+app's own: a map, time-series charts with the baseline dashed beside the live run, the
+soft-power ranking, the relations heatmap, the regions' activity classes, replicates through
+`geopol compare`'s runner, and downloads. The events panel sits beside them.
 """
 
 from __future__ import annotations
@@ -173,8 +174,8 @@ def Regions(model: LiveModel):
 @solara.component
 def Export(model: LiveModel):
     update_counter.get()
-    note(f"The run so far: {model.steps} steps of {model.setup.name}, seed "
-                    f"{model.seed}, with what you did noted in its manifest.")
+    note(f"The run so far: {model.steps} steps of {model.setup.name}, seed {model.seed}, with "
+         "what you did noted in its manifest.")
     for fmt in FORMATS:
         solara.FileDownload(lambda fmt=fmt: run_archive(model, fmt),
                             filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")

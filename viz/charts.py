@@ -1,7 +1,7 @@
 """Time-series charts, the relations heatmap and the region-activity chart, as plotly figures
 built from a model's recorded history (pure functions: a model in, a figure out). The browser
-draws them, so a step redraws in milliseconds on the server, and each chart's camera button
-saves it as PNG.
+draws them, so a step redraws in milliseconds on the server, and a figure's camera button
+saves it as PNG. The app shows the time charts together, as `chart_panel`.
 
 The live run is drawn in solid lines and, once the user has acted, the same seed's run
 without their actions in dashed lines of the same colour. What the user did is marked on the
@@ -106,35 +106,41 @@ def figure(traces: list[dict], layout: dict) -> go.Figure:
 def time_chart(model: GeoModel, name: str) -> go.Figure:
     """One series over time, the baseline dashed beside it, events marked on the time axis."""
     series = SERIES[name]
+    return figure(series_traces(model, name),
+                  {"title": {"text": series.title, "font": {"size": 13}},
+                   "yaxis": {"title": {"text": series.unit}}, **event_marks(model)})
+
+
+def series_traces(model: GeoModel, name: str) -> list[dict]:
+    """The lines of one series: each picked line live, and dashed beside it the baseline's."""
+    series = SERIES[name]
     live = series.values(model)
     baseline = getattr(model, "baseline", None)
     base = series.values(baseline) if baseline is not None else None
-    when = dates(model)
+    when = dates(model)  # the baseline steps in lockstep: the same dates
     names = series.names(model)
     traces = []
     for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
         traces.append({"type": "scatter", "mode": "lines", "x": when, "y": live[:, k],
-                       "name": names[k],
-                       "legendgroup": names[k], "line": {"color": colour, "width": 2}})
+                       "name": names[k], "legendgroup": names[k],
+                       "line": {"color": colour, "width": 2}})
         if base is not None:
-            traces.append({"type": "scatter", "mode": "lines", "x": dates(baseline),
-                           "y": base[:, k],
+            traces.append({"type": "scatter", "mode": "lines", "x": when, "y": base[:, k],
                            "name": f"{names[k]} without your events",
                            "legendgroup": names[k], "showlegend": False,
                            "line": {"color": colour, "width": 1.3, "dash": "dash"}})
-    return figure(traces, {"title": {"text": series.title, "font": {"size": 13}},
-                           "yaxis": {"title": {"text": series.unit}}, **event_marks(model)})
+    return traces
 
 
-def event_marks(model: GeoModel) -> dict:
+def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
     """Layout shapes and annotations marking events on a date axis: the user's in red and
-    labelled, the scenario's own in grey."""
+    labelled, the scenario's own in grey. `xref`/`yref` name the axes (a subplot's)."""
     acted = {step for step, _ in getattr(model, "actions", ())}
     shapes, notes = [], []
 
     def line(step: int, colour: str, width: float) -> str:
         when = model.date_of(step).isoformat()
-        shapes.append({"type": "line", "xref": "x", "yref": "paper", "x0": when, "x1": when,
+        shapes.append({"type": "line", "xref": xref, "yref": yref, "x0": when, "x1": when,
                        "y0": 0, "y1": 1, "line": {"color": colour, "width": width,
                                                   "dash": "dot"}})
         return when
@@ -145,7 +151,7 @@ def event_marks(model: GeoModel) -> dict:
     for step, text in getattr(model, "actions", ()):
         if step <= model.steps:
             when = line(step, "crimson", 1.2)
-            notes.append({"x": when, "y": 1, "xref": "x", "yref": "paper", "text": text,
+            notes.append({"x": when, "y": 1, "xref": xref, "yref": yref, "text": text,
                           "textangle": -90, "showarrow": False, "xanchor": "right",
                           "yanchor": "top", "font": {"size": 9, "color": "crimson"}})
     return {"shapes": shapes, "annotations": notes}
@@ -194,35 +200,28 @@ def activity_chart(model: GeoModel) -> go.Figure:
 def chart_panel(model: GeoModel, columns: int = 2) -> go.Figure:
     """Every time chart as one figure of subplots, each with its own legend: the browser
     redraws one figure a step instead of five, which is most of a step's time on this tab."""
-    names = list(SERIES)
-    rows = -(-len(names) // columns)
+    rows = -(-len(SERIES) // columns)
     width, gap = 1.0 / columns, 0.13  # gap: room for a legend right of each subplot
     traces: list[dict] = []
     layout: dict = {"height": 330 * rows, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
                     "shapes": [], "annotations": []}
-    for k, name in enumerate(names):
-        chart = time_chart(model, name).to_plotly_json()
+    for k, (name, series) in enumerate(SERIES.items()):
         axis = "" if k == 0 else str(k + 1)
-        column, row = k % columns, k // columns
-        left, top = column * width, 1.0 - row / rows
-        bottom = top - 1.0 / rows + 0.09
+        left, top = (k % columns) * width, 1.0 - (k // columns) / rows
         layout[f"xaxis{axis}"] = {"domain": [left + 0.05, left + width - gap],
                                   "anchor": f"y{axis}"}
-        layout[f"yaxis{axis}"] = {"domain": [bottom, top - 0.05], "anchor": f"x{axis}",
-                                  "title": chart["layout"]["yaxis"]["title"]}
+        layout[f"yaxis{axis}"] = {"domain": [top - 1.0 / rows + 0.09, top - 0.05],
+                                  "anchor": f"x{axis}", "title": {"text": series.unit}}
         layout[f"legend{axis}"] = {"x": left + width - gap + 0.01, "y": top - 0.05,
                                    "xanchor": "left", "yanchor": "top", "font": {"size": 10}}
         layout["annotations"].append({
-            "text": SERIES[name].title, "xref": "paper", "yref": "paper", "x": left + 0.05,
+            "text": series.title, "xref": "paper", "yref": "paper", "x": left + 0.05,
             "y": top - 0.04, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
             "font": {"size": 13}})
-        for trace in chart["data"]:
-            traces.append({**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-                           "legend": f"legend{axis}",
-                           "legendgroup": f"{k}-{trace['legendgroup']}"})
-        for shape in chart["layout"].get("shapes", []):
-            layout["shapes"].append({**shape, "xref": f"x{axis}", "yref": f"y{axis} domain"})
-        for note in chart["layout"].get("annotations", []):
-            layout["annotations"].append({**note, "xref": f"x{axis}",
-                                          "yref": f"y{axis} domain"})
+        marks = event_marks(model, f"x{axis}", f"y{axis} domain")
+        layout["shapes"] += marks["shapes"]
+        layout["annotations"] += marks["annotations"]
+        traces += [{**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                    "legend": f"legend{axis}", "legendgroup": f"{k}-{trace['legendgroup']}"}
+                   for trace in series_traces(model, name)]
     return figure(traces, layout)

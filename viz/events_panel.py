@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import InputError
 from sim.schema import CHANNELS
-from sim.world import CITY, REGION, STATE
+from sim.world import CITY, STATE
 from viz.live import LiveModel
 
 SANCTION_KINDS = ("trade", "financial", "travel", "arms")
@@ -48,15 +49,24 @@ def act(action: Callable[[], None]) -> str | None:
     return None
 
 
-@solara.component
-def EventsPanel(model: LiveModel):
-    update_counter.get()
+def choices(model: LiveModel) -> tuple[list[str], list[str], list[str], str]:
+    """What the panel offers, fixed for a run: the states, the cities, the cities and regions
+    an agreement can join (the largest by GDP), and a default partner for the
+    largest of them in another state ("" if there is none)."""
     actors = model.world.actors
     states = [str(i) for i in actors.ids[actors.kind == STATE]]
     cities = [str(i) for i in actors.ids[actors.kind == CITY]]
-    partner_rows = [r for r in (actors.gdp * (actors.kind != STATE)).argsort()[::-1]
-                    if actors.kind[r] in (CITY, REGION)][:MAX_PARTNERS]
-    partners = [str(actors.ids[r]) for r in partner_rows]
+    local = np.flatnonzero(actors.kind != STATE)
+    rows = local[np.argsort(-actors.gdp[local], kind="stable")][:MAX_PARTNERS]
+    partners = [str(actors.ids[r]) for r in rows]
+    abroad = rows[actors.state[rows] != actors.state[rows[0]]] if len(rows) else rows
+    return states, cities, partners, str(actors.ids[abroad[0]]) if len(abroad) else ""
+
+
+@solara.component
+def EventsPanel(model: LiveModel):
+    update_counter.get()
+    states, cities, partners, abroad = solara.use_memo(lambda: choices(model), [model])
     next_at = model.date_of(model.steps + 1).isoformat()
 
     message = solara.use_reactive("")
@@ -77,8 +87,7 @@ def EventsPanel(model: LiveModel):
     host = solara.use_reactive(cities[0] if cities else "")
     participants = solara.use_reactive(states[:2])
     side_a = solara.use_reactive(partners[0] if partners else "")
-    abroad = [r for r in partner_rows if actors.state[r] != actors.state[partner_rows[0]]]
-    side_b = solara.use_reactive(str(actors.ids[abroad[0]]) if abroad else "")
+    side_b = solara.use_reactive(abroad)
     channels = solara.use_reactive(["economic"])
     link_kind = solara.use_reactive("agreement")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from sim import GeoModel
-from sim.compare import Comparison, outcomes
+from sim.compare import Comparison, soft_power_rank
 from sim.compare_report import shown_rows
 from sim.recording import ACTIVITY_NAMES, PILLARS, STAGE_NAMES
 from sim.world import CITY, KIND_NAMES, REGION, STATE
@@ -19,7 +19,7 @@ def soft_power_ranking(model: GeoModel) -> pd.DataFrame:
     world, s = model.world, model.world.n_states
     nations = world.nations
     table = pd.DataFrame({
-        "rank": outcomes(model)["soft_power_rank"].astype(int),
+        "rank": soft_power_rank(nations.soft_power),
         "state": [str(world.actors.names[k]) for k in range(s)],
         "soft power": nations.soft_power.round(3),
         **{name: nations.pillars[:, k].round(3) for k, name in enumerate(PILLARS)},
@@ -27,7 +27,7 @@ def soft_power_ranking(model: GeoModel) -> pd.DataFrame:
     })
     baseline = getattr(model, "baseline", None)
     if baseline is not None:
-        table["rank without your events"] = outcomes(baseline)["soft_power_rank"].astype(int)
+        table["rank without your events"] = soft_power_rank(baseline.world.nations.soft_power)
         table["rank change"] = table["rank without your events"] - table["rank"]
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
 
@@ -64,7 +64,7 @@ def actor_values(model: GeoModel, row: int) -> dict[str, str]:
         "bloc": str(int(nations.bloc[state])),
     }
     if kind == STATE:
-        rank = outcomes(model)["soft_power_rank"]
+        rank = soft_power_rank(nations.soft_power)
         trade = world.pairs.trade
         relations = world.pairs.relations[row].copy()
         relations[row] = np.nan

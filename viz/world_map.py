@@ -36,7 +36,7 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
     """The world now, with the chosen link layers; `selected` (a world row) is ringed."""
     world = model.world
     actors = world.actors
-    colour = bloc_colours(model)
+    colour = np.asarray(bloc_colours(model))
     notes: list[str] = []
     traces: list[dict] = []
     for layer in layers:
@@ -54,7 +54,7 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
         traces.append(_scatter(
             x=actors.lon[rows], y=actors.lat[rows], mode="markers", name=name,
             customdata=rows, hovertext=[_hover(model, r) for r in rows], hoverinfo="text",
-            marker={"size": size[rows], "color": [colour[actors.state[r]] for r in rows],
+            marker={"size": size[rows], "color": colour[actors.state[rows]],
                     "symbol": symbol, "opacity": 0.85 if name == "states" else 0.7,
                     "line": {"width": 0.5, "color": "white"}}))
     if selected is not None:
