@@ -1,6 +1,6 @@
 """`geopol bench --sweeps`: sweep throughput by worker count, Dask's overhead against the
 process pool, and the sweep process's peak memory against the number of runs. Ratios are
-medians of five repeats (with their range): timings on two shared cores are noisy."""
+medians of six or eight repeats (with their range): timings on two shared cores are noisy."""
 
 from __future__ import annotations
 
@@ -35,7 +35,8 @@ reduce = "final"
 """
 
 
-REPEATS = 5
+REPEATS = 6
+OVERHEAD_PAIRS = 8  # Dask against the pool: a small difference under this machine's noise
 
 
 def _spread(values: list[float], fmt: str = ".2f") -> str:
@@ -61,18 +62,20 @@ def warm_up() -> float:
     return time.perf_counter() - start
 
 
-def timed_sweep(spec_path: Path, out: Path, pool, workers: int, name: str) -> tuple[float, float]:
+def timed_sweep(spec_path: Path, out: Path, pool, workers: int, name: str
+                ) -> tuple[float, float, float]:
     """Wall seconds of a whole sweep, cold (starting the pool or cluster included) and warm
-    (after every worker has imported the model and loaded the kernels)."""
+    (after every worker has imported the model and loaded the kernels), and the CPU seconds the
+    sweep's own process used while warm (with Dask: the client, scheduler and nannies)."""
     spec = load_sweep(spec_path)
     start = time.perf_counter()
     with pool as executor:
         for future in [executor.submit(warm_up) for _ in range(workers)]:
             future.result()
-        ready = time.perf_counter()
+        ready, cpu = time.perf_counter(), time.process_time()
         run_sweep(spec, out, executor, workers, name)
-        end = time.perf_counter()
-    return end - start, end - ready
+        end, cpu = time.perf_counter(), time.process_time() - cpu
+    return end - start, end - ready, cpu
 
 
 def peak_memory_mb(spec_path: Path, out: Path, workers: int) -> float:
@@ -98,9 +101,12 @@ def print_sweep_bench(console: Console) -> None:
         # Runs of about a second: eurasia for 1,200 steps.
         spec = write_spec(folder, "throughput", runs=12, steps=1200)
         ratios, cold = [], []
-        for k in range(REPEATS):
-            one = timed_sweep(spec, folder / f"one{k}", local_pool(1), 1, "pool")
-            two = timed_sweep(spec, folder / f"two{k}", local_pool(2), 2, "pool")
+        for k in range(REPEATS):  # in turn first and second, so that drift cancels
+            timings = {}
+            for workers in (1, 2) if k % 2 == 0 else (2, 1):
+                timings[workers] = timed_sweep(spec, folder / f"w{workers}-{k}",
+                                               local_pool(workers), workers, "pool")
+            one, two = timings[1], timings[2]
             ratios.append(one[1] / two[1])
             cold.append(one[0] / two[0])
         console.print(
@@ -108,20 +114,23 @@ def print_sweep_bench(console: Console) -> None:
             f"against 1, warm workers: {_spread(ratios)}× (target ≥ 1.8×); with the pool's "
             f"start-up: {_spread(cold)}×")
         spec = write_spec(folder, "overhead", runs=40, steps=400)
-        warm, cold = [], []
-        for k in range(REPEATS):  # in turn first and second, so that drift cancels
-            if k % 2:
-                dask = timed_sweep(spec, folder / f"dask{k}", dask_pool(local_workers=2), 2, "d")
-                pool = timed_sweep(spec, folder / f"pool{k}", local_pool(2), 2, "pool")
-            else:
-                pool = timed_sweep(spec, folder / f"pool{k}", local_pool(2), 2, "pool")
-                dask = timed_sweep(spec, folder / f"dask{k}", dask_pool(local_workers=2), 2, "d")
+        warm, cold, cpu, walls = [], [], {"pool": [], "dask": []}, {"pool": [], "dask": []}
+        for k in range(OVERHEAD_PAIRS):  # in turn first and second, so that drift cancels
+            timings = {}
+            for name in ("pool", "dask") if k % 2 == 0 else ("dask", "pool"):
+                pool = local_pool(2) if name == "pool" else dask_pool(local_workers=2)
+                timings[name] = timed_sweep(spec, folder / f"{name}{k}", pool, 2, name)
+                walls[name].append(timings[name][1])
+                cpu[name].append(timings[name][2])
+            pool, dask = timings["pool"], timings["dask"]
             warm.append(100 * (dask[1] - pool[1]) / pool[1])
             cold.append(100 * (dask[0] - pool[0]) / pool[0])
         console.print(
-            f"40 runs of eurasia × 400 steps (pool about {pool[1]:.1f} s), 2 workers: Dask "
-            f"LocalCluster's overhead over the pool, warm: {_spread(warm, '+.1f')}% (target "
-            f"< 10%); with start-up: {_spread(cold, '+.1f')}%")
+            f"40 runs of eurasia × 400 steps, 2 workers, {OVERHEAD_PAIRS} pairs: pool "
+            f"{_spread(walls['pool'])} s, Dask LocalCluster {_spread(walls['dask'])} s; Dask's "
+            f"overhead over the pool, warm: {_spread(warm, '+.1f')}% (target < 10%); with "
+            f"start-up: {_spread(cold, '+.1f')}%; CPU of the sweep process: pool "
+            f"{_spread(cpu['pool'])} s, Dask {_spread(cpu['dask'])} s")
         for runs in (100, 1000):
             spec = write_spec(folder, f"memory{runs}", runs=runs, steps=1, chunk=50)
             mb = peak_memory_mb(spec, folder / f"memory{runs}", 2)

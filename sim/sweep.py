@@ -32,6 +32,16 @@ from sim.output import versions, write_json, write_table
 from sim.sweep_spec import SweepSpec, run_table
 
 PART = "part-{:05d}.parquet"
+TASK_SECONDS = 1.0
+# What a cluster started for a sweep does not need, and what otherwise costs about 8% of two
+# cores (bench/RESULTS.md): the workers' statistical profiler samples every 10 ms, every server
+# checks its event loop every 20 ms, and memory is polled every 100 ms.
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
+}
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,22 @@ def run_one(task: RunTask) -> dict:
     return row
 
 
+def run_batch(tasks: list[RunTask]) -> list[dict]:
+    """Several runs as one task, one after the other (see `batch_size`)."""
+    return [run_one(task) for task in tasks]
+
+
+def batch_size(remaining: int, workers: int, run_seconds: float | None) -> int:
+    """Runs per task: about `TASK_SECONDS` of work, so that a task's fixed cost (about 10 ms of
+    CPU on a Dask cluster, docs/sweeps.md) stays near 1%, but never more than
+    remaining / (2·workers), so that tasks shrink to single runs towards the end and no worker
+    waits long for the last one (guided self-scheduling). Single runs until one has finished."""
+    if run_seconds is None or remaining <= 0:
+        return 1
+    by_time = int(TASK_SECONDS / max(run_seconds, 1e-3))
+    return max(1, min(by_time, -(-remaining // (2 * workers))))
+
+
 def reduce_series(values: np.ndarray, reduction: str) -> float:
     """A run's series (step 0 included) reduced to one number."""
     if reduction == "final":
@@ -114,8 +140,9 @@ def _leave_interrupts_to_the_parent() -> None:
 def dask_pool(scheduler: str | None = None, local_workers: int | None = None
               ) -> Iterator[Executor]:
     """A `concurrent.futures` executor on a Dask cluster: the scheduler at `scheduler`, or a
-    LocalCluster of `local_workers` single-threaded processes."""
+    LocalCluster of `local_workers` single-threaded processes with `LOCAL_CLUSTER_CONFIG`."""
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise InputError("geopol sweep", "--scheduler/--dask-local",
@@ -131,8 +158,11 @@ def dask_pool(scheduler: str | None = None, local_workers: int | None = None
         with client:
             yield client.get_executor()
         return
-    with LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    # `distributed` is imported before the config is set: set first, its defaults would be
+    # dropped when the setting is undone.
+    with dask.config.set(LOCAL_CLUSTER_CONFIG), \
+            LocalCluster(n_workers=local_workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster, Client(cluster) as client:
         yield client.get_executor()
 
 
@@ -191,8 +221,9 @@ def run_sweep(
     executor_name: str,
     progress: Callable[[int, int], None] | None = None,
 ) -> SweepResult:
-    """Run what the directory does not hold yet, `2·workers` runs in flight at a time, writing
-    a chunk every `chunk_runs` finished runs (and whatever is left at the end, or on Ctrl-C)."""
+    """Run what the directory does not hold yet, `2·workers` tasks of `batch_size` runs in
+    flight at a time, writing a chunk every `chunk_runs` finished runs (and whatever is left at
+    the end, or on Ctrl-C)."""
     out = Path(out)
     prepare(spec, out)
     runs = run_table(spec)
@@ -207,38 +238,40 @@ def run_sweep(
     started = time.perf_counter()
     _write_manifest(spec, out, len(runs), state, executor_name, workers)
 
-    def tasks() -> Iterator[RunTask]:
-        for record in todo.to_dict("records"):
-            yield RunTask(
-                run_id=int(record["run_id"]), point=int(record["point"]),
-                replicate=int(record["replicate"]), seed=int(record["seed"]),
-                params={n: _plain(record[n]) for n in spec.names},
-                scenario=scenario, steps=steps, metrics=metrics,
-            )
+    def task(record: dict) -> RunTask:
+        return RunTask(
+            run_id=int(record["run_id"]), point=int(record["point"]),
+            replicate=int(record["replicate"]), seed=int(record["seed"]),
+            params={n: _plain(record[n]) for n in spec.names},
+            scenario=scenario, steps=steps, metrics=metrics,
+        )
 
+    records = todo.to_dict("records")
     buffer: list[dict] = []
-    queue = tasks()
     in_flight = set()
-    ran = failed = 0
+    run_seconds: list[float] = []
+    submitted = ran = failed = 0
     try:
         while True:
-            while len(in_flight) < 2 * workers:
-                task = next(queue, None)
-                if task is None:
-                    break
-                in_flight.add(executor.submit(run_one, task))
+            while len(in_flight) < 2 * workers and submitted < len(records):
+                median = float(np.median(run_seconds[-20:])) if run_seconds else None
+                size = batch_size(len(records) - submitted, workers, median)
+                batch = [task(r) for r in records[submitted:submitted + size]]
+                in_flight.add(executor.submit(run_batch, batch))
+                submitted += size
             if not in_flight:
                 break
             finished, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
             for future in finished:
-                row = future.result()
-                buffer.append(row)
-                ran += 1
-                failed += row["error"] is not None
-                if progress is not None:
-                    progress(skipped + ran, failed + len(state["failed"]))
-                if len(buffer) >= spec.meta.chunk_runs:
-                    _flush(buffer, spec, out, state, len(runs), executor_name, workers)
+                for row in future.result():
+                    buffer.append(row)
+                    run_seconds.append(row["seconds"])
+                    ran += 1
+                    failed += row["error"] is not None
+                    if progress is not None:
+                        progress(skipped + ran, failed + len(state["failed"]))
+                    if len(buffer) >= spec.meta.chunk_runs:
+                        _flush(buffer, spec, out, state, len(runs), executor_name, workers)
     except KeyboardInterrupt:
         for future in in_flight:
             future.cancel()

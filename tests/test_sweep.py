@@ -17,13 +17,26 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim.sweep as sweep_module
 from sim.errors import InputError
 from sim.model import GeoModel
 from sim.report import report
 from sim.scenario import load
-from sim.sweep import RunTask, completed_runs, read_runs, reduce_series, run_one, run_sweep
+from sim.sweep import (
+    LOCAL_CLUSTER_CONFIG,
+    TASK_SECONDS,
+    RunTask,
+    batch_size,
+    completed_runs,
+    dask_pool,
+    read_runs,
+    reduce_series,
+    run_one,
+    run_sweep,
+)
 from sim.sweep_spec import design_points, load_sweep, run_seeds, run_table
 
 GEOPOL = Path(sys.executable).parent / "geopol"
@@ -424,6 +437,81 @@ def test_results_are_the_same_on_one_worker_two_workers_dask_and_in_process(tmp_
     # ... and they are the runs of the run table.
     runs = run_table(load_sweep(spec))
     pd.testing.assert_frame_equal(reference[list(runs.columns)], runs, check_dtype=False)
+
+
+# ---------------------------------------------------------------- runs per task
+
+
+@given(remaining=st.integers(0, 100_000), workers=st.integers(1, 256),
+       run_seconds=st.none() | st.floats(0.0, 1e4))
+def test_batch_size_is_about_a_second_of_runs_and_leaves_work_for_every_worker(
+        remaining, workers, run_seconds):
+    size = batch_size(remaining, workers, run_seconds)
+    assert size >= 1
+    if run_seconds is None:
+        assert size == 1  # nothing is known of a run's length yet
+        return
+    assert size <= max(1, -(-remaining // (2 * workers)))
+    assert size == 1 or size * run_seconds <= TASK_SECONDS
+
+
+def test_batch_size_on_known_cases():
+    assert batch_size(36, 2, 0.25) == 4  # a second of runs
+    assert batch_size(1000, 2, 0.01) == 100
+    assert batch_size(10, 2, 0.01) == 3  # the tail: shared between the workers' queues
+    assert batch_size(3, 2, 0.01) == 1
+    assert batch_size(500, 4, 2.0) == 1  # long runs go one by one
+
+
+class Recording(Inline):
+    """Inline, and keeps the run ids of every task it is given."""
+
+    def __init__(self) -> None:
+        self.tasks: list[list[int]] = []
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.tasks.append([task.run_id for task in args[0]])
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_short_runs_go_in_batches_that_shrink_to_single_runs_and_give_the_same_rows(tmp_path):
+    spec_path = write(tmp_path / "short.toml", spec_toml(
+        {"relations.drift": "{ low = 0.1, high = 0.5 }"}, name="short", design="random",
+        samples=20, replicates=2, seed=3, chunk_runs=7, steps=2))
+    spec = load_sweep(spec_path)
+    executor = Recording()
+    result = run_sweep(spec, tmp_path / "out", executor, 1, "recording")
+    sizes = [len(task) for task in executor.tasks]
+    # Every run once, in run order; one run a task until one has finished, then batches of
+    # runs (these take milliseconds), shrinking to single runs at the end.
+    assert [run for task in executor.tasks for run in task] == list(range(40))
+    assert sizes[:2] == [1, 1]
+    assert max(sizes) > 1
+    assert sizes[-1] == 1
+    assert len(sizes) < 40
+    assert result.ran == 40
+    # Batching changes nothing in the rows: they are those of one run a task...
+    rows = without_seconds(read_runs(tmp_path / "out"))
+    one_by_one = pd.DataFrame([run_one(task) for task in tasks_of(spec)])
+    assert rows["error"].isna().all() and one_by_one["error"].isna().all()
+    columns = [c for c in rows.columns if c != "error"]
+    pd.testing.assert_frame_equal(rows[columns], one_by_one[columns], check_dtype=False)
+    # ... and chunks still hold `chunk_runs` runs each, whatever the batches.
+    assert part_sizes(tmp_path / "out") == [7, 7, 7, 7, 7, 5]
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_runs_quiet_and_leaves_dask_config_as_it_was():
+    import dask
+    import distributed  # noqa: F401 - its defaults are part of dask's config from here on
+
+    before = dask.config.get("distributed.admin.tick.interval")
+    with dask_pool(local_workers=1) as executor:
+        seen = executor._client.run(
+            lambda: {key: dask.config.get(key) for key in LOCAL_CLUSTER_CONFIG})
+    assert list(seen.values()) == [LOCAL_CLUSTER_CONFIG]
+    assert dask.config.get("distributed.admin.tick.interval") == before
+    assert dask.config.get("distributed.comm.timeouts.connect")  # the defaults are all there
 
 
 # ---------------------------------------------------------------- chunks
