@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 import solara
+from helpers import row, run
 from matplotlib import colormaps
 from matplotlib.colors import to_hex
 from mesa.visualization.solara_viz import ModelController
@@ -52,16 +53,6 @@ DOCS = BUNDLED_DIR.parent / "docs" / "model.md"
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def row(model: GeoModel, actor_id: str) -> int:
-    return list(model.world.actors.ids).index(actor_id)
-
-
-def run(model: GeoModel, steps: int) -> GeoModel:
-    for _ in range(steps):
-        model.step()
-    return model
 
 
 def histories(model: GeoModel) -> dict[str, np.ndarray]:

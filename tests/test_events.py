@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from helpers import row
 
 from sim import GeoModel, events
 from sim.errors import InputError
@@ -70,10 +71,6 @@ def history(
         model.step()
         out.append(snapshot(model))
     return model, out
-
-
-def row(model: GeoModel, actor_id: str) -> int:
-    return list(model.world.actors.ids).index(actor_id)
 
 
 def link_index(model: GeoModel, a: str, b: str) -> int | None:

@@ -13,6 +13,7 @@ from itertools import pairwise
 
 import numpy as np
 import pytest
+from helpers import row, run
 
 from sim import GeoModel
 from sim.output import run_tables
@@ -125,16 +126,6 @@ def link_between_regions(*channels: str) -> str:
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def row(model: GeoModel, actor_id: str) -> int:
-    return list(model.world.actors.ids).index(actor_id)
-
-
-def steps(model: GeoModel, n: int) -> GeoModel:
-    for _ in range(n):
-        model.step()
-    return model
 
 
 def classify(total: np.ndarray, episodic_below: float, leading_from: float) -> np.ndarray:
@@ -256,7 +247,7 @@ def test_activity_classes_follow_link_strength_and_thresholds(formation_run):
     # The thresholds are the parameters: the same run with other thresholds has the same
     # strengths and reclassifies them.
     start = recorder.actor("link_strength", 0)[pavlodar]
-    other = steps(GeoModel(scenario="eurasia", rng=1, paradiplomacy_episodic_below=start + 0.5,
+    other = run(GeoModel(scenario="eurasia", rng=1, paradiplomacy_episodic_below=start + 0.5,
                            paradiplomacy_leading_from=start + 1.0), 20)
     np.testing.assert_array_equal(other.world.actors.link_strength,
                                   model.world.actors.link_strength)
@@ -291,7 +282,7 @@ def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
     variant.write_text('[scenario]\nname = "no-diaspora"\nextends = "eurasia"\n\n'
                        '[[links]]\na = "RU-OMS"\nb = "KZ-11"\nkind = "agreement"\n'
                        'diaspora = 0.0\n')
-    runs = [steps(GeoModel(scenario=s, rng=2, relations_attraction=0.0), 12)
+    runs = [run(GeoModel(scenario=s, rng=2, relations_attraction=0.0), 12)
             for s in ("eurasia", variant)]
     ends = [tuple(e) for e in runs[0].world.actors.ids[runs[0].world.links.ends].tolist()]
     k = ends.index(("RU-OMS", "KZ-11"))
@@ -389,11 +380,11 @@ def test_a_sanction_lowers_relations_through_the_sanction_term(sanction_runs):
         assert np.count_nonzero(h["terms"][4]) == 2
         assert not b["terms"][4].any()
         # R' = R + Δt·δ·(B − R) + Σ_k term_k (no clipping here).
-        for run in (b, h):
-            r = run["relations_before"][i, j]
+        for side in (b, h):
+            r = side["relations_before"][i, j]
             expected = (r + dt * p.drift * (hit.world.pairs.relations_baseline[i, j] - r)
-                        + run["terms"][:, i, j].sum())
-            assert run["relations"][i, j] == pytest.approx(expected, abs=1e-12)
+                        + side["terms"][:, i, j].sum())
+            assert side["relations"][i, j] == pytest.approx(expected, abs=1e-12)
     gap = [b["relations"][i, j] - h["relations"][i, j]
            for b, h in zip(history["base"], history["hit"])]
     assert np.all(np.diff(gap) > 0)  # the gap widens while the sanction lasts
@@ -439,7 +430,7 @@ def test_relations_stay_at_baseline_when_every_driver_is_at_rest():
 
 
 def test_trade_agreement_partners_share_a_bloc():
-    model = steps(GeoModel(scenario="eurasia", rng=1), 2)
+    model = run(GeoModel(scenario="eurasia", rng=1), 2)
     p = model.params.relations
     assert p.agreement_baseline > p.bloc_threshold
     bloc0 = model.recorder.state("bloc", 0)
@@ -609,7 +600,7 @@ def test_partners_of_adopters_adopt_faster(tmp_path):
         model = GeoModel(scenario=path, rng=3, technology_cooperation=cooperation,
                          paradiplomacy_formation_rate=0.0, technology_gdp_elasticity=0.0)
         assert model.world.nations.adoption[:, 0].tolist() == [0.5, 0.0, 0.0]
-        adoption[cooperation] = steps(model, 8).world.nations.adoption[:, 0]
+        adoption[cooperation] = run(model, 8).world.nations.adoption[:, 0]
     for a, b, c in adoption.values():
         assert b > 2 * c  # the neighbour and trade partner of the adopter, against the far one
     assert adoption[10.0][1] > adoption[0.0][1] + 0.05  # its link with the adopter
@@ -639,7 +630,7 @@ def test_technology_raises_gdp():
 @pytest.fixture(scope="module")
 def default_run():
     """eurasia at the defaults, seed 11, 12 steps."""
-    return steps(GeoModel(scenario="eurasia", rng=11), 12)
+    return run(GeoModel(scenario="eurasia", rng=11), 12)
 
 
 def test_pillars_and_index_lie_in_the_unit_interval(default_run):
@@ -686,7 +677,7 @@ def test_a_cultural_agreement_raises_the_partner_publics_attraction(tmp_path):
     for name, text in (("without", TRIO), ("with", TRIO + link_between_regions("cultural"))):
         path = tmp_path / f"trio_{name}.toml"
         path.write_text(text)
-        runs[name] = steps(GeoModel(scenario=path, rng=3, paradiplomacy_formation_rate=0.0), 8)
+        runs[name] = run(GeoModel(scenario=path, rng=3, paradiplomacy_formation_rate=0.0), 8)
     a, b, c = 0, 1, 2
     with_link, without = runs["with"].world, runs["without"].world
     assert with_link.links.strength[:, CULTURAL].max() > 0.5
@@ -751,7 +742,7 @@ def test_audiences_start_at_paper_003s_figures_and_grow():
     assert model.recorder.state("digital_audience", 0)[[kaz, rus]].tolist() == [23_900.0,
                                                                                  1_220_000.0]
     start, ceiling = nations.audience.copy(), nations.audience_ceiling.copy()
-    steps(model, 8)
+    run(model, 8)
     assert nations.audience[kaz] > 2 * start[kaz]
     assert nations.audience[rus] > start[rus]
     # Without incidents the audience is the logistic curve with r = base_rate·c·q·(1 + v).
@@ -886,7 +877,7 @@ def test_numpy_and_numba_backends_agree():
     hosts = {}
     for backend in ("numba", "numpy"):
         model = GeoModel(scenario="eurasia", rng=5, backend=backend)
-        hosts[backend] = [steps(model, 1).summit_hosts for _ in range(8)]
+        hosts[backend] = [run(model, 1).summit_hosts for _ in range(8)]
         worlds[backend] = model.world
     fast, ref = worlds["numba"], worlds["numpy"]
     assert hosts["numba"] == hosts["numpy"]

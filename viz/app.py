@@ -89,21 +89,12 @@ def note(text: str) -> None:
 def Views(model: LiveModel):
     tab = solara.use_reactive(0)
     ResizeOnShow().key(f"resize-{tab.value}")
+    views = {"Map": WorldMap, "Charts": Charts, "Soft power": Ranking, "Relations": Relations,
+             "Regions": Regions, "Replicates": Replicates, "Export": Export}
     with solara.lab.Tabs(value=tab, lazy=True):
-        with solara.lab.Tab("Map"):
-            WorldMap(model)
-        with solara.lab.Tab("Charts"):
-            Charts(model)
-        with solara.lab.Tab("Soft power"):
-            Ranking(model)
-        with solara.lab.Tab("Relations"):
-            Relations(model)
-        with solara.lab.Tab("Regions"):
-            Regions(model)
-        with solara.lab.Tab("Replicates"):
-            Replicates(model)
-        with solara.lab.Tab("Export"):
-            Export(model)
+        for label, view in views.items():
+            with solara.lab.Tab(label):
+                view(model)
 
 
 @solara.component

@@ -111,13 +111,14 @@ def time_chart(model: GeoModel, name: str) -> go.Figure:
                    "yaxis": {"title": {"text": series.unit}}, **event_marks(model)})
 
 
-def series_traces(model: GeoModel, name: str) -> list[dict]:
-    """The lines of one series: each picked line live, and dashed beside it the baseline's."""
+def series_traces(model: GeoModel, name: str, when: list[str] | None = None) -> list[dict]:
+    """The lines of one series: each picked line live, and dashed beside it the baseline's
+    (which steps in lockstep: the same dates). `when` is `dates(model)`, if already known."""
     series = SERIES[name]
     live = series.values(model)
     baseline = getattr(model, "baseline", None)
     base = series.values(baseline) if baseline is not None else None
-    when = dates(model)  # the baseline steps in lockstep: the same dates
+    when = dates(model) if when is None else when
     names = series.names(model)
     traces = []
     for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
@@ -167,11 +168,11 @@ def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
     keep = keep[np.lexsort((-gdp[keep], world.nations.bloc[keep]))]
     matrix = world.pairs.relations[np.ix_(keep, keep)]
     # A state's relations with itself are left blank: None, which JSON carries (NaN it does not).
-    z = [[None if i == j else float(matrix[i, j]) for j in range(len(keep))]
-         for i in range(len(keep))]
+    z = matrix.astype(object)
+    np.fill_diagonal(z, None)
     labels = [str(world.actors.ids[k]) for k in keep]
     shown = f"the {len(keep)} largest of {s} states, " if len(keep) < s else ""
-    heatmap = {"type": "heatmap", "z": z, "x": labels, "y": labels, "zmin": -1.0,
+    heatmap = {"type": "heatmap", "z": z.tolist(), "x": labels, "y": labels, "zmin": -1.0,
                "zmax": 1.0, "colorscale": "RdYlGn", "colorbar": {"title": {"text": "relations"}},
                "hovertemplate": "%{y} – %{x}: %{z:+.3f}<extra></extra>"}
     return figure([heatmap], {
@@ -203,6 +204,7 @@ def chart_panel(model: GeoModel, columns: int = 2) -> go.Figure:
     rows = -(-len(SERIES) // columns)
     width, gap = 1.0 / columns, 0.13  # gap: room for a legend right of each subplot
     traces: list[dict] = []
+    when = dates(model)
     layout: dict = {"height": 330 * rows, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
                     "shapes": [], "annotations": []}
     for k, (name, series) in enumerate(SERIES.items()):
@@ -223,5 +225,5 @@ def chart_panel(model: GeoModel, columns: int = 2) -> go.Figure:
         layout["annotations"] += marks["annotations"]
         traces += [{**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                     "legend": f"legend{axis}", "legendgroup": f"{k}-{trace['legendgroup']}"}
-                   for trace in series_traces(model, name)]
+                   for trace in series_traces(model, name, when)]
     return figure(traces, layout)

@@ -16,7 +16,7 @@ from matplotlib.colors import to_hex
 
 from sim import GeoModel
 from sim.recording import ACTIVITY_NAMES
-from sim.world import CITY, LINK_KINDS, REGION, STATE
+from sim.world import CITY, KIND_NAMES, LINK_KINDS, REGION, STATE
 from viz.charts import TEMPLATE
 
 LAYERS = ("trade", "relations", "paradiplomacy", "twinning")
@@ -29,6 +29,9 @@ BLOC_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 LAYER_COLOURS = {"trade": "rgba(70,130,180,0.45)", "paradiplomacy": "rgba(0,128,128,0.55)",
                  "twinning": "rgba(148,103,189,0.7)"}
 RELATION_BINS = np.linspace(-1.0, 1.0, 9)
+# Marker sizes (px) of the largest and smallest actor of each kind, indexed by kind code.
+LARGEST, SMALLEST = (np.array([sizes[k] for k in range(len(KIND_NAMES))]) for sizes in (
+    {STATE: 42.0, CITY: 16.0, REGION: 11.0}, {STATE: 8.0, CITY: 5.0, REGION: 3.0}))
 
 
 def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relations",),
@@ -95,8 +98,6 @@ def bloc_colours(model: GeoModel) -> list[str]:
 
 def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
     actors, nations = model.world.actors, model.world.nations
-    largest = {STATE: 42.0, CITY: 16.0, REGION: 11.0}
-    smallest = {STATE: 8.0, CITY: 5.0, REGION: 3.0}
     if size_by == "soft power":
         share = nations.soft_power[actors.state] / max(nations.soft_power.max(), 1e-12)
     else:
@@ -105,8 +106,7 @@ def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
             rows = actors.kind == kind
             if rows.any():
                 share[rows] = np.sqrt(actors.gdp[rows] / max(actors.gdp[rows].max(), 1e-12))
-    top = np.array([largest[int(k)] for k in actors.kind])
-    bottom = np.array([smallest[int(k)] for k in actors.kind])
+    top, bottom = LARGEST[actors.kind], SMALLEST[actors.kind]
     return bottom + (top - bottom) * share
 
 
