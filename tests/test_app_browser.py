@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +20,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from sim.bench_app import CHROMIUM_ARGS, chromium, free_port
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the browser test needs the playwright package (pip install "
@@ -31,8 +31,6 @@ expect = sync_api.expect
 ROOT = Path(__file__).resolve().parents[1]
 GEOPOL = Path(sys.executable).with_name("geopol")
 SEED = 1
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 IMPOSERS = ["KAZ", "USA", "CHN"]  # the default imposer plus the two largest economies
 TARGET = "RUS"
 EVENT = f"{'+'.join(IMPOSERS)} on {TARGET} (trade)"
@@ -80,19 +78,11 @@ pytestmark = pytest.mark.slow
 
 
 def chromium_path() -> str:
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
-    found = shutil.which("chromium")
+    found = chromium()
     if found is None:
         pytest.skip("the browser test needs Chromium: no /usr/bin/chromium and no `chromium` "
                     "on PATH (Debian: apt-get install chromium)")
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
