@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, describe
+from sim.recording import Recorder
 
 # Relations: channel → column of the relations table.
 RELATION_CHANNELS: dict[str, str] = {
@@ -49,44 +50,104 @@ def relations_change(
     return pd.Series({"total": total, **parts, "clipping": total - sum(parts.values())})
 
 
+class TradeTables:
+    """The tables a trade attribution reads, indexed once for many pairs: flows and their
+    cost parts by (exporter, importer, step), GDP by step and state, resistances by (step,
+    state). `gdp` holds every state's GDP by step (columns step, state, gdp_usd): the world's
+    total enters the incomes channel."""
+
+    def __init__(self, trade: pd.DataFrame, state_steps: pd.DataFrame, gdp: pd.DataFrame) -> None:
+        self.flows = trade.assign(exporter=trade["exporter"].astype(str),
+                                  importer=trade["importer"].astype(str)
+                                  ).set_index(["exporter", "importer", "step"]).sort_index()
+        gdp = gdp.assign(state=gdp["state"].astype(str))
+        self.log_y = np.log(gdp.pivot(index="step", columns="state", values="gdp_usd"))
+        self.log_world = np.log(np.exp(self.log_y).sum(axis=1))
+        self.resistance = state_steps.assign(state=state_steps["state"].astype(str)
+                                             ).set_index(["step", "state"])
+
+
 def trade_change(
-    trade: pd.DataFrame, state_steps: pd.DataFrame, gdp: pd.DataFrame,
-    exporter: str, importer: str, start: int, end: int,
+    tables: TradeTables, exporter: str, importer: str, start: int, end: int
 ) -> pd.Series:
     """The change in ln X (exporter → importer) from `start` to `end`, by channel, in log
-    points (100 × Δln X); the channels add up to the total.
+    points (100 × Δln X); the channels add up to the total."""
+    flows = tables.flows.loc[(exporter, importer)]
+    log_y, res = tables.log_y, tables.resistance
 
-    `gdp` holds the states' GDP by step (columns step, state, gdp_usd)."""
-    flows = trade[(trade["exporter"].astype(str) == exporter)
-                  & (trade["importer"].astype(str) == importer)].set_index("step")
-    gdp = gdp.assign(state=gdp["state"].astype(str))
-    y = gdp.pivot(index="step", columns="state", values="gdp_usd")
-    resistance = state_steps.assign(state=state_steps["state"].astype(str))
-    resistance = resistance.set_index(["step", "state"])
-
-    def delta(frame: pd.DataFrame | pd.Series, column: str | None = None) -> float:
-        values = frame if column is None else frame[column]
+    def delta(values: pd.Series) -> float:
         return float(values.loc[end] - values.loc[start])
 
-    log_y = np.log(y)
-    incomes = (delta(log_y, exporter) + delta(log_y, importer)
-               - delta(np.log(y.sum(axis=1))))
+    incomes = delta(log_y[exporter]) + delta(log_y[importer]) - delta(tables.log_world)
     third = -(
-        np.log(resistance.loc[(end, exporter), "outward_resistance"])
-        - np.log(resistance.loc[(start, exporter), "outward_resistance"])
-        + np.log(resistance.loc[(end, importer), "inward_resistance"])
-        - np.log(resistance.loc[(start, importer), "inward_resistance"])
+        np.log(res.loc[(end, exporter), "outward_resistance"])
+        - np.log(res.loc[(start, exporter), "outward_resistance"])
+        + np.log(res.loc[(end, importer), "inward_resistance"])
+        - np.log(res.loc[(start, importer), "inward_resistance"])
     )
     parts = {
         "incomes": incomes,
-        "sanctions": delta(flows, "cost_sanctions"),
-        "customs facilitation": delta(flows, "cost_facilitation"),
-        "paradiplomacy": delta(flows, "cost_paradiplomacy"),
+        "sanctions": delta(flows["cost_sanctions"]),
+        "customs facilitation": delta(flows["cost_facilitation"]),
+        "paradiplomacy": delta(flows["cost_paradiplomacy"]),
         "third countries": float(third),
     }
     total = delta(np.log(flows["trade_usd"]))
     parts["other"] = total - sum(parts.values())
     return 100.0 * pd.Series({"total": total, **parts})
+
+
+def changes_among(recorder: Recorder, states: list[str], start: int, end: int
+                  ) -> pd.DataFrame:
+    """`relations_change` for every pair of `states` (in their order) and `trade_change` for
+    both of its directions, from the recorder's arrays at once (the same sums, without a
+    table per pair): one row per pair and measure, the channels as columns."""
+    world = recorder.world
+    s = world.n_states
+    row = {str(ident): k for k, ident in enumerate(world.actors.ids[:s])}
+    t0, t1 = recorder.steps.index(start), recorder.steps.index(end)
+    pairs = [(a, b) for k, a in enumerate(states) for b in states[k + 1:]]
+    if not pairs:
+        return pd.DataFrame()
+    a_rows = np.array([row[a] for a, _ in pairs])
+    b_rows = np.array([row[b] for _, b in pairs])
+    low, high = np.minimum(a_rows, b_rows), np.maximum(a_rows, b_rows)
+    upper = low * s - low * (low + 1) // 2 + (high - low - 1)  # position among i < j
+
+    def pair_series(name: str) -> np.ndarray:
+        return recorder.history("pair", name, upper)
+
+    relations = pair_series("relations")
+    total = relations[t1] - relations[t0]
+    parts = {name: pair_series(column)[t0 + 1: t1 + 1].sum(axis=0)
+             for name, column in RELATION_CHANNELS.items()}
+    rel = pd.DataFrame({"measure": "relations", "pair": [f"{a}–{b}" for a, b in pairs],
+                        "total": total, **parts})
+    rel["clipping"] = total - sum(parts.values())
+
+    x = np.concatenate([a_rows, b_rows])
+    y = np.concatenate([b_rows, a_rows])
+    labels = [f"{a}→{b}" for a, b in pairs] + [f"{b}→{a}" for a, b in pairs]
+    log_y = np.log(recorder.history("actor", "gdp_usd", slice(0, s)))
+    log_world = np.log(np.exp(log_y).sum(axis=1))
+    outward = np.log(recorder.history("state", "outward_resistance"))
+    inward = np.log(recorder.history("state", "inward_resistance"))
+
+    def change(values: np.ndarray) -> np.ndarray:
+        return values[t1] - values[t0]
+
+    trade = {
+        "incomes": change(log_y[:, x]) + change(log_y[:, y]) - change(log_world),
+        "sanctions": change(recorder.trade_history("cost_sanctions", x, y)),
+        "customs facilitation": change(recorder.trade_history("cost_facilitation", x, y)),
+        "paradiplomacy": change(recorder.trade_history("cost_paradiplomacy", x, y)),
+        "third countries": -(change(outward[:, x]) + change(inward[:, y])),
+    }
+    flows = change(np.log(recorder.trade_history("trade_usd", x, y)))
+    trade["other"] = flows - sum(trade.values())
+    tra = pd.DataFrame({"measure": "trade, log points", "pair": labels, "total": 100.0 * flows,
+                        **{name: 100.0 * value for name, value in trade.items()}})
+    return pd.concat([rel, tra], ignore_index=True)
 
 
 def _pair_rows(relations: pd.DataFrame, a: str, b: str) -> pd.DataFrame:
@@ -121,8 +182,8 @@ def explain_run(run_dir: Path, a: str, b: str, start: int | None = None,
     gdp = tables["actor_steps"].rename(columns={"actor": "state"})
     gdp = gdp[gdp["state"].astype(str).isin(states)]
     relations = relations_change(tables["relations"], a, b, start, end)
+    trade_tables = TradeTables(tables["trade"], tables["state_steps"], gdp)
     trade = pd.DataFrame({
-        f"{x}→{y}": trade_change(tables["trade"], tables["state_steps"], gdp, x, y, start, end)
-        for x, y in ((a, b), (b, a))
+        f"{x}→{y}": trade_change(trade_tables, x, y, start, end) for x, y in ((a, b), (b, a))
     })
     return relations, trade, start, end

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import mechanisms
 from sim.params import Params
 from sim.scenario import ScenarioSpec
 from sim.schema import CHANNELS
@@ -28,8 +29,11 @@ def build_world(spec: ScenarioSpec, params: Params | None = None) -> World:
     """Arrays for the actors and links a (validated) scenario lists.
 
     A state sits at its capital. A city or region without an inline GDP gets its state's GDP
-    per head times its population (a guess: docs/model.md, "Actors").
+    per head times its population (a guess: docs/model.md, "Actors"). Pairs of states take
+    their distance and ties from `state_pairs` where the scenario lists them, else the distance
+    between capitals and the `borders` of each state.
     """
+    params = params or spec.params
     states, cities, regions = spec.states, spec.cities, spec.regions
     city_by_id = {c.id: c for c in cities}
     index = {s.id: i for i, s in enumerate(states)}
@@ -55,34 +59,88 @@ def build_world(spec: ScenarioSpec, params: Params | None = None) -> World:
         is_capital=np.array([False] * len(states) + [c.capital for c in cities]
                             + [False] * len(regions), dtype=bool),
     )
-
     n = len(states)
-    contiguity = np.zeros((n, n), dtype=bool)
-    for s in states:
-        for other in s.borders:
-            contiguity[index[s.id], index[other]] = contiguity[index[other], index[s.id]] = True
-    agreement = np.zeros((n, n), dtype=bool)
-    for ta in spec.trade_agreements:
-        members = [index[m] for m in ta.members]
-        agreement[np.ix_(members, members)] = True
-    np.fill_diagonal(agreement, False)
-    params = params or spec.params
-    baseline = np.where(agreement, params.relations.agreement_baseline, 0.0)
+    ties = _pair_layers(spec, index, actors)
+    agreement = _agreements(spec, index)
+    member = _members(spec, index)
+    listed = np.full((n, n), np.nan)
     for pair in spec.relations:
         i, j = index[pair.a], index[pair.b]
-        baseline[i, j] = baseline[j, i] = pair.baseline
+        listed[i, j] = listed[j, i] = pair.baseline
+    affinity = mechanisms.relations.affinity(
+        agreement, ties["defence"], ties["alliance"], member @ member.T, ties["rivalry"],
+        params.relations,
+    )
     pairs = StatePairs(
-        distance_km=state_distances(actors.lat[:n], actors.lon[:n],
-                                    np.array([s.area_km2 for s in states])),
-        contiguity=contiguity,
+        distance_km=ties["distance_km"],
+        contiguity=ties["contiguity"],
         agreement=agreement,
         sanction=np.zeros((n, n)),
         trade=np.zeros((n, n)),
-        relations_baseline=baseline,
+        relations_baseline=mechanisms.relations.starting_baseline(
+            affinity, listed, np.zeros((n, n)), params.relations),
+        common_language=ties["common_language"],
+        colony=ties["colony"],
+        affinity=affinity,
+        listed_baseline=listed,
     )
     links = _links(spec, actors, params.paradiplomacy.candidate_km)
-    return World(actors=actors, pairs=pairs, links=links,
-                 nations=build_nations(spec, params, actors, n), n_states=n)
+    partners = (ties["defence"] | ties["alliance"]).sum(axis=1)
+    nations = build_nations(spec, params, actors, n, ties=member.sum(axis=1) + partners)
+    return World(actors=actors, pairs=pairs, links=links, nations=nations, n_states=n)
+
+
+PAIR_FLAGS = ("contiguity", "common_language", "colony", "defence", "alliance", "rivalry")
+
+
+def _pair_layers(spec: ScenarioSpec, index: dict[str, int], actors: Actors) -> dict:
+    """Distance (km, internal distance on the diagonal) and the boolean ties of every pair of
+    states: from `state_pairs` where listed, else capitals' distance and `borders`."""
+    states, n = spec.states, len(spec.states)
+    distance = state_distances(actors.lat[:n], actors.lon[:n],
+                               np.array([s.area_km2 for s in states]))
+    for i, s in enumerate(states):
+        if s.internal_km is not None:
+            distance[i, i] = s.internal_km
+    layers = {flag: np.zeros((n, n), dtype=bool) for flag in PAIR_FLAGS}
+    for s in states:
+        for other in s.borders:
+            layers["contiguity"][index[s.id], index[other]] = True
+    for pair in spec.state_pairs:
+        i, j = index[pair.a], index[pair.b]
+        distance[i, j] = distance[j, i] = pair.distance_km
+        for flag in PAIR_FLAGS:
+            if getattr(pair, flag):
+                layers[flag][i, j] = True
+    for flag in PAIR_FLAGS:
+        layers[flag] |= layers[flag].T
+        np.fill_diagonal(layers[flag], False)
+    layers["distance_km"] = distance
+    return layers
+
+
+def _agreements(spec: ScenarioSpec, index: dict[str, int]) -> np.ndarray:
+    """Pairs of states in a common trade agreement in force at the start (S×S bool)."""
+    n, year = len(spec.states), spec.scenario.start.year
+    agreement = np.zeros((n, n), dtype=bool)
+    for ta in spec.trade_agreements:
+        if ta.since is None or ta.since <= year:
+            members = [index[m] for m in ta.members]
+            agreement[np.ix_(members, members)] = True
+    np.fill_diagonal(agreement, False)
+    return agreement
+
+
+def _members(spec: ScenarioSpec, index: dict[str, int]) -> np.ndarray:
+    """States × organisations: 1.0 where the state is a member at the start."""
+    year = spec.scenario.start.year
+    current = [m for m in spec.memberships
+               if m.joined <= year and (m.left is None or year < m.left)]
+    orgs = sorted({m.org for m in current})
+    member = np.zeros((len(spec.states), len(orgs)))
+    for m in current:
+        member[index[m.state], orgs.index(m.org)] = 1.0
+    return member
 
 
 def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLinks:
@@ -134,8 +192,12 @@ def _cross_border_pairs(rows: np.ndarray, owner: np.ndarray, allowed: np.ndarray
     return np.stack([rows[i[keep]], rows[j[keep]]], axis=1).astype(np.int32)
 
 
-def build_nations(spec: ScenarioSpec, params: Params, actors: Actors, n_states: int) -> Nations:
-    """Per-state starting values: technology waves, digital diplomacy, reputation.
+def build_nations(
+    spec: ScenarioSpec, params: Params, actors: Actors, n_states: int,
+    ties: np.ndarray | None = None,
+) -> Nations:
+    """Per-state starting values: technology waves, digital diplomacy, reputation, ties
+(organisations and allies), and the data the trade and growth calibrations use.
 
     States without digital figures in the scenario start with a presence of
     `digital.initial_share` of their ceiling and middling capacity, quality and risk management
@@ -177,5 +239,18 @@ def build_nations(spec: ScenarioSpec, params: Params, actors: Actors, n_states: 
         content_quality=quality,
         digital_investment=investment,
         risk_management=risk,
-        reputation_baseline=np.full(n_states, params.soft_power.reputation_baseline),
+        reputation_baseline=mechanisms.soft_power.reputation_baseline(
+            actors.gdp[:n_states] / actors.population[:n_states], params.soft_power),
+        ties=np.zeros(n_states) if ties is None else ties.astype(float),
+        exports_share=_state_column(spec, n_states, "exports_share"),
+        growth_trend=_state_column(spec, n_states, "growth_trend"),
     )
+
+
+def _state_column(spec: ScenarioSpec, n_states: int, name: str) -> np.ndarray:
+    """A per-state value of the listed states, NaN where a state has none (or in a synthetic
+    world, which lists none)."""
+    if not spec.states:
+        return np.full(n_states, np.nan)
+    return np.array([np.nan if getattr(s, name) is None else getattr(s, name)
+                     for s in spec.states])

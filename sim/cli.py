@@ -257,8 +257,20 @@ def list_scenarios() -> None:
 
 
 @app.command()
-def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or name")]) -> None:
-    """Check a scenario file; exit 0 if it is valid, 2 with the first error if not."""
+def validate(
+    file: Annotated[str, typer.Argument(help="scenario TOML file or name")],
+    calibration: Annotated[
+        bool, typer.Option(help="also build the world and compare its exports/GDP with the data")
+    ] = False,
+    csv: Annotated[
+        Path | None, typer.Option(help="with --calibration: write the whole table to this CSV")
+    ] = None,
+) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with the first error if not.
+
+    With --calibration, exit 1 if fewer than 90% of the states with a World Bank figure start
+    within 5 percentage points of their exports/GDP.
+    """
     loaded = scenarios.load(file)
     spec = loaded.spec
     what = (f"synthetic world of {spec.synthetic.states} states" if spec.synthetic else
@@ -266,6 +278,49 @@ def validate(file: Annotated[str, typer.Argument(help="scenario TOML file or nam
             f"{len(spec.links)} links")
     console.print(f"ok: {file}: scenario {loaded.name!r}, {what}, {len(spec.events)} events",
                   soft_wrap=True)
+    if csv is not None and not calibration:
+        raise InputError("geopol validate", "--csv", "--calibration with it", "--csv alone")
+    if calibration and not _print_calibration(loaded, csv):
+        raise typer.Exit(1)
+
+
+def _print_calibration(loaded: scenarios.Scenario, csv: Path | None) -> bool:
+    """Print the calibration report of a scenario; whether it meets its target."""
+    from sim.calibration import TARGET, TOLERANCE, calibration
+    from sim.model import GeoModel
+    from sim.output import check_file_writable, write_csv
+
+    if csv is not None:
+        check_file_writable(csv, "--csv")
+    report = calibration(GeoModel(scenario=loaded, rng=0))
+    table = report.table
+    verdict = "meets" if report.meets_target else "misses"
+    console.print(
+        f"exports/GDP at step 0 against the World Bank: {report.within} of {report.with_data} "
+        f"states with a figure within ±{TOLERANCE * 100:.0f} points ({report.share:.1%}; "
+        f"target {TARGET:.0%}: {verdict} it); "
+        f"{(table.status == 'estimated').sum()} estimated, {(table.status == 'no data').sum()} "
+        "without data", soft_wrap=True)
+    if len(report.misses):
+        out = Table(title=f"States more than {TOLERANCE * 100:.0f} points off")
+        for col in ("state", "name", "model", "World Bank", "points", "why"):
+            out.add_column(col, justify="right" if col in ("model", "World Bank", "points")
+                           else "left")
+        for row in report.misses.itertuples():
+            out.add_row(row.state, row.name, f"{row.model:.1%}", f"{row.data:.1%}",
+                        f"{row.difference_pp:+.1f}", row.reason)
+        console.print(out)
+        console.print("The model counts exports against output, so no state can export more "
+                      "than it makes; gross exports above GDP include re-exports and imported "
+                      "inputs (docs/model.md, \"Trade\").", soft_wrap=True)
+    estimated = table.state[table.status == "estimated"]
+    if len(estimated):
+        console.print(f"Estimated exports/GDP, not counted (no recent World Bank figure): "
+                      f"{', '.join(estimated)}", soft_wrap=True)
+    if csv is not None:
+        write_csv(table, csv)
+        console.print(f"wrote {csv}", soft_wrap=True)
+    return report.meets_target
 
 
 @app.command()

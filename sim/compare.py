@@ -117,7 +117,7 @@ def compare(
         for arm, setup in (("treated", treated), ("base", base)):
             model = GeoModel(scenario=setup, rng=run_seed, **params)
             if arm == "treated":
-                named = _focus(model)
+                named = _focus(model, base.spec.events)
                 focus = named + [state for state in extra if state not in named]
             history = [outcomes(model)]
             for _ in range(steps):
@@ -154,10 +154,14 @@ def _keys(ids: list[str]) -> dict[str, list[str]]:
     return {"state": ids, "pair": [f"{ids[a]}–{ids[b]}" for a, b in zip(i, j, strict=True)]}
 
 
-def _focus(model: GeoModel) -> list[str]:
-    """The states the scenario's events name (directly, or through their cities and regions)."""
+def _focus(model: GeoModel, baseline_events: list) -> list[str]:
+    """The states the scenario's own events name (directly, or through their cities and
+    regions): its events that the baseline does not have too (both may extend a world with a
+    timeline of its own)."""
     rows: set[int] = set()
     for item in model.timeline:
+        if item.event in baseline_events:
+            continue
         for named in item.rows.values():
             rows.update(int(model.world.actors.state[r]) for r in named)
     return [str(model.world.actors.ids[r]) for r in sorted(rows)]
@@ -207,28 +211,7 @@ def _changes(
 ) -> pd.DataFrame:
     """Relations and trade changes from step 0 to the end, by channel, for the pairs among the
     focus states (both directions of trade)."""
-    tables = {name: table.to_pandas() for name, table in (
-        ("relations", model.recorder.relations_table()),
-        ("trade", model.recorder.trade_table()),
-        ("state_steps", model.recorder.state_steps_table()),
-        ("actor_steps", model.recorder.actor_steps_table()),
-    )}
-    ids = [str(i) for i in model.world.actors.ids[: model.world.n_states]]
-    states = tables["actor_steps"]
-    gdp = states[states["actor"].astype(str).isin(ids)].rename(columns={"actor": "state"})
-    gdp["state"] = gdp["state"].astype(str)
-    rows = []
-    for a_pos, a in enumerate(focus):
-        for b in focus[a_pos + 1:]:
-            change = attribution.relations_change(tables["relations"], a, b, 0, steps)
-            rows.append({"measure": "relations", "pair": f"{a}–{b}", **change.to_dict()})
-            for x, y in ((a, b), (b, a)):
-                change = attribution.trade_change(
-                    tables["trade"], tables["state_steps"], gdp, x, y, 0, steps
-                )
-                rows.append({"measure": "trade, log points", "pair": f"{x}→{y}",
-                             **change.to_dict()})
-    frame = pd.DataFrame(rows)
+    frame = attribution.changes_among(model.recorder, focus, 0, steps)
     frame.insert(0, "arm", arm)
     frame.insert(0, "replicate", replicate)
     return frame

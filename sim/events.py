@@ -267,7 +267,10 @@ def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
     end = getattr(event, "end", None)
     if end is not None:
         item.end = when(("end",), end, 0)
-        if item.end <= at:
+        # Over before the start (end = step 0): never in force, its fade-out long past.
+        over = isinstance(end, dt.date) and end < index.start
+        if (not over and item.end <= at) or (
+                isinstance(end, dt.date) and isinstance(event.at, dt.date) and end <= event.at):
             fail(("end",), f"a step or date after at (step {at})", end)
 
     state, place = (STATE,), (CITY, REGION)
@@ -390,12 +393,15 @@ def sanction_layers(
 
     A trade sanction weighs 1 on the flows its direction names (export: imposer → target,
     import: target → imposer, both); the other kinds weigh `trade_weight[kind]` both ways.
+    Every item's members and levels are gathered first, then each layer's products are taken
+    in one pass (`np.multiply.at`).
     """
-    political = np.zeros((n_states, n_states))
-    trade = np.zeros((n_states, n_states))
+    cells: dict[str, list[np.ndarray]] = {"political": [], "trade": []}
+    shares: dict[str, list[np.ndarray]] = {"political": [], "trade": []}
 
-    def add(layer: np.ndarray, i: int, j: int, x: float) -> None:
-        layer[i, j] = 1.0 - (1.0 - layer[i, j]) * (1.0 - x)
+    def add(layer: str, rows: np.ndarray, cols: np.ndarray, x: np.ndarray) -> None:
+        cells[layer].append(rows * n_states + cols)
+        shares[layer].append(x)
 
     for item in items:
         event: Sanction = item.event
@@ -403,23 +409,56 @@ def sanction_layers(
             intensity = event.intensity
         else:
             intensity = 1.0 if event.scope == "complete" else partial
-        target = item.rows["target"][0]
-        for imposer in item.rows["members"]:
-            x = sanction_level(item, imposer, step, intensity, step_months)
-            if x <= 0.0:
-                continue
-            add(political, imposer, target, x)
-            for kind in event.kinds:
-                if kind == "trade":
-                    out = float(event.direction in ("export", "both"))
-                    back = float(event.direction in ("import", "both"))
-                else:
-                    out = back = trade_weight[kind]
-                if out > 0.0:
-                    add(trade, imposer, target, out * x)
-                if back > 0.0:
-                    add(trade, target, imposer, back * x)
-    return SanctionLayers(political=political, trade=trade)
+        members = np.asarray(item.rows["members"], dtype=np.int64)
+        x = _member_levels(item, members, step, intensity, step_months)
+        members, x = members[x > 0.0], x[x > 0.0]
+        if not len(members):
+            continue
+        target = np.full(len(members), item.rows["target"][0], dtype=np.int64)
+        add("political", members, target, x)
+        for kind in event.kinds:
+            if kind == "trade":
+                out = float(event.direction in ("export", "both"))
+                back = float(event.direction in ("import", "both"))
+            else:
+                out = back = trade_weight[kind]
+            if out > 0.0:
+                add("trade", members, target, out * x)
+            if back > 0.0:
+                add("trade", target, members, back * x)
+    layers = {}
+    for layer in cells:
+        spared = np.ones(n_states * n_states)  # Π(1 − x) on each cell
+        if cells[layer]:
+            np.multiply.at(spared, np.concatenate(cells[layer]), 1.0 - np.concatenate(shares[layer]))
+        layers[layer] = (1.0 - spared).reshape(n_states, n_states)
+    return SanctionLayers(political=layers["political"], trade=layers["trade"])
+
+
+def level_changes(item: Scheduled, step: int, step_months: int) -> bool:
+    """Whether any imposer's `sanction_level` at `step` may differ from the one at step − 1:
+    at the step it starts, while it ramps in, at its end or leave, and while it fades out."""
+    event: Sanction = item.event
+    n_ramp = max(1, math.ceil(event.ramp_months / step_months))
+    members = item.rows["members"] if item.joins or item.leaves else item.rows["members"][:1]
+    for member in members:
+        for on, off in _spans(item, member):
+            if on <= step < on + n_ramp:
+                return True
+            if off is not None and (step == off or (step > off and event.fade_months > 0)):
+                return True
+    return False
+
+
+def _member_levels(item: Scheduled, members: np.ndarray, step: int, intensity: float,
+                   step_months: int) -> np.ndarray:
+    """`sanction_level` of each member; one call serves them all when nobody joins or leaves
+    (every imposer then takes part over the same steps)."""
+    if not item.joins and not item.leaves:
+        return np.full(len(members), sanction_level(item, int(members[0]), step, intensity,
+                                                    step_months) if len(members) else 0.0)
+    return np.array([sanction_level(item, int(m), step, intensity, step_months)
+                     for m in members])
 
 
 def facilitation_layer(items: list[Scheduled], step: int, index: WorldIndex, n_states: int,

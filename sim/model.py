@@ -18,6 +18,7 @@ from sim import events, mechanisms
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
+from sim.kernels.trade import relaxation_for
 from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
 from sim.scenario import Scenario, load
@@ -115,9 +116,12 @@ class GeoModel(mesa.Model):
             _scheduled(event, self.world_index, 0, self.setup, f"events[{k}]")
             for k, event in enumerate(spec.events)
         ]
+        self.layer_memo = mechanisms.events.LayerMemo()
         self.favoured = mechanisms.events.update_layers(
-            self.world, self.timeline, 0, self.world_index, self.params.events, self.params.trade
+            self.world, self.timeline, 0, self.world_index, self.params.events, self.params.trade,
+            self.layer_memo,
         )
+        self._start_at_rest_under_sanctions()
         self.summit_hosts: list[int] = []
         self.scheduled_summits: list[tuple[int, list[int]]] = []
         self.event_penalty = np.zeros(self.world.n_states)
@@ -131,15 +135,24 @@ class GeoModel(mesa.Model):
         )
         self._settle_listed_links()
 
-        # Step 0: calibrate the border effect so the world starts at the target openness,
-        # and solve the starting trade equilibrium; each step starts from the last solution.
+        # Step 0: calibrate each state's home bias so that it starts at its exports/GDP (or
+        # the world at the target openness), and solve the starting trade equilibrium; each
+        # step starts from the last solution.
+        nations = self.world.nations
         state_gdp = self.world.actors.gdp[: self.world.n_states]
-        self.border_effect = mechanisms.trade.calibrate_border(
-            state_gdp, self.world.pairs, self.params.trade, self.kernels.gravity_flows
+        self.export_targets = mechanisms.trade.export_targets(nations, self.params.trade)
+        self.home_bias = mechanisms.trade.calibrate_home_bias(
+            state_gdp, self.world.pairs, self.params.trade, self.export_targets,
+            self.kernels.gravity_flows,
         )
+        self.growth_trend = mechanisms.trade.trends(nations.growth_trend, self.params.growth)
         self.trade_iterations = 0
         self.unconverged_trade_steps: list[int] = []
+        self.trade_relaxation = 1.0
         self.domestic_share = self._solve_trade()
+        # The plain alternation's sweeps from ones tell how slowly this world converges; later
+        # solves over-relax by the matching ω (sim/kernels/trade.py).
+        self.trade_relaxation = relaxation_for(self.trade_iterations, self.params.trade.tolerance)
         self.previous_domestic_share = self.domestic_share
         self.start_export_share = self.export_share
 
@@ -148,10 +161,10 @@ class GeoModel(mesa.Model):
         self.technology_factor = np.ones(self.world.n_states)
         self.links_formed = self.links_dissolved = 0
         self.incidents = np.zeros(self.world.n_states, dtype=bool)
+        self.blocs_of = mechanisms.relations.BlocReader()
         self._read_off()
         # Publics start attracted to each state as much as its appeal warrants, so attraction
         # (and with it relations) starts at rest and moves only when something changes.
-        nations = self.world.nations
         self.world.pairs.attraction = np.repeat(
             (nations.soft_power * nations.reputation)[:, None], self.world.n_states, axis=1
         )
@@ -219,7 +232,8 @@ class GeoModel(mesa.Model):
                 world, self.params.paradiplomacy, self.kernels, self.link_geometry
             )
         self.favoured = mechanisms.events.update_layers(
-            world, self.timeline, step, self.world_index, self.params.events, self.params.trade
+            world, self.timeline, step, self.world_index, self.params.events, self.params.trade,
+            self.layer_memo,
         )
 
     def inject(self, event: events.Event | dict) -> None:
@@ -256,6 +270,7 @@ class GeoModel(mesa.Model):
             self.streams["summits"],
             self.dt,
             self.scheduled_summits,
+            self.params.relations.hostile_below,
         )
 
     def paradiplomacy(self) -> None:
@@ -282,6 +297,7 @@ class GeoModel(mesa.Model):
         factor = (
             mechanisms.trade.growth_factor(
                 self.params.growth,
+                self.growth_trend,
                 shocks,
                 self.dt,
                 self.domestic_share,
@@ -320,7 +336,8 @@ class GeoModel(mesa.Model):
             self.params.digital.incident_reputation * drawn
             + self.event_penalty
             + mechanisms.events.sanction_reputation(
-                self.world.pairs.sanction, self.params.events, self.dt
+                self.world.pairs.sanction, self.world.actors.gdp[: self.world.n_states],
+                self.params.events, self.dt
             )
         )
         mechanisms.soft_power.update(
@@ -335,6 +352,7 @@ class GeoModel(mesa.Model):
             self._relation_drivers(),
             self.relation_drivers_at_start,
             self.kernels,
+            self.blocs_of,
             self.dt,
         )
 
@@ -355,8 +373,26 @@ class GeoModel(mesa.Model):
             self.world, self.params.soft_power, self.params.digital, self._cultural(),
             self.kernels,
         )
-        nations.bloc = self.kernels.blocs(
-            self.world.pairs.relations, self.params.relations.bloc_threshold
+        relations = self.params.relations
+        nations.bloc = self.blocs_of(self.world.pairs.relations, relations.bloc_threshold,
+                                     relations.hostile_below)
+
+    def _start_at_rest_under_sanctions(self) -> None:
+        """Sanctions in force at the start have already done their work: relations start at
+        the baseline they pull to, and reputation where the sanctions' penalty and its recovery
+        cancel (docs/model.md, "Relations" and "Soft power")."""
+        pairs, nations = self.world.pairs, self.world.nations
+        pairs.relations_baseline = mechanisms.relations.starting_baseline(
+            pairs.affinity, pairs.listed_baseline, pairs.sanction, self.params.relations
+        )
+        pairs.relations = pairs.relations_baseline.copy()
+        np.fill_diagonal(pairs.relations, 1.0)
+        penalty = mechanisms.events.sanction_reputation(
+            pairs.sanction, self.world.actors.gdp[: self.world.n_states], self.params.events,
+            self.dt)
+        nations.reputation = mechanisms.soft_power.starting_reputation(
+            nations.reputation_baseline, penalty, self.params.soft_power.reputation_recovery,
+            self.dt,
         )
 
     def _settle_listed_links(self) -> None:
@@ -393,7 +429,7 @@ class GeoModel(mesa.Model):
         """Solve gravity for the current GDP; store flows; return each state's domestic share."""
         gdp = self.world.actors.gdp[: self.world.n_states]
         trade = self.params.trade
-        phi = mechanisms.trade.trade_costs(self.world.pairs, trade, self.border_effect)
+        phi = mechanisms.trade.trade_costs(self.world.pairs, trade, self.home_bias)
         nations = self.world.nations
         flows, nations.outward_resistance, nations.inward_resistance, self.trade_iterations = (
             self.kernels.gravity_flows(
@@ -403,6 +439,7 @@ class GeoModel(mesa.Model):
                 nations.inward_resistance,
                 trade.tolerance,
                 trade.max_iterations,
+                self.trade_relaxation,
             )
         )
         self.world.pairs.trade = flows
@@ -415,7 +452,7 @@ class GeoModel(mesa.Model):
         """Things a user should know about this run's numbers, as sentences."""
         notes = []
         target = self.params.trade.openness
-        if abs(self.start_export_share - target) > 1e-6:
+        if self.export_targets is None and abs(self.start_export_share - target) > 1e-6:
             notes.append(
                 f"trade.openness {target:g} is out of reach for this world: even without a "
                 f"border effect it exports {self.start_export_share:.3f} of its output at step 0"

@@ -19,6 +19,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -78,6 +79,30 @@ def write_table(table: pa.Table, path: Path) -> None:
     """Write one Parquet file under a temporary name, then rename it into place."""
     tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
     pq.write_table(table, tmp)
+    os.replace(tmp, path)
+
+
+def check_file_writable(path: Path, option: str) -> None:
+    """Fail before long work if a file could not be written at the end."""
+    if path.exists() and path.is_dir():
+        raise InputError(option, str(path), "a file path", "a directory")
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise InputError(option, str(path), "a file in an existing directory",
+                         f"no directory {parent.name!r}")
+    try:
+        probe = parent / f".geopol-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise InputError(option, str(path), "a file that can be written",
+                         exc.strerror or type(exc).__name__) from None
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write a table as CSV under a temporary name, then rename it into place."""
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    frame.to_csv(tmp, index=False)
     os.replace(tmp, path)
 
 
@@ -144,6 +169,7 @@ def write_run(
 
 def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) -> dict[str, Any]:
     setup = model.setup
+    states = model.world.actors.ids[: model.world.n_states].tolist()
     return {
         "scenario": setup.name,
         "scenario_file": str(setup.path) if setup.path else None,
@@ -154,8 +180,9 @@ def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) ->
         "step_months": model.step_months,
         "backend": model.backend,
         "parameters": model.params.flat(),
-        "calibrated": {"trade_border_effect": model.border_effect,
-                       "export_share_at_start": model.start_export_share},
+        "calibrated": {"export_share_at_start": model.start_export_share,
+                       "trade_home_bias": dict(zip(states, model.home_bias.tolist(),
+                                                   strict=True))},
         "diagnostics": model.diagnostics,
         "actors": {"states": len(model.states), "cities": len(model.cities),
                    "regions": len(model.regions), "links": len(model.world.links)},

@@ -25,6 +25,10 @@ class TradeParams(Section):
         1.0, ge=0.0, le=3.0, description="−∂ln X/∂ln d, so that ρ = value/(σ−1)"
     )
     contiguity: float = Field(0.52, ge=0.0, le=3.0, description="log-trade effect of a land border")
+    language: float = Field(
+        0.33, ge=0.0, le=3.0, description="log-trade effect of a common official language"
+    )
+    colony: float = Field(0.84, ge=0.0, le=3.0, description="log-trade effect of a colonial tie")
     agreement: float = Field(0.28, ge=0.0, le=3.0, description="log-trade effect of an agreement")
     sanction: float = Field(
         1.47, ge=0.0, le=10.0, description="log-trade loss from a complete trade sanction"
@@ -36,7 +40,11 @@ class TradeParams(Section):
         5.0, gt=0.0, le=1000.0, description="economic link strength at 1 − 1/e of that effect"
     )
     openness: float = Field(
-        0.30, gt=0.0, lt=1.0, description="world exports / world output at step 0 (sets β_b)"
+        0.30, gt=0.0, lt=1.0,
+        description="exports / output at step 0 of a state without data (or of the world)",
+    )
+    export_share_cap: float = Field(
+        0.95, gt=0.0, lt=1.0, description="largest exports / output a state is calibrated to"
     )
     tolerance: float = Field(1e-10, gt=0.0, le=1e-3, description="fixed-point tolerance")
     max_iterations: int = Field(1000, ge=1, le=100_000, description="fixed-point iteration cap")
@@ -45,14 +53,19 @@ class TradeParams(Section):
 class GrowthParams(Section):
     """GDP growth (docs/model.md, "Growth")."""
 
-    trend: float = Field(0.03, ge=-0.2, le=0.3, description="trend growth of GDP per year")
+    trend: float = Field(
+        0.03, ge=-0.2, le=0.3, description="trend growth of GDP per year, of a state without data"
+    )
+    data_trends: float = Field(
+        1.0, ge=0.0, le=1.0, description="weight of each state's own trend against the trend"
+    )
     volatility: float = Field(0.02, ge=0.0, le=0.5, description="s.d. of GDP shocks per √year")
 
 
 class _ParadiplomacyBase(Section):
     """Region and city links (docs/model.md, "Paradiplomacy")."""
 
-    candidate_km: float = Field(1500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
+    candidate_km: float = Field(500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
     proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
 
     @model_validator(mode="after")
@@ -91,7 +104,12 @@ class SoftPowerParams(Section):
     """Soft power and attraction (docs/model.md, "Soft power")."""
 
     attraction_rate: float = Field(1.0, ge=0.0, le=50.0, description="attraction speed per year")
-    reputation_baseline: float = Field(0.5, ge=0.0, le=1.0, description="starting reputation")
+    reputation_baseline: float = Field(
+        0.5, ge=0.0, le=1.0, description="reputation of a state of middling income"
+    )
+    reputation_income: float = Field(
+        0.4, ge=0.0, le=2.0, description="reputation from the poorest to the richest"
+    )
     reputation_recovery: float = Field(0.2, ge=0.0, le=10.0, description="recovery per year")
     cultural_exposure: float = Field(1.0, ge=0.0, le=100.0, description="exposure per link")
     digital_exposure: float = Field(1.0, ge=0.0, le=100.0, description="exposure at full reach")
@@ -126,7 +144,18 @@ class DigitalParams(Section):
 class RelationsParams(Section):
     """Relations between states and blocs (docs/model.md, "Relations")."""
 
-    agreement_baseline: float = Field(0.3, ge=-1.0, le=1.0, description="baseline of partners")
+    agreement_baseline: float = Field(
+        0.3, ge=-1.0, le=1.0, description="affinity of partners in a trade agreement"
+    )
+    defence: float = Field(0.4, ge=-2.0, le=2.0, description="affinity of a defence pact")
+    alliance: float = Field(0.15, ge=-2.0, le=2.0, description="affinity of another alliance")
+    membership: float = Field(
+        0.15, ge=-2.0, le=2.0, description="affinity per organisation both belong to"
+    )
+    rivalry: float = Field(0.6, ge=0.0, le=3.0, description="affinity lost to a rivalry")
+    standing_sanction: float = Field(
+        0.87, ge=0.0, le=5.0, description="affinity lost to a complete sanction at the start"
+    )
     drift: float = Field(0.23, ge=0.0, le=1.0, description="pull to the baseline per year")
     attraction: float = Field(0.05, ge=0.0, le=1.0, description="push per unit attraction")
     interdependence: float = Field(0.2, ge=0.0, le=2.0, description="push per interdependence")
@@ -134,6 +163,9 @@ class RelationsParams(Section):
     political_plus: float = Field(0.05, ge=0.0, le=1.0, description="push per regional tie")
     sanction: float = Field(0.2, ge=0.0, le=2.0, description="pull of a complete sanction")
     bloc_threshold: float = Field(0.2, ge=-1.0, le=1.0, description="relations that bind a bloc")
+    hostile_below: float = Field(
+        -0.05, ge=-1.0, le=0.0, description="relations that keep two states out of one bloc"
+    )
 
 
 class CitiesParams(Section):
@@ -156,7 +188,9 @@ class EventsParams(Section):
     financial_trade: float = Field(0.3, ge=0.0, le=1.0, description="trade weight, financial")
     travel_trade: float = Field(0.0, ge=0.0, le=1.0, description="trade weight, travel")
     arms_trade: float = Field(0.05, ge=0.0, le=1.0, description="trade weight, arms")
-    reputation: float = Field(0.1, ge=0.0, le=5.0, description="reputation cost per year")
+    reputation: float = Field(
+        0.25, ge=0.0, le=5.0, description="reputation cost per year of the world's sanctions"
+    )
     facilitation_drive: float = Field(
         1.0, ge=0.0, le=20.0, description="economic drive of facilitated regional links"
     )

@@ -3,6 +3,9 @@
 Model-level series go through Mesa's DataCollector (a few scalars a step). Everything else would
 be far too large for it, so each step copies the arrays once here. Link strengths are kept for
 the first and the last recorded step only: a million links times every step would not fit.
+Symmetric pair series are kept for i < j only, and a series that often stands still (sanctions,
+shocks, blocs) keeps the last snapshot's array again when nothing changed: at 190 states a
+step's snapshot is then about 2 MB instead of 4, and fresh memory costs a page fault a page.
 """
 
 from __future__ import annotations
@@ -64,6 +67,11 @@ PAIR_SERIES: Series = {
 # events and links move (`sim.mechanisms.trade.cost_changes`).
 TRADE_SERIES = ("trade_usd", "cost_sanctions", "cost_facilitation", "cost_paradiplomacy")
 
+# Series that often keep their values from one step to the next: an unchanged snapshot shares
+# the last one's array.
+STILL = {"sanction_exposure", "digital_stage", "bloc", "sanction", "term_shock",
+         "term_sanction", "cost_sanctions", "cost_facilitation"}
+
 ACTIVITY_NAMES = ("inactive", "episodic", "active", "leading")
 STAGE_NAMES = ("none", "presence", "audience", "engagement")
 
@@ -83,6 +91,9 @@ class Recorder:
         self._trade: dict[str, list[np.ndarray]] = {name: [] for name in TRADE_SERIES}
         self._attraction: list[np.ndarray] = []
         self._links: list[np.ndarray] = []
+        # Flat positions of the pairs i < j in an S×S matrix, for the symmetric series.
+        s = world.n_states
+        self._upper = np.ravel_multi_index(np.triu_indices(s, k=1), (s, s))
 
     def capture(self, step: int) -> None:
         w = self.world
@@ -93,15 +104,26 @@ class Recorder:
             ("pair", PAIR_SERIES),
         ):
             for name, column in registry.items():
-                self._series[group][name].append(np.array(column(w), copy=True))
+                value = column(w)
+                self._keep(self._series[group][name], name,
+                           value.take(self._upper) if group == "pair" else value)
         self._trade["trade_usd"].append(w.pairs.trade.copy())
         for name, value in cost_changes(w.pairs, self.trade_params).items():
-            self._trade[f"cost_{name}"].append(value)
+            self._keep(self._trade[f"cost_{name}"], f"cost_{name}", value)
         self._attraction.append(w.pairs.attraction.copy())
         if len(self._links) == 2 and self._links[1].shape == w.links.strength.shape:
             np.copyto(self._links[1], w.links.strength)  # the latest step, kept in one buffer
         else:  # the first step, or the links changed shape (an agreement added one)
             self._links[1:] = [w.links.strength.copy()]
+
+    @staticmethod
+    def _keep(snapshots: list[np.ndarray], name: str, value: np.ndarray) -> None:
+        """Append a copy of `value`, or the last snapshot again if a still series has not
+        changed (snapshots are never written to, so sharing is safe)."""
+        if name in STILL and snapshots and np.array_equal(snapshots[-1], value):
+            snapshots.append(snapshots[-1])
+        else:
+            snapshots.append(np.array(value, copy=True))
 
     def trade(self, index: int) -> np.ndarray:
         """The S×S trade matrix of the index-th recorded step (negative counts from the end)."""
@@ -118,8 +140,14 @@ class Recorder:
     def history(self, group: str, name: str, rows: np.ndarray | slice = slice(None)
                 ) -> np.ndarray:
         """A series over every recorded step, shape (steps, rows): group is "actor", "state"
-        or "pair" (then rows index the first axis of each S×S snapshot)."""
+        or "pair" (then rows index the pairs i < j in the order of np.triu_indices)."""
         return np.stack([snapshot[rows] for snapshot in self._series[group][name]])
+
+    def trade_history(self, name: str, exporter: np.ndarray, importer: np.ndarray
+                      ) -> np.ndarray:
+        """A directed pair series (`TRADE_SERIES`) over every recorded step, shape
+        (steps, pairs), for the flows exporter[k] → importer[k]."""
+        return np.stack([snapshot[exporter, importer] for snapshot in self._trade[name]])
 
     # ---------------------------------------------------------------- tables
 
@@ -176,14 +204,17 @@ class Recorder:
         """Long table of unordered pairs of states (i < j): relations and their drivers."""
         i, j = np.triu_indices(self.world.n_states, k=1)
         series = dict(self._series["pair"])
-        series["attraction_ab"] = self._attraction  # pull of a on b's public
-        table = self._pairs_table(i, j, "state_a", "state_b", series)
+        series["attraction_ab"] = [m[i, j] for m in self._attraction]  # pull of a on b's public
+        table = self._pairs_table(i, j, "state_a", "state_b", series, indexed=True)
         attraction_ba = [m[j, i] for m in self._attraction]
         return table.append_column(
             "attraction_ba", pa.array(np.concatenate(attraction_ba) if attraction_ba else [])
         )
 
-    def _pairs_table(self, i, j, first: str, second: str, series: dict) -> pa.Table:
+    def _pairs_table(self, i, j, first: str, second: str, series: dict,
+                     indexed: bool = False) -> pa.Table:
+        """A long table of the pairs (i, j): each series' snapshots are S×S matrices, or, if
+        `indexed`, already the values of those pairs in order."""
         ids = self.world.actors.ids[: self.world.n_states]
         t = len(self.steps)
         columns = {
@@ -192,7 +223,7 @@ class Recorder:
             second: pa.DictionaryArray.from_arrays(np.tile(j.astype(np.int32), t), ids),
         }
         for name, snapshots in series.items():
-            values = [m[i, j] for m in snapshots]
+            values = snapshots if indexed else [m[i, j] for m in snapshots]
             columns[name] = np.concatenate(values) if values else np.zeros(0)
         return pa.table(columns)
 

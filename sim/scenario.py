@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
+from sim import tables
 from sim.errors import InputError, describe
 from sim.events import Event, EventError, WorldIndex, event_key, schedule
 from sim.params import Params
@@ -49,11 +50,26 @@ class ScenarioMeta(Strict):
     start: dt.date = dt.date(2023, 1, 1)
     step_months: Annotated[int, Field(ge=1, le=12)] = 3
     steps: Annotated[int, Field(ge=1, le=100_000)] = 40  # what `geopol run` runs by default
+    # The states a planner looks at: summaries, charts and the map start from them.
+    focus: list[ActorId] = []
+    # "focus": the cities and regions of other states are left out (their states stay).
+    regions_of: Literal["all", "focus"] = "all"
     sources: list[str] = []
 
 
 class DataFiles(Strict):
+    """Tables a scenario loads, relative to the file that names them: `economy` joins GDP and
+    population to listed states; the others add rows to the section of their name (CSV; `events`
+    is a TOML file of `[[events]]`), before the file's own entries."""
+
     economy: str | None = None
+    states: str | None = None
+    cities: str | None = None
+    regions: str | None = None
+    state_pairs: str | None = None
+    memberships: str | None = None
+    trade_agreements: str | None = None
+    events: str | None = None
 
 
 class StateSpec(Strict):
@@ -64,6 +80,12 @@ class StateSpec(Strict):
     borders: list[ActorId] = []
     gdp_usd: Positive | None = None
     population: Positive | None = None
+    # Distance within the state for its internal trade (None: 0.67·√(area/π)).
+    internal_km: Positive | None = None
+    # Exports of goods and services over GDP, the calibration target of its trade (docs/model.md).
+    exports_share: Annotated[float, Field(gt=0.0, le=5.0)] | None = None
+    exports_estimated: bool = False  # True if exports_share is an estimate, not a figure
+    growth_trend: Annotated[float, Field(ge=-0.2, le=0.3)] | None = None  # None: growth.trend
     note: str = ""
 
 
@@ -142,6 +164,33 @@ class RelationSpec(Strict):
     source: str = ""
 
 
+class StatePairSpec(Strict):
+    """What two states share (docs/model.md, "Trade" and "Relations"): distance and ties."""
+
+    a: ActorId
+    b: ActorId
+    distance_km: Positive
+    contiguity: bool = False  # a land border
+    common_language: bool = False  # a common official language
+    colony: bool = False  # a colonial tie, ever
+    defence: bool = False  # a defence pact (ATOP)
+    alliance: bool = False  # another alliance obligation: offence, neutrality, non-aggression,
+    # consultation (ATOP)
+    rivalry: bool = False
+    source: str = ""
+
+
+class MembershipSpec(Strict):
+    """A state's membership of an organisation (NATO, EU, CSTO, ...), from `joined` to `left`."""
+
+    org: Annotated[str, Field(min_length=1)]
+    state: ActorId
+    joined: Annotated[int, Field(ge=1800, le=2100)]
+    left: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    note: str = ""
+    source: str = ""
+
+
 class SyntheticSpec(Strict):
     """Size of a generated world (docs/model.md, "Synthetic world")."""
 
@@ -165,6 +214,8 @@ class ScenarioSpec(Strict):
     ]
     digital: list[DigitalSpec] = []
     relations: list[RelationSpec] = []
+    state_pairs: list[StatePairSpec] = []
+    memberships: list[MembershipSpec] = []
     events: list[Event] = []
     params: Params = Params()
 
@@ -243,6 +294,8 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "technology_waves": ("name",),
     "digital": ("state",),
     "relations": ("a", "b"),
+    "state_pairs": ("a", "b"),
+    "memberships": ("org", "state"),
     "events": ("type", "name"),  # a variant adds to its base's timeline, or renames to replace
 }
 
@@ -276,11 +329,15 @@ class Provenance:
         return fallback
 
     def error(self, loc: tuple, fallback: Path, expected: str, found: str) -> InputError:
-        """An InputError for a key of the merged scenario, as the file that wrote it has it."""
+        """An InputError for a key of the merged scenario, as the file that wrote it has it:
+        a table's row and column (`row 12, column area_km2`), or a TOML key path."""
         source = self.source(loc, fallback)
         local = list(loc)
         if len(loc) >= 2 and source in self.positions.get(loc[:2], {}):
             local[1] = self.positions[loc[:2]][source]
+        if source.suffix == ".csv" and len(local) >= 2 and isinstance(local[1], int):
+            column = f", column {local[2]}" if len(local) > 2 else ""
+            return InputError(source, f"row {local[1] + 2}{column}", expected, found)
         key = ""
         for part in local:
             key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
@@ -321,6 +378,8 @@ def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple 
 def _load_tree(
     path: Path, seen: tuple[Path, ...] = ()
 ) -> tuple[dict, Provenance, tuple[Path, ...]]:
+    """A scenario file merged onto its bases: each base's entries first, then the rows of
+    the tables this file names, then its own entries."""
     path = path.resolve()
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
@@ -329,21 +388,105 @@ def _load_tree(
     meta = raw.get("scenario")
     parent = meta.get("extends") if isinstance(meta, dict) else None
     if parent is None:
-        prov = Provenance()
-        prov.mark(raw, path, ())
-        return raw, prov, (path,)
-    if not isinstance(parent, str):
+        data, prov, files = {}, Provenance(), ()
+    elif not isinstance(parent, str):
         raise InputError(path, "scenario.extends", "a scenario name or path", describe(parent))
-    data, prov, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
-    data.setdefault("scenario", {}).pop("extends", None)
+    else:
+        data, prov, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
+        data.setdefault("scenario", {}).pop("extends", None)
+    for section, table in _tables(raw, path):
+        entries = tables.read_events(table) if section == "events" else \
+            tables.read_rows(table, TABLE_MODELS[section])
+        _merge_entries(data, section, entries, table, prov)
+        files = (*files, table)
     return _merge(data, raw, path, prov), prov, (*files, path)
+
+
+# What each table of `[data]` holds; `economy` is joined to the states instead.
+TABLE_MODELS: dict[str, type[BaseModel]] = {
+    "states": StateSpec,
+    "cities": CitySpec,
+    "regions": RegionSpec,
+    "state_pairs": StatePairSpec,
+    "memberships": MembershipSpec,
+    "trade_agreements": TradeAgreementSpec,
+}
+
+
+def _tables(raw: dict, path: Path) -> list[tuple[str, Path]]:
+    """The tables a file's `[data]` names, as (section, path), in a fixed order."""
+    data = raw.get("data")
+    if not isinstance(data, dict):
+        return []
+    out = []
+    for section in (*TABLE_MODELS, "events"):
+        name = data.get(section)
+        if name is None:
+            continue
+        if not isinstance(name, str):
+            raise InputError(path, f"data.{section}", "a file path (string)", describe(name))
+        table = (path.parent / name).resolve()
+        if not table.is_file():
+            raise InputError(path, f"data.{section}", "an existing file", describe(name))
+        out.append((section, table))
+    return out
+
+
+def _merge_entries(data: dict, section: str, entries: list[dict], path: Path,
+                   prov: Provenance) -> None:
+    """Add a table's entries to a section, merging by the section's key: a table is a base
+    for the file that names it. Provenance is kept per entry (a table row has one source)."""
+    items = data.setdefault(section, [])
+    keys = MERGE_KEYS[section]
+    index = {tuple(item.get(k) for k in keys): i for i, item in enumerate(items)
+             if isinstance(item, dict)}
+    for k, entry in enumerate(entries):
+        ident = tuple(entry.get(f) for f in keys)
+        if ident in index and None not in ident:
+            m = index[ident]
+            items[m].update(entry)
+            for field in entry:
+                prov.files[(section, m, field)] = path
+        else:
+            items.append(entry)
+            m = len(items) - 1
+            index[ident] = m
+        prov.files[(section, m)] = path
+        prov.positions.setdefault((section, m), {})[path] = k
 
 
 # ---------------------------------------------------------------- cross-references
 
 
-def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
+def _check_focus(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
+    states = {s.id for s in spec.states}
+    for j, state in enumerate(spec.scenario.focus):
+        if state not in states:
+            raise prov.error(("scenario", "focus", j), fallback, "a state of the scenario",
+                             describe(state))
+    if spec.scenario.regions_of == "focus" and not spec.scenario.focus:
+        raise prov.error(("scenario", "regions_of"), fallback,
+                         '"all", or "focus" with states in scenario.focus', "an empty focus")
+
+
+def _focus_only(spec: ScenarioSpec) -> tuple[ScenarioSpec, set[str]]:
+    """With `regions_of = "focus"`, the scenario without the regions and the cities other than
+    capitals of states outside its focus; returns it and the ids left out."""
+    if spec.scenario.regions_of != "focus":
+        return spec, set()
+    focus = set(spec.scenario.focus)
+    cities = [c for c in spec.cities if c.capital or c.state in focus]
+    regions = [r for r in spec.regions if r.state in focus]
+    dropped = {a.id for a in (*spec.cities, *spec.regions)} - {a.id for a in (*cities, *regions)}
+    return spec.model_copy(update={"cities": cities, "regions": regions}), dropped
+
+
+def _check_references(
+    spec: ScenarioSpec, prov: Provenance, fallback: Path, dropped: set[str] = frozenset()
+) -> None:
     def fail(loc: tuple, expected: str, found: object) -> None:
+        if found in dropped:
+            expected += ' (its state is outside scenario.focus, and regions_of = "focus")'
         raise prov.error(loc, fallback, expected, describe(found))
 
     states = {s.id for s in spec.states}
@@ -373,6 +516,14 @@ def _check_references(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> N
                 fail(("links", i, end), "an actor of the scenario", getattr(link, end))
         if link.a == link.b:
             fail(("links", i, "b"), "an actor other than a", link.b)
+    for section in ("state_pairs", "memberships"):
+        for i, entry in enumerate(getattr(spec, section)):
+            for end in ("a", "b") if section == "state_pairs" else ("state",):
+                if getattr(entry, end) not in states:
+                    fail((section, i, end), "a state of the scenario", getattr(entry, end))
+    for i, pair in enumerate(spec.state_pairs):
+        if pair.a == pair.b:
+            fail(("state_pairs", i, "b"), "a state other than a", pair.b)
     for i, agreement in enumerate(spec.trade_agreements):
         for j, member in enumerate(agreement.members):
             if member not in states:
@@ -511,9 +662,36 @@ def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
 # ---------------------------------------------------------------- entry point
 
 
+# Scenarios already read in this process, with the files they came from as they were then: a
+# world of 3,000 regions takes half a second to read and check, and a comparison or a sweep
+# builds the same one many times.
+_LOADED: dict[Path, tuple[Scenario, tuple[tuple[Path, int, int], ...]]] = {}
+
+
+def _stamps(files: tuple[Path, ...]) -> tuple[tuple[Path, int, int], ...] | None:
+    try:
+        return tuple((f, f.stat().st_mtime_ns, f.stat().st_size) for f in files)
+    except OSError:
+        return None
+
+
 def load(name_or_path: str | Path) -> Scenario:
-    """Read, merge, validate and cross-check a scenario. Raises InputError on bad input."""
-    path = resolve(name_or_path)
+    """Read, merge, validate and cross-check a scenario. Raises InputError on bad input.
+
+    A scenario read before in this process is returned again if none of its files changed.
+    """
+    path = resolve(name_or_path).resolve()
+    cached = _LOADED.get(path)
+    if cached is not None and _stamps(tuple(f for f, _, _ in cached[1])) == cached[1]:
+        return cached[0]
+    scenario = _load(path)
+    stamps = _stamps(scenario.files)
+    if stamps is not None:
+        _LOADED[path] = (scenario, stamps)
+    return scenario
+
+
+def _load(path: Path) -> Scenario:
     data, prov, files = _load_tree(path)
     # A data path is relative to the file that names it, which may be a base scenario.
     economy_src = prov.source(("data", "economy"), path)
@@ -522,7 +700,9 @@ def load(name_or_path: str | Path) -> Scenario:
     except ValidationError as exc:
         loc, expected, found = first_error(exc)
         raise _located(prov, data, loc, path, expected, found) from None
-    _check_references(spec, prov, path)
+    _check_focus(spec, prov, path)
+    spec, dropped = _focus_only(spec)
+    _check_references(spec, prov, path, dropped)
     _check_events(spec, prov, path)
     if spec.data.economy is not None:
         spec, table = _join_economy(spec, economy_src)

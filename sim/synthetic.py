@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.build import build_nations
+from sim.mechanisms.relations import affinity as relations_affinity
+from sim.mechanisms.relations import starting_baseline
 from sim.params import Params
 from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec
 from sim.schema import CHANNELS
@@ -85,13 +87,23 @@ def synthetic_world(
     # Trade blocs: bands of longitude, about ten states each.
     bloc = np.floor((lon + 180.0) / 360.0 * max(1, n_s // 10)).astype(int)
     agreement = (bloc[:, None] == bloc[None, :]) & ~np.eye(n_s, dtype=bool)
+    # The only ties of a synthetic world are its trade agreements.
+    none = np.zeros((n_s, n_s), dtype=bool)
+    affinity = relations_affinity(agreement, none, none, np.zeros((n_s, n_s)), none,
+                                  params.relations)
+    no_baseline = np.full((n_s, n_s), np.nan)
     pairs = StatePairs(
         distance_km=distance,
         contiguity=contiguity,
         agreement=agreement,
         sanction=np.zeros((n_s, n_s)),
         trade=np.zeros((n_s, n_s)),
-        relations_baseline=np.where(agreement, params.relations.agreement_baseline, 0.0),
+        relations_baseline=starting_baseline(affinity, no_baseline, np.zeros((n_s, n_s)),
+                                             params.relations),
+        common_language=none,
+        colony=none,
+        affinity=affinity,
+        listed_baseline=no_baseline,
     )
     first_region = n_s + n_s * n_c
     links = _region_links(size, rng, distance, population, first_region, len(actors))

@@ -54,11 +54,16 @@ class StatePairs:
     sanction: np.ndarray  # float64 in [0, 1], sanctions of any kind by state i on state j
     trade: np.ndarray  # float64, flow X_ij from exporter i to importer j, US$ per year
     relations_baseline: np.ndarray  # float64 in [-1, 1], symmetric, the level relations drift to
+    common_language: np.ndarray  # bool, a common official language
+    colony: np.ndarray  # bool, a colonial tie, ever
+    affinity: np.ndarray  # float64, symmetric: alliances, memberships, agreements, rivalries
+    listed_baseline: np.ndarray  # float64: a baseline the scenario gives the pair, NaN if none
     relations: np.ndarray = field(init=False)  # float64 in [-1, 1], symmetric, diagonal 1
     attraction: np.ndarray = field(init=False)  # [i, j]: pull of state i on the public of j
     summit_ties: np.ndarray = field(init=False)  # co-attendance of summits, decaying
     relation_terms: np.ndarray = field(init=False)  # (5, S, S) last step's push per channel
     link_channels: np.ndarray = field(init=False)  # (C, S, S) paradiplomacy strength per channel
+    link_capacity: np.ndarray = field(init=False)  # (C, S, S) links that may carry the channel
     trade_sanction: np.ndarray = field(init=False)  # [0, 1], sanction on the flow i→j
     facilitation: np.ndarray = field(init=False)  # log-trade gain of customs facilitation
     relation_drift: np.ndarray = field(init=False)  # last step's pull towards the baseline
@@ -72,6 +77,7 @@ class StatePairs:
         self.summit_ties = np.zeros((s, s))
         self.relation_terms = np.zeros((5, s, s))
         self.link_channels = np.zeros((5, s, s))
+        self.link_capacity = np.zeros((5, s, s))
         self.trade_sanction = np.zeros((s, s))
         self.facilitation = np.zeros((s, s))
         self.relation_drift = np.zeros((s, s))
@@ -118,6 +124,9 @@ class Nations:
     digital_investment: np.ndarray  # (S,) ≥ 0
     risk_management: np.ndarray  # (S,) in [0, 1]
     reputation_baseline: np.ndarray  # (S,) in [0, 1]
+    ties: np.ndarray  # (S,) organisations it belongs to and states it has alliance ties with
+    exports_share: np.ndarray  # (S,) exports/GDP to calibrate trade to, NaN if none
+    growth_trend: np.ndarray  # (S,) trend growth of GDP per year, NaN if none (growth.trend)
     technology: np.ndarray = field(init=False)  # (S,) Σ_w strength_w · adoption_w
     capacity_index: np.ndarray = field(init=False)  # (S,) technological capacity index
     pillars: np.ndarray = field(init=False)  # (S, 6) soft-power pillars

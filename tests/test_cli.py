@@ -46,7 +46,7 @@ def test_scenarios_lists_the_bundled_scenarios(geopol):
     names = [line.split("│")[1].strip() for line in proc.stdout.splitlines()
              if line.count("│") >= 3 and line.split("│")[1].strip()]
     assert names == ["astana-summits", "digital-kazakhstan", "eurasia-sanctions-2017", "eurasia",
-                     "synthetic-100k", "synthetic"]
+                     "synthetic-100k", "synthetic", "world"]
 
 
 def test_validate_eurasia_says_ok_with_its_counts(geopol):
@@ -57,6 +57,32 @@ def test_validate_eurasia_says_ok_with_its_counts(geopol):
     assert proc.stdout.startswith("ok: eurasia: scenario 'eurasia'")
     assert (f"{len(spec.states)} states, {len(spec.cities)} cities, "
             f"{len(spec.regions)} regions, {len(spec.links)} links") in proc.stdout
+
+
+def test_validate_calibration_reports_exports_against_the_world_bank(tmp_path, geopol):
+    """The calibration report: the share of states with a figure within ±5 points, the misses
+    with their reason, the estimates; the whole table as CSV on request; exit 0 on target."""
+    out = tmp_path / "calibration.csv"
+    proc = geopol("validate", "world", "--calibration", "--csv", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "states with a figure within ±5 points" in proc.stdout
+    assert "target 90%: meets it" in proc.stdout
+    table = pd.read_csv(out, keep_default_na=False)
+    assert len(table) == len(load("world").spec.states)
+    counted = table[table.status.isin(["within", "miss"])]
+    assert (counted.status == "within").mean() >= 0.9
+    # Every miss is a state whose gross exports exceed what the model can hold, and is named.
+    for miss in counted[counted.status == "miss"].itertuples():
+        assert miss.data > 0.95 and miss.state in proc.stdout
+
+
+def test_validate_csv_without_calibration_is_an_input_error(tmp_path, geopol):
+    proc = geopol("validate", "eurasia", "--csv", tmp_path / "x.csv")
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == ("error: geopol validate: --csv: expected --calibration with "
+                                   "it, found --csv alone")
+    assert not (tmp_path / "x.csv").exists()
 
 
 def test_validate_a_variant_file_from_another_directory(write_toml, tmp_path, geopol):

@@ -6,6 +6,9 @@ The model draws growth shocks, summits, link formation and incidents from separa
 the two runs stay paired and every difference is the event's doing. Unless a test says
 otherwise an event is injected after step 2 and acts at step 3 (`AT`). Histories are lists of
 snapshots indexed by step (index 0 is the world as it starts).
+
+The runs are on `eurasia` with the world's sanction regimes at intensity 0 (`QUIET`), so that
+a test's sanction is the only one: its layers and effects are then exactly its own.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from sim.scenario import BUNDLED_DIR, load
 from sim.schema import CHANNELS
 
 SEED = 7
+STATES = {state.id: k for k, state in enumerate(load("eurasia").spec.states)}  # id → row
 AT = 3  # injected after step AT − 1, an event acts at step AT
 EURASIA = (BUNDLED_DIR / "eurasia.toml").resolve()
 ECONOMIC, CULTURAL = CHANNELS.index("economic"), CHANNELS.index("cultural")
@@ -58,11 +62,31 @@ def snapshot(model: GeoModel) -> dict[str, np.ndarray]:
     }
 
 
+def quiet_text() -> str:
+    """eurasia with every sanction of the world's timeline at intensity 0."""
+    names = [e.name for e in load("eurasia").spec.events if isinstance(e, events.Sanction)]
+    return (f'[scenario]\nname = "quiet"\nextends = "{EURASIA.as_posix()}"\n\n'
+            + "".join(f'[[events]]\ntype = "sanction"\nname = "{name}"\nintensity = 0.0\n\n'
+                      for name in names))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quiet_world(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("quiet") / "quiet.toml"
+    path.write_text(quiet_text())
+    QUIET.append(path)
+    return path
+
+
+QUIET: list[Path] = []  # the quiet world's file, once the session has written it
+
+
 def history(
-    injected: list[dict] = (), n: int = 12, after: int = AT - 1, scenario="eurasia", **params
+    injected: list[dict] = (), n: int = 12, after: int = AT - 1, scenario=None, **params
 ) -> tuple[GeoModel, list[dict[str, np.ndarray]]]:
-    """Run `n` steps of a scenario (seed SEED), injecting `injected` after step `after`."""
-    model = GeoModel(scenario=scenario, rng=SEED, **params)
+    """Run `n` steps of a scenario (the quiet world by default; seed SEED), injecting
+    `injected` after step `after`."""
+    model = GeoModel(scenario=scenario or QUIET[0], rng=SEED, **params)
     out = [snapshot(model)]
     for _ in range(n):
         if model.steps == after:
@@ -88,7 +112,8 @@ def exports(snap: dict[str, np.ndarray], i: int) -> float:
 
 
 def scenario_text(body: str = "", start: str = "2017-01-01") -> str:
-    return (f'[scenario]\nname = "x"\nextends = "{EURASIA.as_posix()}"\nstart = {start}\n\n'
+    """A variant of the quiet world (a session fixture writes it first) with `body` added."""
+    return (f'[scenario]\nname = "x"\nextends = "{QUIET[0].as_posix()}"\nstart = {start}\n\n'
             f"{body}")
 
 
@@ -97,7 +122,7 @@ def scenario_text(body: str = "", start: str = "2017-01-01") -> str:
 
 @pytest.fixture(scope="module")
 def baseline():
-    """eurasia, seed 7, 24 steps without events."""
+    """The quiet world, seed 7, 24 steps without events."""
     return history(n=24)
 
 
@@ -167,21 +192,25 @@ def test_sanction_cuts_trade_between_imposers_and_target(west):
 
 def test_sanction_diverts_target_trade_to_non_imposers(west):
     """Multilateral resistance: with the imposers' markets dearer, Russia sells and buys more
-    from everyone else, both ways, than without the sanction."""
+    from everyone else, both ways, than without the sanction: by about 1% (the imposers buy
+    about an eighth of Russia's exports; Russia's income falls a little as the sanction
+    lasts), and by much the same factor everywhere."""
     model, hit, base = west
     rus, imposers = row(model, "RUS"), {row(model, s) for s in WEST}
     others = [k for k in range(model.world.n_states) if k != rus and k not in imposers]
-    assert len(others) == 20
+    assert len(others) == model.world.n_states - 4
     for t in range(AT, WEST_END):
-        for k in others:
-            for x, y in ((k, rus), (rus, k)):
-                ratio = hit[t]["trade"][x, y] / base[t]["trade"][x, y]
-                assert ratio > 1.02, (t, model.world.actors.ids[k], x == rus, ratio)
+        for x, y in ((others, rus), (rus, others)):
+            ratio = hit[t]["trade"][x, y] / base[t]["trade"][x, y]
+            assert ratio.min() > 1.005, (t, model.world.actors.ids[others[ratio.argmin()]])
+            assert ratio.max() < 1.2 * ratio.min()
 
 
 def test_sanction_strengthens_the_target_regional_economic_links(west):
     """Safety cushion (paper 004): Kazakh-Russian links carry more on the economic channel
-    than without the sanction on Russia, though Kazakhstan imposes nothing."""
+    than without the sanction on Russia, though Kazakhstan imposes nothing. (At Kazakh–Russian
+    relations near 0.8 the links are close to their ceiling, so the sum over them rises by
+    about 0.02.)"""
     model, hit, base = west
     kaz, rus = row(model, "KAZ"), row(model, "RUS")
     owner = model.world.actors.state[model.world.links.ends]
@@ -192,7 +221,7 @@ def test_sanction_strengthens_the_target_regional_economic_links(west):
     for t in range(AT, WEST_END):
         h, b = hit[t]["strength"][:, ECONOMIC], base[t]["strength"][:, ECONOMIC]
         assert np.all(h[open_economic] > b[open_economic] + 1e-3), t
-        assert hit[t]["economic_ties"][kaz, rus] > base[t]["economic_ties"][kaz, rus] + 0.02
+        assert hit[t]["economic_ties"][kaz, rus] > base[t]["economic_ties"][kaz, rus] + 0.01
         # ... which lowers their trade costs: the regional term of ln φ is larger.
         assert hit[t]["cost_paradiplomacy"][kaz, rus] > base[t]["cost_paradiplomacy"][kaz, rus]
 
@@ -205,7 +234,7 @@ def export_falls():
     for name, params in (("on", {}), ("off", {"trade_regional": 0.0})):
         hit = history([WEST_ON_RUS | {"end": None}], n=AT + 5, **params)[1]
         base = history(n=AT + 5, **params)[1]
-        rus = 1
+        rus = STATES["RUS"]
         out[name] = np.array([exports(hit[t], rus) / exports(base[t], rus)
                               for t in range(AT, AT + 6)])
     return out
@@ -281,7 +310,7 @@ def test_relations_and_reputation_recover_over_several_steps(west, what):
 def test_ramp_months_ramps_the_layer_in_linearly(usa_on_rus, baseline):
     """ramp_months = 12 on quarterly steps: 1/4, 2/4, 3/4, then the full intensity."""
     ramp, complete, base = usa_on_rus("ramp"), usa_on_rus("complete"), baseline[1]
-    usa, rus = 8, 1
+    usa, rus = STATES["USA"], STATES["RUS"]
     levels = [ramp[t]["sanction"][usa, rus] for t in range(AT - 1, AT + 6)]
     np.testing.assert_allclose(levels, [0.0, 0.25, 0.5, 0.75, 1.0, 1.0, 1.0], rtol=1e-12)
     np.testing.assert_allclose([ramp[t]["trade_sanction"][usa, rus] for t in range(AT, AT + 4)],
@@ -293,7 +322,7 @@ def test_ramp_months_ramps_the_layer_in_linearly(usa_on_rus, baseline):
 
 def test_partial_scope_does_less_than_complete(usa_on_rus, baseline):
     partial, complete, base = usa_on_rus("partial"), usa_on_rus("complete"), baseline[1]
-    usa, rus = 8, 1
+    usa, rus = STATES["USA"], STATES["RUS"]
     for t in range(AT, 13):
         assert partial[t]["sanction"][usa, rus] == 0.5  # events.partial
         assert complete[t]["sanction"][usa, rus] == 1.0
@@ -310,7 +339,7 @@ def test_partial_scope_does_less_than_complete(usa_on_rus, baseline):
 
 def test_a_travel_sanction_moves_relations_but_not_trade_costs(usa_on_rus, baseline):
     travel, base = usa_on_rus("travel"), baseline[1]
-    usa, rus = 8, 1
+    usa, rus = STATES["USA"], STATES["RUS"]
     for t in range(AT, 13):
         assert travel[t]["sanction"][usa, rus] == 1.0
         assert not travel[t]["trade_sanction"].any()
@@ -321,7 +350,7 @@ def test_a_travel_sanction_moves_relations_but_not_trade_costs(usa_on_rus, basel
 
 def test_a_financial_sanction_cuts_less_trade_than_a_trade_sanction(usa_on_rus, baseline):
     financial, complete, base = usa_on_rus("financial"), usa_on_rus("complete"), baseline[1]
-    usa, rus = 8, 1
+    usa, rus = STATES["USA"], STATES["RUS"]
     for t in range(AT, 13):
         ts = financial[t]["trade_sanction"]
         assert ts[usa, rus] == pytest.approx(0.3) and ts[rus, usa] == pytest.approx(0.3)
@@ -334,7 +363,7 @@ def test_a_financial_sanction_cuts_less_trade_than_a_trade_sanction(usa_on_rus, 
 
 def test_an_export_sanction_raises_only_the_imposer_to_target_cost(usa_on_rus, baseline):
     export, base = usa_on_rus("export"), baseline[1]
-    usa, rus = 8, 1
+    usa, rus = STATES["USA"], STATES["RUS"]
     for t in range(AT, 13):
         ts = export[t]["trade_sanction"]
         assert ts[usa, rus] == 1.0 and np.count_nonzero(ts) == 1
@@ -347,7 +376,7 @@ def test_join_and_leave_change_who_imposes_at_their_steps(usa_on_rus, baseline):
     """The US imposes from step 3 and leaves at step 7, Poland joins at step 5; lifted at once
     (fade_months = 0)."""
     run, base = usa_on_rus("join_leave"), baseline[1]
-    usa, pol, rus = 8, 15, 1
+    usa, pol, rus = STATES["USA"], STATES["POL"], STATES["RUS"]
     assert [run[t]["sanction"][usa, rus] for t in range(1, 11)] == [0, 0, 1, 1, 1, 1, 0, 0, 0, 0]
     assert [run[t]["sanction"][pol, rus] for t in range(1, 11)] == [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
     assert run[12]["sanction"][pol, rus] == 1.0
@@ -368,7 +397,7 @@ def test_join_and_leave_change_who_imposes_at_their_steps(usa_on_rus, baseline):
 
 @pytest.fixture(scope="module")
 def index():
-    return GeoModel(scenario="eurasia", rng=SEED).world_index
+    return GeoModel(scenario=QUIET[0], rng=SEED).world_index
 
 
 def scheduled(index, **fields) -> events.Scheduled:
@@ -439,7 +468,7 @@ def test_sanction_layers_compound_and_weigh_kinds_by_hand(index):
         scheduled(index, at=9, imposers=["FRA"]),  # not yet
     ]
     weights = {"financial": 0.3, "travel": 0.0, "arms": 0.05}
-    layers = events.sanction_layers(items, 3, 24, 3, 0.5, weights)
+    layers = events.sanction_layers(items, 3, len(STATES), 3, 0.5, weights)
     political, trade = layers.political, layers.trade
     assert political[usa, rus] == pytest.approx(1 - 0.5 * 0.5)
     assert political[pol, rus] == pytest.approx(0.4)
@@ -465,8 +494,8 @@ def test_technology_shock_appends_a_wave_started_in_its_origin():
     _, base = history(n=AT + 2, **still)
     nations = model.world.nations
     waves = base[0]["adoption"].shape[1]
-    assert hit[AT - 1]["adoption"].shape == (24, waves)
-    assert hit[AT]["adoption"].shape == (24, waves + 1)
+    assert hit[AT - 1]["adoption"].shape == (len(STATES), waves)
+    assert hit[AT]["adoption"].shape == (len(STATES), waves + 1)
     assert list(nations.wave_start_step[waves:]) == [AT]
     assert list(nations.wave_strength[waves:]) == [2.0]
     new = hit[AT]["adoption"][:, -1]
@@ -579,12 +608,13 @@ def test_summit_raises_the_host_city_weight(summit):
 def test_summit_ties_and_relations_among_participants(summit):
     model, hit, base = summit
     rows = [row(model, s) for s in PARTICIPANTS]
-    outside = [k for k in range(24) if k not in rows]
+    n = model.world.n_states
+    outside = [k for k in range(n) if k not in rows]
     among = np.ix_(rows, rows)
     off = ~np.eye(len(rows), dtype=bool)
     ties = hit[AT]["summit_ties"] - base[AT]["summit_ties"]
     np.testing.assert_allclose(ties[among][off], 1.0, rtol=1e-12)
-    assert not ties[np.ix_(outside, range(24))].any()
+    assert not ties[np.ix_(outside, range(n))].any()
     for t in range(AT + 2, 13):
         gap = (hit[t]["relations"] - base[t]["relations"])[among][off]
         assert gap.min() > 0.003, (t, gap.min())
@@ -596,15 +626,25 @@ def test_summit_ties_and_relations_among_participants(summit):
 # ---------------------------------------------------------------- agreement
 
 
-def test_agreement_opens_the_named_channels_of_a_dormant_link(baseline):
+# Without link formation, so that the agreement's link is the only one that changes (in a
+# world of 20,000 candidates, a small change of relations decides some formation draw).
+STILL_LINKS = {"paradiplomacy_formation_rate": 0.0}
+
+
+@pytest.fixture(scope="module")
+def still_baseline():
+    return history(**STILL_LINKS)
+
+
+def test_agreement_opens_the_named_channels_of_a_dormant_link(still_baseline):
     model = GeoModel(scenario="eurasia", rng=SEED)
     e = link_index(model, "KZ-39", "RU-CHE")
     assert e is not None and model.world.links.channels[e] == 0b11111
-    base = baseline[1]
+    base = still_baseline[1]
     assert all(not base[t]["strength"][e].any() for t in range(13))  # dormant throughout
     event = {"type": "agreement", "name": "Kostanay-Chelyabinsk", "a": "RU-CHE", "b": "KZ-39",
              "channels": ["economic", "cultural"], "strength": 0.5}
-    model, hit = history([event])
+    model, hit = history([event], **STILL_LINKS)
     assert not hit[AT - 1]["strength"][e].any()
     assert hit[AT]["strength"][e, ECONOMIC] > 0.3 and hit[AT]["strength"][e, CULTURAL] > 0.3
     # Signed, the candidate carries the named channels only: the others stay closed.
@@ -616,13 +656,13 @@ def test_agreement_opens_the_named_channels_of_a_dormant_link(baseline):
     assert int(hit[AT]["active_links"]) == int(base[AT]["active_links"]) + 1
 
 
-def test_agreement_adds_a_link_where_there_is_none(baseline):
+def test_agreement_adds_a_link_where_there_is_none(still_baseline):
     probe = GeoModel(scenario="eurasia", rng=SEED)
     assert link_index(probe, "KZ-55", "manila") is None
     event = {"type": "agreement", "name": "Pavlodar-Manila", "a": "KZ-55", "b": "manila",
              "channels": ["economic"], "strength": 0.8}
-    model, hit = history([event])
-    base = baseline[1]
+    model, hit = history([event], **STILL_LINKS)
+    base = still_baseline[1]
     links = model.world.links
     assert int(hit[AT]["n_links"]) == int(base[AT]["n_links"]) + 1
     e = link_index(model, "KZ-55", "manila")
@@ -670,7 +710,7 @@ def test_digital_incident_costs_the_ministry_audience_and_reputation(baseline, s
     assert model.params.digital.incident_severity == 0.1
     loss = 1 - hit[AT]["audience"][kaz] / base[AT]["audience"][kaz]
     assert loss == pytest.approx(expected, abs=0.01)
-    others = np.delete(np.arange(24), kaz)
+    others = np.delete(np.arange(model.world.n_states), kaz)
     np.testing.assert_array_equal(hit[AT]["audience"][others], base[AT]["audience"][others])
     for t in range(AT, 13):
         assert hit[t]["audience"][kaz] < base[t]["audience"][kaz]
@@ -763,20 +803,22 @@ def test_dates_map_to_steps_and_events_act_there_and_not_before(tmp_path):
     model, hit = history(n=5, scenario=with_events)
     _, base = history(n=5, scenario=without)
     assert model.date_of(2) == dt.date(2017, 7, 1) and model.date_of(3) == dt.date(2017, 10, 1)
-    assert [item.at for item in model.timeline] == [0, 3, 4]
+    mine = [item for item in model.timeline
+            if item.event.name in ("old window", "US bill", "EU extension")]
+    assert [item.at for item in mine] == [0, 3, 4]
     usa, rus, pol = row(model, "USA"), row(model, "RUS"), row(model, "POL")
     kaz, kgz = row(model, "KAZ"), row(model, "KGZ")
     for t in range(3):
         np.testing.assert_array_equal(hit[t]["trade"], base[t]["trade"])
         assert hit[t]["sanction"][usa, rus] == 0.0
-        assert str(hit[t]["events_now"]) == ""
+        assert "US bill" not in str(hit[t]["events_now"])
     assert hit[0]["facilitation"][kaz, kgz] > 0
     assert hit[3]["sanction"][usa, rus] == 1.0
     assert hit[3]["trade"][usa, rus] < 0.35 * base[3]["trade"][usa, rus]
-    assert str(hit[3]["events_now"]) == "sanction 'US bill'"
+    assert "sanction 'US bill'" in str(hit[3]["events_now"])
     assert not hit[3]["relation_shock"].any()
     assert hit[4]["relation_shock"][pol, rus] == pytest.approx(-0.2)
-    assert str(hit[4]["events_now"]) == "relation_shock 'EU extension'"
+    assert "relation_shock 'EU extension'" in str(hit[4]["events_now"])
 
 
 def test_step_of_by_hand():
@@ -871,6 +913,7 @@ def test_a_bad_injected_event_names_itself_and_its_field(name):
     fields, field, expected = BAD[name]
     model = GeoModel(scenario="eurasia", rng=SEED)
     model.step()
+    scheduled_before = len(model.timeline)
     with pytest.raises(InputError) as info:
         model.inject(fields)
     err = info.value
@@ -879,13 +922,14 @@ def test_a_bad_injected_event_names_itself_and_its_field(name):
     assert expected in err.expected
     assert "\n" not in str(err)
     assert str(err).startswith(f"inject: {label(fields)}{field}: expected ")
-    assert len(model.timeline) == 0  # nothing was scheduled
+    assert len(model.timeline) == scheduled_before  # nothing was scheduled
 
 
 def test_an_injected_event_at_a_step_already_past_is_an_input_error():
     model = GeoModel(scenario="eurasia", rng=SEED)
     for _ in range(3):
         model.step()
+    world_timeline = list(model.timeline)
     for at in (2, 3):
         with pytest.raises(InputError) as info:
             model.inject({"type": "relation_shock", "name": "late", "a": "KAZ", "b": "RUS",
@@ -893,12 +937,12 @@ def test_an_injected_event_at_a_step_already_past_is_an_input_error():
         err = info.value
         assert (err.source, err.key) == ("inject", "relation_shock 'late'.at")
         assert "not before step 4" in err.expected and err.found == str(at)
-    assert model.timeline == []
+    assert model.timeline == world_timeline
     # The next step is fine, and so is a later one.
     model.inject({"type": "relation_shock", "name": "soon", "a": "KAZ", "b": "RUS", "shift": 0.1})
     model.inject({"type": "relation_shock", "name": "later", "a": "KAZ", "b": "RUS",
                   "shift": 0.1, "at": 9})
-    assert [item.at for item in model.timeline] == [4, 9]
+    assert [item.at for item in model.timeline[len(world_timeline):]] == [4, 9]
 
 
 @pytest.fixture(scope="module")

@@ -141,6 +141,7 @@ def random_venues(seed: int, cities: int, states: int, parties: int):
         "relations": relations,
         "parties": rng.integers(0, states, parties).astype(np.int32),
         "capital_bonus": float(rng.uniform(0.0, 1.0)),
+        "hostile_below": float(rng.choice([0.0, -0.05, -0.3])),
     }
 
 
@@ -325,10 +326,10 @@ def test_weight_capital_bonus_and_relations_raise_the_score(score):
 def test_a_city_hostile_to_a_party_never_qualifies(score, seed, cities, states, parties):
     args = random_venues(seed, cities, states, parties)
     scores = score(**args)
-    rel, meeting = args["relations"], args["parties"]
-    conflict = any(p != q and rel[p, q] < 0 for p in meeting for q in meeting)
+    rel, meeting, h = args["relations"], args["parties"], args["hostile_below"]
+    conflict = any(p != q and rel[p, q] < h for p in meeting for q in meeting)
     for c, s in enumerate(args["city_state"]):
-        hostile = any(p != s and rel[s, p] < 0 for p in meeting)
+        hostile = any(p != s and rel[s, p] < h for p in meeting)
         own = s in meeting
         assert (scores[c] == -np.inf) == (hostile or (own and conflict))
         if np.isfinite(scores[c]):

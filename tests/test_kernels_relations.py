@@ -1,10 +1,10 @@
-"""Relations between states, blocs and trade interdependence: kernels against references, and
-the behaviour of the mechanism (docs/model.md, "Relations").
+"""Relations between states and trade interdependence: kernels against references, and the
+behaviour of the mechanism (docs/model.md, "Relations"). Blocs: tests/test_blocs.py.
 
 Each channel must move relations in its direction, relations must relax to their baseline at the
 documented rate and stay in [−1, 1], symmetric, with a unit diagonal; the returned channel terms
 must account for the change; the regions' "political plus" must matter most when relations are
-bad (paper 002); blocs must be the components of the friendship graph with canonical labels.
+bad (paper 002).
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from hypothesis import strategies as st
 from sim.kernels.cities import summit_ties
 from sim.kernels.relations import (
     CHANNELS,
-    blocs,
-    blocs_python_loop,
-    blocs_reference,
     interdependence,
     interdependence_python_loop,
     interdependence_reference,
@@ -39,9 +36,6 @@ UPDATES = pytest.mark.parametrize(
     "update",
     [relations_update, relations_update_reference, relations_update_python_loop],
     ids=["numba", "numpy", "python"],
-)
-BLOCS = pytest.mark.parametrize(
-    "find", [blocs, blocs_reference, blocs_python_loop], ids=["numba", "numpy", "python"]
 )
 INTERDEPENDENCE = pytest.mark.parametrize(
     "dependence",
@@ -110,21 +104,6 @@ def test_relations_update_numba_numpy_and_python_agree(seed, n, push):
         assert new.shape == (n, n) and terms.shape == (5, n, n)
         np.testing.assert_allclose(new_nb, new, rtol=1e-12, atol=1e-15)
         np.testing.assert_allclose(terms_nb, terms, rtol=1e-12, atol=1e-15)
-
-
-@settings(deadline=None, max_examples=50)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 40), threshold=st.floats(-1.0, 1.0))
-@example(seed=0, n=0, threshold=0.2)
-@example(seed=1, n=1, threshold=0.2)
-@example(seed=2, n=2, threshold=-1.0)
-def test_blocs_numba_numpy_and_python_agree(seed, n, threshold):
-    relations = np.random.default_rng(seed).uniform(-1.0, 1.0, (n, n))
-    labels = blocs(relations, threshold)
-    assert labels.shape == (n,) and labels.dtype == np.int32
-    for other in (blocs_reference, blocs_python_loop):
-        found = other(relations, threshold)
-        assert found.dtype == np.int32
-        np.testing.assert_array_equal(labels, found)
 
 
 @settings(deadline=None, max_examples=50)
@@ -304,80 +283,6 @@ def test_political_plus_matters_more_when_relations_are_bad(update):
     assert gains[-0.8] == pytest.approx(9.0 * gains[0.8], rel=1e-9)  # (1.8/2) / (0.2/2)
     assert gains[-1.0] == pytest.approx(QUARTER * WEIGHTS[3], rel=1e-12)
     assert gains[1.0] == 0.0
-
-
-# ---------------------------------------------------------------- blocs
-
-
-def two_cliques(order):
-    """States in `order[:3]` are friends (0.6), so are those in `order[3:]`; across, −0.7."""
-    n = len(order)
-    relations = np.full((n, n), -0.7)
-    first, second = list(order[:3]), list(order[3:])
-    for group in (first, second):
-        relations[np.ix_(group, group)] = 0.6
-    np.fill_diagonal(relations, 1.0)
-    return relations
-
-
-@BLOCS
-def test_two_hostile_cliques_form_two_blocs(find):
-    labels = find(two_cliques([0, 2, 4, 1, 3]), 0.2)
-    np.testing.assert_array_equal(labels, [0, 1, 0, 1, 0])
-    labels = find(two_cliques([1, 3, 4, 0, 2]), 0.2)
-    np.testing.assert_array_equal(labels, [0, 1, 0, 1, 1])  # the bloc of state 0 is labelled 0
-
-
-@BLOCS
-def test_bloc_threshold_is_respected(find):
-    relations = two_cliques([0, 1, 2, 3, 4])
-    assert len(set(find(relations, 0.6).tolist())) == 5  # strict: 0.6 is not above 0.6
-    np.testing.assert_array_equal(find(relations, 0.59), [0, 0, 0, 1, 1])
-    np.testing.assert_array_equal(find(relations, -0.71), [0, 0, 0, 0, 0])  # everyone linked
-    relations[0, 3] = relations[3, 0] = 0.3  # one friendship across joins the blocs
-    np.testing.assert_array_equal(find(relations, 0.2), [0, 0, 0, 0, 0])
-    np.testing.assert_array_equal(find(relations, 0.3), [0, 0, 0, 1, 1])
-
-
-@BLOCS
-def test_friends_of_friends_share_a_bloc_and_loners_stand_alone(find):
-    """Blocs are connected components: 0–1 and 1–2 friendly puts 0 and 2 together even though
-    they are hostile to each other; a state without friends is its own bloc."""
-    relations = np.array([
-        [1.0, 0.5, -0.9, 0.0],
-        [0.5, 1.0, 0.5, 0.0],
-        [-0.9, 0.5, 1.0, 0.0],
-        [0.0, 0.0, 0.0, 1.0],
-    ])
-    np.testing.assert_array_equal(find(relations, 0.2), [0, 0, 0, 1])
-    np.testing.assert_array_equal(find(relations[::-1, ::-1].copy(), 0.2), [0, 1, 1, 1])
-
-
-def canonical(labels):
-    """Relabel 0, 1, ... in order of first appearance."""
-    first = {}
-    return np.array([first.setdefault(x, len(first)) for x in labels.tolist()], dtype=np.int32)
-
-
-@BLOCS
-@settings(deadline=None, max_examples=40)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), threshold=st.floats(-0.5, 0.9))
-def test_bloc_labels_are_canonical_and_invariant_to_state_order(find, seed, n, threshold):
-    """Renumbering the states (so that links are visited in another order) gives the same
-    partition, and labels always count up in order of each bloc's smallest member."""
-    rng = np.random.default_rng(seed)
-    relations = rng.uniform(-1.0, 1.0, (n, n))
-    relations = (relations + relations.T) / 2
-    labels = find(relations, threshold)
-    np.testing.assert_array_equal(labels, canonical(labels))
-    perm = rng.permutation(n)
-    permuted = find(relations[np.ix_(perm, perm)], threshold)
-    np.testing.assert_array_equal(permuted, canonical(permuted))
-    same = labels[perm][:, None] == labels[perm][None, :]
-    np.testing.assert_array_equal(permuted[:, None] == permuted[None, :], same)
-    # Every linked pair shares a bloc.
-    linked = relations > threshold
-    assert np.all(labels[:, None] == labels[None, :], where=linked)
 
 
 # ---------------------------------------------------------------- interdependence

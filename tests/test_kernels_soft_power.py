@@ -81,6 +81,7 @@ REPUTATION = pytest.mark.parametrize(
 )
 
 STEPS = (soft_power_step, soft_power_step_reference, soft_power_step_python_loop)
+NONE_NATURAL = np.zeros(2, dtype=bool)  # no column other than reputation on a 0–1 scale
 STEP_KERNELS = pytest.mark.parametrize("step", STEPS, ids=["numba", "numpy", "loop"])
 
 seeds = st.integers(0, 2**32 - 1)
@@ -191,8 +192,8 @@ def test_kernels_do_not_mutate_their_inputs():
     familiarity(unreached, population)
     reputation_update(reputation, baseline, penalty, 0.2, 0.25)
     for step in STEPS:
-        step(reputation, baseline, penalty, 0.2, metrics, 0, pillar_of, weights, attraction,
-             stay, unreached, population, 0.25)
+        step(reputation, baseline, penalty, 0.2, metrics, 0, np.zeros(8, dtype=bool), pillar_of,
+             weights, attraction, stay, unreached, population, 0.25)
     for array, copy in zip(arrays, copies, strict=True):
         np.testing.assert_array_equal(array, copy)
 
@@ -486,6 +487,7 @@ def random_step(seed: int, n: int, m: int, sparsity: float) -> tuple:
         rng.uniform(0.0, 2.0),  # recovery
         metrics,
         int(rng.integers(-1, m)) if m else -1,  # reputation_metric
+        rng.random(m) < 0.3,  # natural: columns on their own 0–1 scale
         pillar_of,
         weights,
         rng.random((n, n)),  # attraction
@@ -519,12 +521,13 @@ def test_step_numba_numpy_and_loop_agree(seed, n, m, sparsity):
 @given(seed=seeds, n=st.integers(0, 15), m=st.integers(0, 12))
 def test_step_is_reputation_then_pillars_then_attraction_and_familiarity(seed, n, m):
     """The step is its parts in the documented order, to the bit: reputation, the pillars of
-    the metrics with this step's reputation in its column (normalised on its own 0–1 scale by
-    two anchor rows holding 0 and 1 there and every other metric's own minimum and maximum),
+    the metrics with this step's reputation in its column (normalised, like the natural
+    columns, on its own 0–1 scale by two anchor rows holding 0 and 1 there and every other
+    metric's own minimum and maximum),
     attraction towards index times reputation, familiarity."""
     args = random_step(seed, n, m, 0.3)
-    (reputation, baseline, penalty, recovery, metrics, column, pillar_of, weights, attraction,
-     stay, unreached, population, dt) = args
+    (reputation, baseline, penalty, recovery, metrics, column, natural, pillar_of, weights,
+     attraction, stay, unreached, population, dt) = args
     parts = {
         "numba": (soft_power_step, reputation_update, soft_power_pillars, attraction_update,
                   familiarity),
@@ -535,10 +538,12 @@ def test_step_is_reputation_then_pillars_then_attraction_and_familiarity(seed, n
     for step, recover, pillars_of, attract, known in parts.values():
         liked = recover(reputation, baseline, penalty, recovery, dt)
         scored = metrics.copy()
-        if column >= 0 and len(metrics):
-            scored[:, column] = liked
+        if (column >= 0 or natural.any()) and len(metrics):
             low, high = metrics.min(axis=0), metrics.max(axis=0)
-            low[column], high[column] = 0.0, 1.0
+            low[natural], high[natural] = 0.0, 1.0
+            if column >= 0:
+                scored[:, column] = liked
+                low[column], high[column] = 0.0, 1.0
             scored = np.vstack([scored, low, high])
         pillars, index = pillars_of(scored, pillar_of, weights)
         pillars, index = pillars[: len(metrics)], index[: len(metrics)]
@@ -560,7 +565,8 @@ def test_the_pillars_and_the_appeal_see_this_steps_reputation(step):
     attraction = np.full((3, 3), 0.5)
     stay = np.full((3, 3), 0.25)  # three quarters of the gap close
     liked, pillars, index, attracted, _ = step(
-        reputation, baseline, penalty, 0.2, metrics, 0, pillar_of, weights, attraction, stay,
+        reputation, baseline, penalty, 0.2, metrics, 0, NONE_NATURAL, pillar_of, weights,
+        attraction, stay,
         np.ones((3, 3)), np.ones(3), 0.25,
     )
     assert liked[0] == pytest.approx(0.6 * np.exp(-0.5), rel=1e-14)
@@ -576,7 +582,8 @@ def test_the_pillars_and_the_appeal_see_this_steps_reputation(step):
             assert attracted[i, j] == pytest.approx(expected, rel=1e-14)
     # Without the reputation column the pillars would have seen the old, equal reputations.
     _, pillars, _, _, _ = step(
-        reputation, baseline, penalty, 0.2, metrics, -1, pillar_of, weights, attraction, stay,
+        reputation, baseline, penalty, 0.2, metrics, -1, NONE_NATURAL, pillar_of, weights,
+        attraction, stay,
         np.ones((3, 3)), np.ones(3), 0.25,
     )
     np.testing.assert_array_equal(pillars[:, 0], [0.5, 0.5, 0.5])
@@ -595,7 +602,8 @@ def test_step_penalty_and_exposure_move_reputation_and_familiarity_apart(step):
     population = rng.uniform(1e6, 1e8, n)
 
     def run(penalty, seen):
-        return step(np.full(n, 0.5), np.full(n, 0.5), penalty, 0.2, metrics, 0, pillar_of,
+        return step(np.full(n, 0.5), np.full(n, 0.5), penalty, 0.2, metrics, 0,
+                    np.zeros(4, dtype=bool), pillar_of,
                     weights, np.full((n, n), 0.5), np.exp(-seen * 0.25), np.exp(-seen),
                     population, 0.25)
 
@@ -615,3 +623,31 @@ def test_step_refuses_a_reputation_column_outside_the_metrics(step):
         args[5] = bad
         with pytest.raises(ValueError, match="reputation_metric"):
             step(*args)
+
+
+@STEP_KERNELS
+def test_step_refuses_natural_flags_that_do_not_match_the_metrics(step):
+    args = list(random_step(4, 3, 2, 0.0))
+    args[6] = np.zeros(3, dtype=bool)
+    with pytest.raises(ValueError, match="natural"):
+        step(*args)
+
+
+@STEP_KERNELS
+def test_a_natural_metric_is_scored_on_its_own_scale(step):
+    """One state with a few links and the rest with none: min–max would give it the whole
+    pillar (1 against 0); on the metric's own 0–1 scale it gets only its small share."""
+    n = 4
+    shares = np.array([0.02, 0.0, 0.0, 0.0])  # e.g. the share of its cultural potential used
+    metrics = np.column_stack([np.full(n, 0.5), shares])
+    pillar_of = np.array([0, 1], dtype=np.int64)  # government, culture
+    args = dict(attraction=np.full((n, n), 0.5), stay=np.ones((n, n)),
+                unreached=np.ones((n, n)), population=np.ones(n), dt=0.25)
+
+    def culture(natural: bool) -> np.ndarray:
+        _, pillars, _, _, _ = step(np.full(n, 0.5), np.full(n, 0.5), np.zeros(n), 0.2, metrics,
+                                   0, np.array([False, natural]), pillar_of, np.ones(6), **args)
+        return pillars[:, 1]
+
+    np.testing.assert_allclose(culture(natural=False), [1.0, 0.0, 0.0, 0.0])
+    np.testing.assert_allclose(culture(natural=True), shares, atol=1e-15)

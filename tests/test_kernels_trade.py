@@ -1,4 +1,4 @@
-"""The structural-gravity kernel, its numpy reference, trade costs, border calibration, growth.
+"""The structural-gravity kernel, its numpy reference, trade costs, calibration, growth.
 
 The numba kernel and the numpy reference must agree; both must satisfy the adding-up
 constraints of structural gravity, and trade must respond to costs through multilateral
@@ -11,11 +11,17 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from sim import load
-from sim.kernels.trade import cost_factor, gravity_flows, gravity_flows_reference
+from sim.kernels.trade import (
+    cost_factor,
+    gravity_flows,
+    gravity_flows_python_loop,
+    gravity_flows_reference,
+    relaxation_for,
+)
 from sim.mechanisms import trade as trade_phase
 from sim.params import GrowthParams, TradeParams
 from sim.scenario import SyntheticSpec
@@ -29,12 +35,13 @@ KERNELS = pytest.mark.parametrize(
 )
 
 
-def run(solve, gdp, phi, start=None, tolerance=TOL):
+def run(solve, gdp, phi, start=None, tolerance=TOL, relaxation=1.0):
     """Solve from ones (or a given start); check that the iteration converged."""
     n = len(gdp)
     a0, b0 = (np.ones(n), np.ones(n)) if start is None else start
     flows, a, b, iterations = solve(
-        np.asarray(gdp, float), np.asarray(phi, float), a0.copy(), b0.copy(), tolerance, MAX_IT
+        np.asarray(gdp, float), np.asarray(phi, float), a0.copy(), b0.copy(), tolerance, MAX_IT,
+        relaxation,
     )
     assert iterations < MAX_IT, "fixed point did not converge"
     return flows, a, b, iterations
@@ -63,14 +70,15 @@ world_args = {
 
 
 @settings(deadline=None, max_examples=60)
-@given(**world_args)
-@example(seed=0, n=0, gdp_decades=3.0, phi_spread=4.0, symmetric=True)
-@example(seed=1, n=1, gdp_decades=3.0, phi_spread=4.0, symmetric=False)
-@example(seed=2, n=2, gdp_decades=6.0, phi_spread=8.0, symmetric=False)
-def test_numba_kernel_agrees_with_numpy_reference(seed, n, gdp_decades, phi_spread, symmetric):
+@given(**world_args, relaxation=st.sampled_from([1.0, 1.3, 1.7, 1.9]))
+@example(seed=0, n=0, gdp_decades=3.0, phi_spread=4.0, symmetric=True, relaxation=1.0)
+@example(seed=1, n=1, gdp_decades=3.0, phi_spread=4.0, symmetric=False, relaxation=1.7)
+@example(seed=2, n=2, gdp_decades=6.0, phi_spread=8.0, symmetric=False, relaxation=1.0)
+def test_numba_kernel_agrees_with_numpy_reference(seed, n, gdp_decades, phi_spread, symmetric,
+                                                  relaxation):
     gdp, phi = random_world(seed, n, gdp_decades, phi_spread, symmetric)
-    f_nb, a_nb, b_nb, _ = run(gravity_flows, gdp, phi)
-    f_np, a_np, b_np, _ = run(gravity_flows_reference, gdp, phi)
+    f_nb, a_nb, b_nb, _ = run(gravity_flows, gdp, phi, relaxation=relaxation)
+    f_np, a_np, b_np, _ = run(gravity_flows_reference, gdp, phi, relaxation=relaxation)
     assert f_nb.shape == f_np.shape == (n, n)
     assert a_nb.shape == b_nb.shape == (n,)
     np.testing.assert_allclose(f_nb, f_np, rtol=1e-8, atol=0)
@@ -84,6 +92,36 @@ def test_numba_kernel_agrees_with_numpy_reference(seed, n, gdp_decades, phi_spre
         for a, b in ((a_nb, b_nb), (a_np, b_np)):
             np.testing.assert_allclose(a, phi @ (theta / b), rtol=1e-9)
             np.testing.assert_allclose(b, (theta / a) @ phi, rtol=1e-9)
+
+
+def home_biased(seed: int, n: int, bias: float) -> tuple[np.ndarray, np.ndarray]:
+    """A world whose states buy mostly from themselves: φ_ii = e^bias above a random φ."""
+    gdp, phi = random_world(seed, n, 4.0, 3.0, symmetric=False)
+    phi[np.diag_indices(n)] = np.exp(bias)
+    return gdp, phi
+
+
+@KERNELS
+@settings(deadline=None, max_examples=25)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 25), bias=st.floats(2.0, 6.0))
+def test_over_relaxation_finds_the_same_flows_in_fewer_sweeps(solve, seed, n, bias):
+    """ω from `relaxation_for` (Young's optimum for the plain rate) reaches the plain
+    alternation's fixed point, and where most output stays at home, in far fewer sweeps."""
+    gdp, phi = home_biased(seed, n, bias)
+    plain, _, _, slow = run(solve, gdp, phi, tolerance=1e-10)
+    omega = relaxation_for(slow, 1e-10)
+    assert 1.0 <= omega < 2.0
+    fast_flows, _, _, fast = run(solve, gdp, phi, tolerance=1e-10, relaxation=omega)
+    np.testing.assert_allclose(fast_flows, plain, rtol=1e-7)
+    if slow >= 200:
+        assert fast < slow / 2
+
+
+def test_relaxation_grows_with_the_sweeps_the_plain_alternation_needs():
+    omegas = [relaxation_for(k, 1e-10) for k in (1, 10, 100, 1000, 10**6)]
+    assert omegas[0] == pytest.approx(1.0, abs=1e-9)
+    assert all(a < b for a, b in itertools.pairwise(omegas[:-1]))
+    assert omegas[-1] < 2.0
 
 
 def test_empty_and_single_state_worlds():
@@ -231,7 +269,7 @@ def test_trade_diversion_kazakhstan_russia(solve):
     params = scenario.spec.params.trade
     gdp = world.actors.gdp[: world.n_states]
     border = trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows)
-    phi = trade_phase.trade_costs(world.pairs, params, border)
+    phi = trade_phase.trade_costs(world.pairs, params, np.full(len(gdp), border))
     ids = list(world.actors.ids[: world.n_states])
     i, j = ids.index("KAZ"), ids.index("RUS")
     before, *_ = run(solve, gdp, phi)
@@ -251,11 +289,12 @@ COSTS = {
     "contiguity_effect": 0.52,
     "agreement_effect": 0.28,
     "sanction_effect": 1.47,
-    "border_effect": 2.0,
+    "language_effect": 0.33,
+    "colony_effect": 0.84,
 }
 
 
-def _phi(distance, contiguity=None, agreement=None, sanction=None, **overrides):
+def _phi(distance, contiguity=None, agreement=None, sanction=None, home_bias=None, **overrides):
     n = len(distance)
     zeros = np.zeros((n, n))
     return cost_factor(
@@ -263,23 +302,44 @@ def _phi(distance, contiguity=None, agreement=None, sanction=None, **overrides):
         zeros if contiguity is None else contiguity,
         zeros if agreement is None else agreement,
         zeros if sanction is None else sanction,
+        home_bias=np.full(n, 2.0) if home_bias is None else home_bias,
         **{**COSTS, **overrides},
     )
 
 
-def test_cost_factor_distance_and_border():
+def test_cost_factor_distance_and_home_bias():
     distance = np.array([[100.0, 1000.0, 2000.0], [1000.0, 50.0, 4000.0], [2000.0, 4000.0, 10.0]])
-    phi = _phi(distance)
-    # Off the diagonal: d^−ε · exp(−β_b); on it: d^−ε only (no border with oneself).
+    bias = np.array([2.0, 3.0, 0.5])
+    phi = _phi(distance, home_bias=bias)
+    # Off the diagonal: d^−ε; on it: d^−ε · exp(h_i), each state's own home bias.
     off = ~np.eye(3, dtype=bool)
-    np.testing.assert_allclose(phi[off], distance[off] ** -1.1 * np.exp(-2.0), rtol=1e-12)
-    np.testing.assert_allclose(np.diag(phi), np.diag(distance) ** -1.1, rtol=1e-12)
+    np.testing.assert_allclose(phi[off], distance[off] ** -1.1, rtol=1e-12)
+    np.testing.assert_allclose(np.diag(phi), np.diag(distance) ** -1.1 * np.exp(bias),
+                               rtol=1e-12)
     # Farther → lower φ.
     assert phi[0, 1] > phi[0, 2] > phi[1, 2]
-    # The border effect moves only the off-diagonal.
-    higher = _phi(distance, border_effect=3.0)
-    np.testing.assert_allclose(np.diag(higher), np.diag(phi), rtol=1e-12)
-    np.testing.assert_allclose(higher[off], phi[off] * np.exp(-1.0), rtol=1e-12)
+
+
+def test_one_home_bias_for_all_is_a_border_effect():
+    """Only the ratio of the diagonal to the rest matters: h for every state gives the same
+    flows as a border effect −h on every flow between states."""
+    gdp, phi = random_world(5, 8, 3.0, 4.0, symmetric=False)
+    biased = phi.copy()
+    biased[np.diag_indices(8)] *= np.exp(1.7)
+    bordered = phi * np.exp(-1.7)
+    bordered[np.diag_indices(8)] = np.diag(phi)
+    np.testing.assert_allclose(run(gravity_flows, gdp, biased)[0],
+                               run(gravity_flows, gdp, bordered)[0], rtol=1e-9)
+
+
+def test_cost_factor_language_and_colony():
+    distance = np.array([[100.0, 1500.0], [1500.0, 200.0]])
+    flag = np.array([[False, True], [True, False]])
+    base = _phi(distance)
+    np.testing.assert_allclose(_phi(distance, common_language=flag),
+                               base * np.exp(0.33 * flag), rtol=1e-12)
+    np.testing.assert_allclose(_phi(distance, colony=flag), base * np.exp(0.84 * flag),
+                               rtol=1e-12)
 
 
 def test_cost_factor_contiguity_agreement_and_sanction():
@@ -301,29 +361,35 @@ def test_cost_factor_contiguity_agreement_and_sanction():
 
 def test_trade_costs_reads_the_state_pairs():
     distance = np.array([[100.0, 1500.0], [1500.0, 200.0]])
+    both = np.array([[False, True], [True, False]])
     pairs = StatePairs(
         distance_km=distance,
-        contiguity=np.array([[False, True], [True, False]]),
-        agreement=np.array([[False, True], [True, False]]),
+        contiguity=both,
+        agreement=both,
         sanction=np.zeros((2, 2)),
         trade=np.zeros((2, 2)),
         relations_baseline=np.zeros((2, 2)),
+        common_language=both,
+        colony=np.zeros((2, 2), dtype=bool),
+        affinity=np.zeros((2, 2)),
+        listed_baseline=np.full((2, 2), np.nan),
     )
     pairs.trade_sanction = np.array([[0.0, 1.0], [0.0, 0.0]])
     params = TradeParams()
-    phi = trade_phase.trade_costs(pairs, params, border=1.5)
+    phi = trade_phase.trade_costs(pairs, params, np.array([1.5, 0.5]))
     expected_01 = 1500.0**-params.distance_elasticity * np.exp(
-        params.contiguity + params.agreement - params.sanction - 1.5
+        params.contiguity + params.agreement + params.language - params.sanction
     )
     assert phi[0, 1] == pytest.approx(expected_01, rel=1e-12)
-    assert phi[1, 1] == pytest.approx(200.0**-params.distance_elasticity, rel=1e-12)
+    assert phi[1, 1] == pytest.approx(200.0**-params.distance_elasticity * np.exp(0.5),
+                                      rel=1e-12)
 
 
 # ---------------------------------------------------------------- border calibration
 
 
 def _share(gdp, pairs, params, border):
-    phi = trade_phase.trade_costs(pairs, params, border)
+    phi = trade_phase.trade_costs(pairs, params, np.full(len(gdp), border))
     flows, *_ = run(gravity_flows, gdp, phi, tolerance=params.tolerance)
     return trade_phase.export_share(flows, gdp)
 
@@ -380,6 +446,59 @@ def test_higher_openness_needs_a_lower_border_effect(eurasia_world):
     assert all(earlier > later for earlier, later in itertools.pairwise(borders))
 
 
+# ---------------------------------------------------------------- home bias per state
+
+
+@settings(deadline=None, max_examples=40)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), spread=st.floats(0.5, 6.0),
+       low=st.floats(0.01, 0.5), high=st.floats(0.5, 0.95))
+def test_home_bias_gives_every_state_its_export_share(seed, n, spread, low, high):
+    """Solved home biases put each state's exports/GDP at its target once gravity is solved
+    (numba kernel and numpy reference alike), with the costs between states unchanged."""
+    gdp, phi = random_world(seed, n, 4.0, spread, symmetric=bool(seed % 2))
+    targets = np.random.default_rng(seed + 7).uniform(low, high, n)
+    exports = targets * gdp
+    assume(np.all(exports < 0.99 * (exports.sum() - exports)))  # feasible: see below
+    bias = trade_phase.home_bias_for(gdp, phi, targets, 1e-13, 100_000)
+    biased = phi.copy()
+    biased[np.diag_indices(n)] *= np.exp(bias)
+    for solve in (gravity_flows, gravity_flows_reference):
+        flows, *_ = run(solve, gdp, biased)
+        exported = (flows.sum(axis=1) - np.diag(flows)) / gdp
+        np.testing.assert_allclose(exported, targets, rtol=1e-6)
+
+
+def test_targets_beyond_what_the_others_can_buy_are_lowered():
+    """Trade balances: with two states each exports what the other imports, so they can only
+    export the same value; the larger state's target is lowered to it, and nothing is NaN."""
+    gdp = np.array([3e12, 1e12])
+    phi = np.array([[1.0, 0.1], [0.1, 1.0]])
+    bias = trade_phase.home_bias_for(gdp, phi, np.array([0.5, 0.5]), 1e-13, 100_000)
+    assert np.isfinite(bias).all()
+    biased = phi * np.exp(np.diag(bias))
+    flows, *_ = run(gravity_flows, gdp, biased)
+    np.testing.assert_allclose(flows[0, 1], flows[1, 0], rtol=1e-9)
+    np.testing.assert_allclose(flows[1, 0] / gdp[1], 0.5, rtol=1e-6)  # the smaller: as asked
+    assert flows[0, 1] / gdp[0] == pytest.approx(0.5 / 3.0, rel=1e-6)
+
+
+def test_calibrate_home_bias_without_targets_is_one_border_effect():
+    world = synthetic_world(SyntheticSpec(states=20), np.random.default_rng(3))
+    gdp = world.actors.gdp[: world.n_states]
+    params = TradeParams(openness=0.1)
+    uniform = trade_phase.calibrate_home_bias(gdp, world.pairs, params, None, gravity_flows)
+    border = trade_phase.calibrate_border(gdp, world.pairs, params, gravity_flows)
+    np.testing.assert_array_equal(uniform, np.full(len(gdp), border))
+
+
+def test_export_targets_cap_the_data_and_fill_in_openness():
+    nations = type("N", (), {"exports_share": np.array([0.2, np.nan, 1.8])})()
+    params = TradeParams(openness=0.3, export_share_cap=0.9)
+    np.testing.assert_array_equal(trade_phase.export_targets(nations, params), [0.2, 0.3, 0.9])
+    nations.exports_share = np.full(3, np.nan)
+    assert trade_phase.export_targets(nations, params) is None
+
+
 def test_export_share():
     flows = np.array([[5.0, 1.0], [2.0, 8.0]])
     assert trade_phase.export_share(flows, np.array([6.0, 10.0])) == pytest.approx(3.0 / 16.0)
@@ -392,8 +511,9 @@ def test_growth_factor_without_shocks_or_trade_change_is_the_trend():
     params = GrowthParams(trend=0.03, volatility=0.0)
     share = np.array([0.5, 0.7, 0.9])
     shocks = np.array([2.0, -1.0, 0.5])  # ignored at zero volatility
-    factor = trade_phase.growth_factor(params, shocks, 0.25, share, share, sigma=5.0)
-    np.testing.assert_allclose(factor, np.exp(0.03 * 0.25), rtol=1e-14)
+    trend = np.array([0.03, 0.05, -0.01])
+    factor = trade_phase.growth_factor(params, trend, shocks, 0.25, share, share, sigma=5.0)
+    np.testing.assert_allclose(factor, np.exp(trend * 0.25), rtol=1e-14)
 
 
 @pytest.mark.parametrize("sigma", [1.5, 4.0, 5.0, 9.0])
@@ -403,7 +523,8 @@ def test_growth_factor_gains_from_trade_exponent(sigma):
     params = GrowthParams(trend=0.02, volatility=0.0)
     previous = np.array([0.6, 0.6, 0.6])
     current = np.array([0.66, 0.6, 0.54])
-    factor = trade_phase.growth_factor(params, np.zeros(3), 1.0, current, previous, sigma)
+    factor = trade_phase.growth_factor(params, np.full(3, 0.02), np.zeros(3), 1.0, current,
+                                       previous, sigma)
     trend = np.exp(0.02)
     assert factor[0] < trend  # gains from trade lost
     assert factor[1] == pytest.approx(trend, rel=1e-14)
@@ -420,7 +541,8 @@ def test_growth_factor_shocks_are_log_normal_with_mean_trend():
     nodes, weights = np.polynomial.hermite.hermgauss(60)
     shocks = np.sqrt(2.0) * nodes  # Gauss–Hermite nodes for a standard normal
     share = np.full(len(shocks), 0.7)
-    factor = trade_phase.growth_factor(params, shocks, years, share, share, sigma=5.0)
+    factor = trade_phase.growth_factor(params, np.full(len(shocks), 0.05), shocks, years, share,
+                                       share, sigma=5.0)
     mean = float(weights @ factor / np.sqrt(np.pi))
     assert mean == pytest.approx(np.exp(0.05 * years), rel=1e-12)
     # And each factor is exp(drift + v·√Δt·ε).
@@ -428,13 +550,12 @@ def test_growth_factor_shocks_are_log_normal_with_mean_trend():
     np.testing.assert_allclose(factor, expected, rtol=1e-13)
 
 
-def test_python_loop_baseline_computes_the_same_flows():
+@pytest.mark.parametrize("relaxation", [1.0, 1.6])
+def test_python_loop_baseline_computes_the_same_flows(relaxation):
     """The baseline `geopol bench` times against must do the same work."""
-    from sim.kernels.trade import gravity_flows_python_loop
-
     gdp, phi = random_world(7, 9, 4.0, 6.0, symmetric=False)
     ones = np.ones(9)
-    fast = gravity_flows(gdp, phi, ones, ones, TOL, MAX_IT)
-    slow = gravity_flows_python_loop(gdp, phi, ones, ones, TOL, MAX_IT)
+    fast = gravity_flows(gdp, phi, ones, ones, TOL, MAX_IT, relaxation)
+    slow = gravity_flows_python_loop(gdp, phi, ones, ones, TOL, MAX_IT, relaxation)
     np.testing.assert_allclose(slow[0], fast[0], rtol=1e-9)
     assert abs(slow[3] - fast[3]) <= 1

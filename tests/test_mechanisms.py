@@ -16,6 +16,7 @@ import pytest
 from helpers import row, run
 
 from sim import GeoModel
+from sim.mechanisms import soft_power as soft_power_mechanism
 from sim.output import run_tables
 from sim.recording import ACTIVITY_NAMES, PILLARS, RELATION_TERMS, STAGE_NAMES
 from sim.schema import CHANNELS
@@ -29,6 +30,7 @@ EAEU = ("RUS", "KAZ", "BLR", "KGZ")
 # and no technology wave spreading (p = 0 and no state has adopted any of it).
 QUIET = {
     "growth_volatility": 0.0,
+    "growth_data_trends": 0.0,
     "paradiplomacy_formation_rate": 0.0,
     "cities_summit_rate": 0.0,
     "digital_incident_hazard": 0.0,
@@ -237,10 +239,10 @@ def test_activity_classes_follow_link_strength_and_thresholds(formation_run):
     assert {INACTIVE, EPISODIC, ACTIVE} <= classes
 
     # Pavlodar oblast has six listed agreements (paper 004) on 19 named channels, which start
-    # settled (each between 0 and 1): at step 0 it is "active".
+    # settled (each between 0 and 1): at step 0 it is "active" or "leading" (15 and more).
     pavlodar = row(model, "KZ-55")
     assert 0.0 < recorder.actor("link_strength", 0)[pavlodar] < 19.0
-    assert recorder.actor("activity", 0)[pavlodar] == ACTIVE
+    assert recorder.actor("activity", 0)[pavlodar] in (ACTIVE, LEADING)
     # A border oblast with no listed link is inactive at step 0.
     assert recorder.actor("activity", 0)[row(model, "KZ-23")] == INACTIVE
 
@@ -277,7 +279,9 @@ def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
     """Omsk oblast's agreement with Akmola oblast carries a diaspora tie of 0.5 (paper 004).
     Without it, the link's cultural channel settles lower and its economic channel is the same.
     Attraction does not move relations here, so that the cultural channel's effect on soft
-    power cannot feed back into the link's drives."""
+    power cannot feed back into the link's drives. (Kazakh–Russian relations start near 0.8,
+    where the cultural drive is close to its ceiling g/(g + δ) = 0.83, so the tie adds about
+    three points.)"""
     variant = tmp_path / "no_diaspora.toml"
     variant.write_text('[scenario]\nname = "no-diaspora"\nextends = "eurasia"\n\n'
                        '[[links]]\na = "RU-OMS"\nb = "KZ-11"\nkind = "agreement"\n'
@@ -288,7 +292,7 @@ def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
     k = ends.index(("RU-OMS", "KZ-11"))
     assert runs[0].world.links.diaspora[k] == 0.5 and runs[1].world.links.diaspora[k] == 0.0
     with_tie, without = runs[0].world.links.strength[k], runs[1].world.links.strength[k]
-    assert with_tie[CULTURAL] > without[CULTURAL] + 0.05
+    assert with_tie[CULTURAL] > without[CULTURAL] + 0.02
     assert with_tie[ECONOMIC] == pytest.approx(without[ECONOMIC], rel=1e-9)
 
 
@@ -298,13 +302,28 @@ def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
 # Complete, on trade both ways: the cost of the flows KAZ→RUS and RUS→KAZ rises in full.
 KAZ_RUS_SANCTION = {"type": "sanction", "name": "test", "imposers": ["KAZ"], "target": "RUS"}
 
+# eurasia before the sanctions on Russia: the world's regimes against it at intensity 0, so
+# that a new sanction's cushion is not hidden by the old ones (Russia's exposure starts at 0).
+RUSSIA_UNSANCTIONED = "".join(
+    f'[[events]]\ntype = "sanction"\nname = "{name}"\nintensity = 0.0\n\n'
+    for name in ("Russia 2014", "Russia 2022", "Russia 2022 (United States)",
+                 "Russia 2022 (export controls)", "Ukraine's trade ban on Russia"))
+
 
 @pytest.fixture(scope="module")
-def sanction_runs():
-    """eurasia, seed 7, with and without a complete KAZ–RUS sanction set after step 4; the
-    world arrays of every step after it."""
-    base = GeoModel(scenario="eurasia", rng=7)
-    hit = GeoModel(scenario="eurasia", rng=7)
+def unsanctioned(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("scenarios") / "unsanctioned.toml"
+    path.write_text('[scenario]\nname = "unsanctioned"\nextends = "eurasia"\n\n'
+                    + RUSSIA_UNSANCTIONED)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def sanction_runs(unsanctioned):
+    """eurasia without the sanctions on Russia, seed 7, with and without a complete KAZ–RUS
+    sanction set after step 4; the world arrays of every step after it."""
+    base = GeoModel(scenario=unsanctioned, rng=7)
+    hit = GeoModel(scenario=unsanctioned, rng=7)
     for _ in range(4):
         base.step()
         hit.step()
@@ -346,7 +365,7 @@ def test_a_sanction_raises_the_economic_channel_of_regional_links(sanction_runs)
     assert np.all(h[cultural, CULTURAL] <= b[cultural, CULTURAL])
     assert np.all(h[cultural, CULTURAL] < b[cultural, CULTURAL])
     # Russia's links with third states get the cushion too (its exposure to sanctions from
-    # anyone counts); links between states neither of which is sanctioned are not touched.
+    # anyone counts); links without a Russian end are not touched.
     owner = hit.world.actors.state[hit.world.links.ends]
     russian = (owner == row(hit, "RUS")).any(axis=1) & ~between(hit, "KAZ", "RUS")
     open_economic = russian & (first["strength"][:, ECONOMIC] > 0)
@@ -377,6 +396,7 @@ def test_a_sanction_lowers_relations_through_the_sanction_term(sanction_runs):
         # term_4 = −Δt·w_s·ΔS, ΔS = 1 for this pair only.
         assert h["terms"][4][i, j] == pytest.approx(-dt * p.sanction, rel=1e-12)
         assert h["terms"][4][j, i] == h["terms"][4][i, j]
+        # The sanctions term moves with ΔS, the change since step 0: only this pair's.
         assert np.count_nonzero(h["terms"][4]) == 2
         assert not b["terms"][4].any()
         # R' = R + Δt·δ·(B − R) + Σ_k term_k (no clipping here).
@@ -429,22 +449,23 @@ def test_relations_stay_at_baseline_when_every_driver_is_at_rest():
     assert model.world.pairs.relations[i, j] < baseline[i, j] - 0.04
 
 
-def test_trade_agreement_partners_share_a_bloc():
+def test_allies_share_a_bloc_and_rivals_do_not():
+    """Blocs from the starting relations of the world's data: the EAEU's members in one, the
+    EU's in another; Russia and the USA, India and Pakistan apart."""
     model = run(GeoModel(scenario="eurasia", rng=1), 2)
-    p = model.params.relations
-    assert p.agreement_baseline > p.bloc_threshold
     bloc0 = model.recorder.state("bloc", 0)
     assert len({bloc0[row(model, s)] for s in EAEU}) == 1
-    # The EU members form another bloc, which no EAEU member joins.
-    eu = {bloc0[row(model, s)] for s in ("POL", "FRA", "HUN")}
+    eu = {bloc0[row(model, s)] for s in ("POL", "FRA", "HUN", "DEU", "ITA")}
     assert len(eu) == 1 and eu != {bloc0[row(model, "KAZ")]}
+    for a, b in (("RUS", "USA"), ("IND", "PAK"), ("CHN", "USA"), ("RUS", "POL")):
+        assert bloc0[row(model, a)] != bloc0[row(model, b)]
     # Blocs are recorded every step, with their count in the model table.
     table = model.datacollector.get_model_vars_dataframe()
     for k in range(len(model.recorder.steps)):
         assert table["blocs"].iloc[k] == len(np.unique(model.recorder.state("bloc", k)))
     np.testing.assert_array_equal(model.recorder.state("bloc", -1), model.world.nations.bloc)
-    # Below the threshold the partners are strangers: every state is a bloc of its own.
-    apart = GeoModel(scenario="eurasia", rng=1, relations_agreement_baseline=0.1)
+    # Above every relation, no pair is tied: every state is a bloc of its own.
+    apart = GeoModel(scenario="eurasia", rng=1, relations_bloc_threshold=0.99)
     assert len(np.unique(apart.world.nations.bloc)) == apart.world.n_states
     assert apart.datacollector.get_model_vars_dataframe()["blocs"].iloc[0] == apart.world.n_states
 
@@ -457,7 +478,8 @@ def test_hosting_a_summit_raises_weight_engagement_and_ties():
     that every state's cities weigh the same at the start (each state's capital, 1.0) and the
     engagement pillar can rise for whoever hosts."""
     settings = {"cities_city_weight": 0.0, "paradiplomacy_formation_rate": 0.0,
-                "growth_volatility": 0.0, "digital_incident_hazard": 0.0}
+                "growth_volatility": 0.0, "digital_incident_hazard": 0.0,
+                "cities_talks_below": -1.0}  # summits of blocs only, no talks
     hot = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=52.0, **settings)
     cold = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=0.0, **settings)
     blocs = hot.world.nations.bloc.copy()
@@ -505,14 +527,14 @@ def test_hosting_a_summit_raises_weight_engagement_and_ties():
 
 
 def test_a_neutral_capital_hosts_talks_between_states_in_conflict():
-    """Iran and the USA at −0.8 are called to talks (paper 001: the Iranian nuclear talks in
-    Astana, 2013). Neither of their cities may host; a capital of a third state with
-    relations ≥ 0 towards both does."""
+    """Iran and the USA at −0.99, the worst pair, are called to talks (paper 001: the Iranian
+    nuclear talks in Astana, 2013). Neither of their cities may host; a capital of a third
+    state with relations ≥ 0 towards both does."""
     model = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=52.0)
     iran, usa = row(model, "IRN"), row(model, "USA")
     pairs = model.world.pairs
     for matrix in (pairs.relations, pairs.relations_baseline):
-        matrix[iran, usa] = matrix[usa, iran] = -0.8
+        matrix[iran, usa] = matrix[usa, iran] = -0.99
     relations = pairs.relations.copy()  # as the venue is chosen, before this step's update
     model.step()
     host = model.summit_hosts[0] if model.summit_hosts else None
@@ -533,7 +555,7 @@ def test_a_neutral_capital_hosts_talks_between_states_in_conflict():
         for other in range(model.world.n_states):
             if other not in (iran, usa, turkey):
                 matrix[iran, other] = matrix[other, iran] = -0.1
-        matrix[iran, usa] = matrix[usa, iran] = -0.8
+        matrix[iran, usa] = matrix[usa, iran] = -0.99
     model.step()
     assert model.summit_host_id == "ankara"
 
@@ -654,14 +676,16 @@ def test_equal_technology_does_not_rank_states():
     """In eurasia every state starts without the wave and all imitate the same adoption, so
     their technology levels are equal (up to rounding) at every step. A metric equal for every
     state normalises to 0.5 (docs/model.md, "Soft power"), so the technology half of the
-    education pillar is 0.5 for everyone: 2·education − culture = 0.5."""
+    education pillar is 0.5 for everyone: 2·education − cultural share = 0.5."""
     model = GeoModel(scenario="eurasia", rng=5)
-    education, culture = PILLARS.index("education"), PILLARS.index("culture")
+    education = PILLARS.index("education")
+    share = [name for name, _, _ in soft_power_mechanism.METRICS].index("cultural_share")
     for k in range(1, 13):
         model.step()
         n = model.world.nations
         assert np.ptp(n.technology) < 1e-12 * max(n.technology.max(), 1.0)
-        technology_part = 2 * n.pillars[:, education] - n.pillars[:, culture]
+        cultural_share = soft_power_mechanism.metrics(model.world, model._cultural())[:, share]
+        technology_part = 2 * n.pillars[:, education] - cultural_share
         np.testing.assert_allclose(
             technology_part, 0.5, atol=1e-9,
             err_msg=f"step {k}: technology levels equal to within {np.ptp(n.technology):.1e} "
@@ -720,7 +744,7 @@ def test_a_reputation_penalty_lowers_reputation_not_familiarity(tmp_path):
     penalised, spared = runs[0].world.nations, runs[1].world.nations
     np.testing.assert_array_equal(penalised.audience, spared.audience)
     assert penalised.reputation[kaz] < spared.reputation[kaz]
-    assert spared.reputation[kaz] == pytest.approx(runs[1].params.soft_power.reputation_baseline)
+    assert spared.reputation[kaz] == pytest.approx(spared.reputation_baseline[kaz])
     assert penalised.reputation[rus] == spared.reputation[rus]
     hit = incidents > 0
     assert np.all(penalised.reputation[hit] < spared.reputation[hit])

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from agents import CityAgent, RegionAgent, StateAgent
+from helpers import row
+
 from sim import GeoModel, load
 from sim.errors import InputError
 
@@ -149,13 +151,40 @@ def test_steps_and_datacollector(model):
     assert model.recorder.steps == list(range(7))
 
 
-def test_export_share_at_step_zero_is_the_openness(model):
+def test_each_state_starts_at_its_exports_share(model):
+    """Each state's home bias is solved at step 0 so that it exports its data's share of its
+    output (at most trade.export_share_cap): the world's exports/GDP is then theirs."""
+    w = model.world
+    s = w.n_states
+    gdp, trade = w.actors.gdp[:s], w.pairs.trade
+    exported = (trade.sum(axis=1) - np.diag(trade)) / gdp
+    cap = model.params.trade.export_share_cap
+    np.testing.assert_allclose(exported, np.minimum(w.nations.exports_share, cap), atol=1e-6)
     share = model.datacollector.get_model_vars_dataframe()["export_share"].iloc[0]
-    assert share == pytest.approx(model.params.trade.openness, abs=1e-6)
-    assert model.border_effect > 0
-    other = GeoModel(scenario="eurasia", rng=1, trade_openness=0.2)
-    assert other.export_share == pytest.approx(0.2, abs=1e-6)
-    assert other.border_effect > model.border_effect
+    assert share == pytest.approx((exported * gdp).sum() / gdp.sum(), rel=1e-9)
+    # The home bias is each state's own: large economies buy more from themselves.
+    usa, lux = row(model, "USA"), row(model, "LUX")
+    assert model.home_bias[usa] > model.home_bias[lux]
+    # A lower cap lowers the exports of the states above it, and only theirs.
+    other = GeoModel(scenario="eurasia", rng=1, trade_export_share_cap=0.5)
+    capped = w.nations.exports_share > 0.5
+    assert capped.any()
+    other_exported = (other.world.pairs.trade.sum(axis=1)
+                      - np.diag(other.world.pairs.trade)) / gdp
+    np.testing.assert_allclose(other_exported[capped], 0.5, atol=1e-6)
+    np.testing.assert_allclose(other_exported[~capped], exported[~capped], atol=1e-6)
+
+
+def test_a_world_without_export_data_starts_at_the_openness():
+    """Without any state's exports share (a synthetic world) one border effect for all is
+    calibrated to trade.openness, the world's exports/GDP."""
+    model = GeoModel(scenario="synthetic", rng=1)
+    assert model.export_targets is None
+    assert model.export_share == pytest.approx(model.params.trade.openness, abs=1e-6)
+    assert np.ptp(model.home_bias) == 0 and model.home_bias[0] > 0
+    other = GeoModel(scenario="synthetic", rng=1, trade_openness=0.05)
+    assert other.export_share == pytest.approx(0.05, abs=1e-6)
+    assert other.home_bias[0] > model.home_bias[0]
 
 
 def test_recorded_flows_add_up_to_recorded_gdp(model):
@@ -170,8 +199,9 @@ def test_recorded_flows_add_up_to_recorded_gdp(model):
 
 
 def test_gdp_grows_at_the_trend_without_shocks():
-    # Regional ties held out of trade costs: links forming would move them.
-    model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0,
+    # Regional ties held out of trade costs: links forming would move them. One trend for all
+    # (growth.data_trends = 0).
+    model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0, growth_data_trends=0.0,
                      technology_gdp_elasticity=0.0, trade_regional=0.0)
     gdp0 = model.world.actors.gdp.copy()
     steps = 8
@@ -186,9 +216,24 @@ def test_gdp_grows_at_the_trend_without_shocks():
     np.testing.assert_allclose(series[1:] / series[:-1],
                                np.exp(model.params.growth.trend * model.step_months / 12.0),
                                rtol=1e-8)
-    np.testing.assert_allclose(
-        model.datacollector.get_model_vars_dataframe()["export_share"],
-        model.params.trade.openness, atol=1e-6)
+    shares = model.datacollector.get_model_vars_dataframe()["export_share"]
+    np.testing.assert_allclose(shares, shares.iloc[0], rtol=1e-6)
+
+
+def test_each_state_grows_at_its_own_trend():
+    """With the data's trends (growth.data_trends = 1) and no shocks, states grow apart: each
+    at its trend, within a point, the rest being the gains from trade as shares shift."""
+    model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0,
+                     technology_gdp_elasticity=0.0, trade_regional=0.0)
+    s = model.world.n_states
+    gdp0 = model.world.actors.gdp[:s].copy()
+    for _ in range(8):
+        model.step()
+    growth = np.log(model.world.actors.gdp[:s] / gdp0) / 2.0
+    np.testing.assert_allclose(model.growth_trend, model.world.nations.growth_trend)
+    np.testing.assert_allclose(growth, model.growth_trend, atol=0.01)
+    assert np.corrcoef(growth, model.growth_trend)[0, 1] > 0.99
+    assert growth[row(model, "CHN")] > growth[row(model, "JPN")] + 0.02
 
 
 def test_gdp_grows_at_about_the_trend_with_shocks():
@@ -258,9 +303,9 @@ def test_numpy_backend_gives_the_numba_results():
         for _ in range(10):
             model.step()
             history.append(snapshot(model))
-        runs[backend] = (model.border_effect, history)
+        runs[backend] = (model.home_bias, history)
     (b_nb, h_nb), (b_np, h_np) = runs["numba"], runs["numpy"]
-    assert b_np == pytest.approx(b_nb, rel=1e-9)
+    np.testing.assert_allclose(b_np, b_nb, rtol=1e-9)
     for (g_nb, t_nb), (g_np, t_np) in zip(h_nb, h_np, strict=True):
         np.testing.assert_allclose(g_np, g_nb, rtol=1e-9)
         np.testing.assert_allclose(t_np, t_nb, rtol=1e-9)

@@ -12,8 +12,13 @@ from sim.params import Params
 from sim.scenario import BUNDLED_DIR, bundled, content_hash, load
 
 EURASIA = BUNDLED_DIR / "eurasia.toml"
+WORLD = BUNDLED_DIR / "world.toml"
 SYNTHETIC = BUNDLED_DIR / "synthetic.toml"
-WORLDBANK = BUNDLED_DIR / "data" / "worldbank.csv"
+WORLD_DATA = BUNDLED_DIR / "data" / "world"
+# The tables world.toml names, in the order they are read.
+WORLD_TABLES = tuple((WORLD_DATA / name).resolve() for name in (
+    "states.csv", "cities.csv", "regions.csv", "state_pairs.csv", "memberships.csv",
+    "trade_agreements.csv", "sanctions.toml"))
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +32,8 @@ def eurasia_raw() -> dict:
 
 
 @pytest.fixture(scope="module")
-def worldbank() -> pd.DataFrame:
-    return pd.read_csv(WORLDBANK).set_index("iso3")
+def world_states() -> pd.DataFrame:
+    return pd.read_csv(WORLD_DATA / "states.csv", keep_default_na=False).set_index("id")
 
 
 def link_keys(links) -> list[tuple[str, str, str]]:
@@ -39,8 +44,8 @@ def link_keys(links) -> list[tuple[str, str, str]]:
 
 
 def test_bundled_names_are_the_toml_files_in_scenarios():
-    assert set(bundled()) == {"eurasia", "synthetic", "eurasia-sanctions-2017", "digital-kazakhstan",
-                              "astana-summits", "synthetic-100k"}
+    assert set(bundled()) == {"world", "eurasia", "synthetic", "eurasia-sanctions-2017",
+                              "digital-kazakhstan", "astana-summits", "synthetic-100k"}
     assert bundled()["eurasia"] == EURASIA
 
 
@@ -49,7 +54,7 @@ def test_eurasia_loads_by_name_and_by_path_to_the_same_scenario(eurasia):
     assert eurasia.name == by_path.name == "eurasia"
     assert eurasia.path == EURASIA.resolve()
     assert by_path.spec == eurasia.spec
-    assert eurasia.files == (EURASIA.resolve(), WORLDBANK.resolve())
+    assert eurasia.files == (*WORLD_TABLES, WORLD.resolve(), EURASIA.resolve())
 
 
 def test_synthetic_loads_with_the_sizes_in_its_file():
@@ -62,33 +67,47 @@ def test_synthetic_loads_with_the_sizes_in_its_file():
     assert scenario.files == (SYNTHETIC.resolve(),)
 
 
-def test_eurasia_has_exactly_the_actors_and_links_its_file_lists(eurasia, eurasia_raw):
-    spec = eurasia.spec
-    for section in ("states", "cities", "regions"):
-        assert [a.id for a in getattr(spec, section)] == [a["id"] for a in eurasia_raw[section]]
+def test_eurasia_is_the_world_with_the_papers_detail(eurasia, eurasia_raw):
+    """Every state of the world with its data; the regions of the focus states only; the
+    capitals and the cities the papers name; the links the papers name."""
+    world, spec = load("world").spec, eurasia.spec
+    assert [s.id for s in spec.states] == [s.id for s in world.states]
+    focus = set(spec.scenario.focus)
+    assert len(focus) == 24 and spec.scenario.regions_of == "focus"
+    assert [r.id for r in spec.regions] == [r.id for r in world.regions if r.state in focus]
+    capitals = {c.id for c in world.cities}
+    named = [c["id"] for c in eurasia_raw["cities"] if c["id"] not in capitals]
+    assert [c.id for c in spec.cities] == [c.id for c in world.cities] + named
     assert link_keys(spec.links) == [(lk["a"], lk["b"], lk["kind"]) for lk in eurasia_raw["links"]]
-    assert [t.name for t in spec.trade_agreements] == [
-        t["name"] for t in eurasia_raw["trade_agreements"]
-    ]
-    # A few spot checks on the values that came through validation.
-    assert len(spec.states) == 24 and len(spec.links) == 26
+    assert len(spec.links) == 26 and not world.links
+    assert spec.trade_agreements == world.trade_agreements
+    # A state keeps the world's data and gains the papers' note.
     kaz = next(s for s in spec.states if s.id == "KAZ")
-    assert kaz.area_km2 == 2724900.0
-    assert kaz.borders == ["CHN", "KGZ", "RUS", "TKM", "UZB"]
+    world_kaz = next(s for s in world.states if s.id == "KAZ")
+    assert kaz.model_dump(exclude={"note"}) == world_kaz.model_dump(exclude={"note"})
+    assert "paper 001" in kaz.note
     doha = next(lk for lk in spec.links if lk.b == "doha")
     assert (doha.a, doha.kind, doha.since) == ("astana", "twinning", 2022)
     assert doha.channels == ["cultural", "local_authority"]
+    # Astana's population is the paper's (1.2 million, 2022), its coordinates the world's.
+    astana = next(c for c in spec.cities if c.id == "astana")
+    world_astana = next(c for c in world.cities if c.id == "astana")
+    assert astana.population == 1.2e6 and astana.lat == world_astana.lat
 
 
-def test_every_eurasia_state_takes_gdp_and_population_from_the_worldbank_csv(eurasia, worldbank):
+def test_every_state_takes_its_data_from_the_world_tables(eurasia, world_states):
     for state in eurasia.spec.states:
-        assert state.gdp_usd == pytest.approx(worldbank.loc[state.id, "gdp_usd"], rel=1e-12)
-        assert state.population == pytest.approx(worldbank.loc[state.id, "population"])
+        row = world_states.loc[state.id]
+        assert state.gdp_usd == pytest.approx(row["gdp_usd"], rel=1e-12)
+        assert state.population == row["population"]
+        assert state.exports_share == pytest.approx(row["exports_share"])
+        assert state.growth_trend == pytest.approx(row["growth_trend"])
     by_id = {s.id: s for s in eurasia.spec.states}
+    # World Bank, 2023: Kazakhstan's GDP and population.
     assert by_id["KAZ"].gdp_usd == pytest.approx(261421121085.57208)
     assert by_id["KAZ"].population == 20330104
-    assert by_id["CHN"].population == worldbank.loc["CHN", "population"]
-    assert by_id["QAT"].gdp_usd == pytest.approx(worldbank.loc["QAT", "gdp_usd"])
+    assert 0.35 < by_id["KAZ"].exports_share < 0.5  # WDI: 41.8% in 2022
+    assert len(eurasia.spec.states) == 190
 
 
 def test_kazakhstan_capital_is_astana_marked_capital(eurasia):
@@ -243,7 +262,7 @@ since = 2001
     variant = load(path)
     spec, old = variant.spec, eurasia.spec
     assert variant.name == "variant"
-    assert variant.files == (EURASIA.resolve(), path.resolve(), WORLDBANK.resolve())
+    assert variant.files == (*WORLD_TABLES, WORLD.resolve(), EURASIA.resolve(), path.resolve())
 
     # Parameters: the one override, all else the defaults of the base.
     assert spec.params.trade.sigma == 6.0
@@ -251,12 +270,13 @@ since = 2001
         exclude={"sigma"})
     assert spec.params.growth == old.params.growth == Params().growth
 
-    # States: same ids and order; KAZ changed only in area (GDP still joined from the CSV).
+    # States: same ids and order; KAZ changed only in area (its data still the world's).
     assert [s.id for s in spec.states] == [s.id for s in old.states]
-    kaz, old_kaz = spec.states[0], old.states[0]
-    assert kaz.id == "KAZ" and kaz.area_km2 == 3000000.0
+    k = [s.id for s in spec.states].index("KAZ")
+    kaz, old_kaz = spec.states[k], old.states[k]
+    assert kaz.area_km2 == 3000000.0
     assert kaz.model_dump(exclude={"area_km2"}) == old_kaz.model_dump(exclude={"area_km2"})
-    assert spec.states[1:] == old.states[1:]
+    assert spec.states[:k] + spec.states[k + 1:] == old.states[:k] + old.states[k + 1:]
     assert spec.cities == old.cities
     assert spec.regions == old.regions
     assert spec.trade_agreements == old.trade_agreements
@@ -271,7 +291,7 @@ since = 2001
         "almaty", "moscow", "twinning", ["cultural"], 2001)
 
 
-def test_inline_gdp_in_a_variant_wins_over_the_csv(write_toml, worldbank):
+def test_inline_gdp_in_a_variant_wins_over_the_table(write_toml, world_states):
     spec = load(write_toml("v.toml", """\
 [scenario]
 name = "variant"
@@ -281,8 +301,9 @@ extends = "eurasia"
 id = "KAZ"
 gdp_usd = 1e12
 """)).spec
-    assert spec.states[0].gdp_usd == 1e12
-    assert spec.states[0].population == worldbank.loc["KAZ", "population"]
+    kaz = next(s for s in spec.states if s.id == "KAZ")
+    assert kaz.gdp_usd == 1e12
+    assert kaz.population == world_states.loc["KAZ", "population"]
 
 
 def test_variant_of_a_variant_applies_both_in_order(write_toml, tiny_text):

@@ -134,13 +134,26 @@ def test_build_world_eurasia():
     for k, city in enumerate(spec.cities):
         assert a.state[s + k] == index[city.state] and a.is_capital[s + k] == city.capital
     assert not a.is_capital[:s].any() and not a.is_capital[s + c:].any()
-    # Internal distances on the diagonal.
+    # Internal distances on the diagonal: the data's where given, else 0.67·√(area/π).
     area = np.array([x.area_km2 for x in spec.states])
-    np.testing.assert_allclose(np.diag(world.pairs.distance_km), 0.67 * np.sqrt(area / np.pi))
+    internal = np.array([x.internal_km or 0.67 * np.sqrt(x.area_km2 / np.pi)
+                         for x in spec.states])
+    np.testing.assert_allclose(np.diag(world.pairs.distance_km), internal)
+    assert any(x.internal_km is None for x in spec.states)  # both kinds are there
+    assert (area > 0).all()
     kaz, rus = index["KAZ"], index["RUS"]
+    # The pairs' data (CEPII GeoDist): distance weighted by population, land border, language.
+    assert world.pairs.distance_km[kaz, rus] == world.pairs.distance_km[rus, kaz] == 2152.75
     assert world.pairs.contiguity[kaz, rus] and world.pairs.contiguity[rus, kaz]
+    assert world.pairs.common_language[kaz, rus]
     assert not world.pairs.contiguity.diagonal().any()
     assert not world.pairs.agreement.diagonal().any()
+    np.testing.assert_array_equal(world.pairs.contiguity, world.pairs.contiguity.T)
+    # Ties: Kazakhstan and Russia are allies (ATOP), in the EAEU, CSTO and SCO, and in the EAEU
+    # and CIS trade agreements; Russia and the USA are rivals.
+    usa = index["USA"]
+    assert world.pairs.agreement[kaz, rus] and not world.pairs.agreement[rus, usa]
+    assert world.pairs.affinity[kaz, rus] > 0.5 > 0 > world.pairs.affinity[rus, usa]
     # The listed links come first and are active; then dormant candidates: regions of different
     # states within the candidate reach, and cities of different states (twinning).
     links, n_listed = world.links, len(spec.links)

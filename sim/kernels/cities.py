@@ -183,15 +183,17 @@ def host_scores(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
+    hostile_below: float = 0.0,
 ) -> np.ndarray:
     """Score (C,) of each city as the venue of a meeting between the states `parties` (K,):
 
         score_c = W_c + b·[c is a capital] + (1/K)·Σ_p R[s_c, p]      (0 if K = 0)
 
     with s_c the city's state, or −inf if the city cannot host: its state is hostile to a
-    party (R[s_c, p] < 0 for a party p ≠ s_c), or the parties are in conflict (R[p, q] < 0 for
-    two distinct parties) and s_c is one of them: a party's own city is not a neutral venue
-    (paper 001). A city of a party's state counts R[s_c, s_c] = 1 for that party in the mean.
+    party (R[s_c, p] < h for a party p ≠ s_c, h = `hostile_below`), or the parties are in
+    conflict (R[p, q] < h for two distinct parties) and s_c is one of them: a party's own city
+    is not a neutral venue (paper 001). A city of a party's state counts R[s_c, s_c] = 1 for
+    that party in the mean.
     """
     n = weight.shape[0]
     k = parties.shape[0]
@@ -199,7 +201,7 @@ def host_scores(
     for a in range(k):
         for b in range(k):
             p, q = parties[a], parties[b]
-            if p != q and relations[p, q] < 0.0:
+            if p != q and relations[p, q] < hostile_below:
                 conflict = True
     out = np.empty(n)
     for c in range(n):
@@ -211,7 +213,7 @@ def host_scores(
             if p == s:
                 if conflict:
                     allowed = False
-            elif relations[s, p] < 0.0:
+            elif relations[s, p] < hostile_below:
                 allowed = False
             total += relations[s, p]
         if not allowed:
@@ -229,13 +231,14 @@ def host_scores_reference(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
+    hostile_below: float = 0.0,
 ) -> np.ndarray:
     """Plain-numpy reference for `host_scores`."""
     toward = relations[np.ix_(city_state, parties)]  # (C, K): R[s_c, p]
     own = city_state[:, None] == parties[None, :]
     distinct = parties[:, None] != parties[None, :]
-    conflict = bool(np.any((relations[np.ix_(parties, parties)] < 0.0) & distinct))
-    hostile = np.any((toward < 0.0) & ~own, axis=1)
+    conflict = bool(np.any((relations[np.ix_(parties, parties)] < hostile_below) & distinct))
+    hostile = np.any((toward < hostile_below) & ~own, axis=1)
     if conflict:
         hostile |= np.any(own, axis=1)
     mean = toward.sum(axis=1) / len(parties) if len(parties) else np.zeros(len(weight))
@@ -250,17 +253,18 @@ def host_scores_python_loop(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
+    hostile_below: float = 0.0,
 ) -> np.ndarray:
     """City-by-city plain Python, the baseline for `geopol bench`."""
     rel, meeting = relations.tolist(), parties.tolist()
-    conflict = any(p != q and rel[p][q] < 0.0 for p in meeting for q in meeting)
+    conflict = any(p != q and rel[p][q] < hostile_below for p in meeting for q in meeting)
     out = []
     for w, s, capital in zip(weight.tolist(), city_state.tolist(), is_capital.tolist(),
                              strict=True):
         allowed = True
         total = 0.0
         for p in meeting:
-            if (p == s and conflict) or (p != s and rel[s][p] < 0.0):
+            if (p == s and conflict) or (p != s and rel[s][p] < hostile_below):
                 allowed = False
             total += rel[s][p]
         if not allowed:

@@ -792,7 +792,6 @@ def activity_classes_python_loop(
 PAIR_PARTS = 2
 
 
-@njit(cache=True, parallel=True)
 def state_pair_strength(link_pair: np.ndarray, strength: np.ndarray, n_states: int) -> np.ndarray:
     """P (C×S×S): P_cij = Σ of channel c's strength over the links between actors of states i
     and j (either way round), `link_pair` giving each link's unordered state pair
@@ -803,25 +802,40 @@ def state_pair_strength(link_pair: np.ndarray, strength: np.ndarray, n_states: i
     (k + 1)·E//PAIR_PARTS), each summed in link order in one parallel iteration, for all
     channels at once, into its own S×S×C block (a pair's channels side by side; P_cij and P_cji
     receive the same additions, so each sum is made once); the parts are then added in order.
+    The blocks are work arrays kept from call to call (`_scratch`): at 190 states they are
+    2.9 MB, whose fresh pages would cost more than the sums.
     """
+    c_n = strength.shape[1]
+    size = n_states * n_states * c_n
+    blocks = _scratch(size)
+    for block in blocks:
+        block[:] = 0.0
+    out = np.zeros((c_n, n_states, n_states))
+    _pair_sums(link_pair, strength, n_states, blocks[0], blocks[1], out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _pair_sums(
+    link_pair: np.ndarray, strength: np.ndarray, n_states: int, first: np.ndarray,
+    second: np.ndarray, out: np.ndarray,
+) -> None:
+    """`state_pair_strength` into `out` (zeros), by way of the zeroed blocks `first` and
+    `second` (PAIR_PARTS = 2)."""
     e_n, c_n = strength.shape
-    part = np.zeros((PAIR_PARTS, n_states * n_states * c_n))
+    part = (first, second)
     for k in prange(PAIR_PARTS):
         acc = part[k]
         for e in range(k * e_n // PAIR_PARTS, (k + 1) * e_n // PAIR_PARTS):
             base = link_pair[e] * c_n
             for c in range(c_n):
                 acc[base + c] += strength[e, c]
-    out = np.zeros((c_n, n_states, n_states))
     for a in range(n_states):
         for b in range(a + 1, n_states):
             base = (a * n_states + b) * c_n
             for c in range(c_n):
-                v = part[0, base + c]
-                for k in range(1, PAIR_PARTS):
-                    v += part[k, base + c]
+                v = first[base + c] + second[base + c]
                 out[c, a, b] = out[c, b, a] = v
-    return out
 
 
 def state_pair_strength_reference(

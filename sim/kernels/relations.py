@@ -1,4 +1,4 @@
-"""Relations between states, blocs and trade interdependence (docs/model.md, "Relations").
+"""Relations between states and trade interdependence (docs/model.md, "Relations").
 
 Relations R_ij ∈ [−1, 1] are symmetric, with R_ii = 1. Each step they relax towards a baseline
 and are pushed by five channels (soft-power attraction, trade interdependence, summit
@@ -7,7 +7,6 @@ co-attendance, the "political plus" of regions (paper 002), sanctions):
     P_ij  = w0·A_ij + w1·I_ij + w2·M_ij + w3·G_ij·(1 − R_ij)/2 − w4·S_ij
     R'_ij = clip(R_ij + Δt·(δ·(B_ij − R_ij) + P_ij), −1, 1)
 
-Blocs are the connected components of the graph with an edge wherever R_ij > threshold.
 Interdependence is a pair's two-way trade relative to the smaller economy.
 """
 
@@ -162,90 +161,6 @@ def relations_update_python_loop(
             push = w0 * a + w1 * x + w2 * m + w3 * g * ((1.0 - r) / 2.0) - w4 * s
             new[i][j] = min(max(r + dt * (drift * (b - r) + push), -1.0), 1.0)
     return np.array(new, dtype=np.float64).reshape(n, n), np.array(terms).reshape(5, n, n)
-
-
-# ---------------------------------------------------------------- blocs
-
-
-@njit(cache=True)
-def _find(parent: np.ndarray, i: int) -> int:
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]  # path halving
-        i = parent[i]
-    return i
-
-
-@njit(cache=True)
-def blocs(relations: np.ndarray, threshold: float) -> np.ndarray:
-    """Bloc label (S,) int32 of each state: connected components of the friendship graph.
-
-    States i ≠ j are linked when (R_ij + R_ji)/2 > threshold. Labels are 0, 1, 2, ... in the
-    order of each bloc's smallest member index, so they depend only on the partition, not on
-    the order in which links are visited. A state with no link is a bloc of its own.
-    Union–find whose roots are always the smallest index of their component.
-    """
-    n = relations.shape[0]
-    parent = np.arange(n)
-    for i in range(n):
-        for j in range(i + 1, n):
-            if (relations[i, j] + relations[j, i]) / 2.0 > threshold:
-                ri = _find(parent, i)
-                rj = _find(parent, j)
-                if ri < rj:
-                    parent[rj] = ri
-                elif rj < ri:
-                    parent[ri] = rj
-    labels = np.empty(n, dtype=np.int32)
-    count = 0
-    for i in range(n):
-        root = _find(parent, i)
-        if root == i:
-            labels[i] = count
-            count += 1
-        else:
-            labels[i] = labels[root]  # root < i, already labelled
-    return labels
-
-
-def blocs_reference(relations: np.ndarray, threshold: float) -> np.ndarray:
-    """Plain-numpy reference for `blocs`: every state takes the smallest label among itself and
-    its friends until nothing changes, which leaves each component's smallest index."""
-    n = relations.shape[0]
-    linked = (relations + relations.T) / 2.0 > threshold
-    np.fill_diagonal(linked, True)
-    smallest = np.arange(n)
-    while True:
-        spread = np.where(linked, smallest[None, :], n).min(axis=1) if n else smallest
-        if np.array_equal(spread, smallest):
-            break
-        smallest = spread
-    _, labels = np.unique(smallest, return_inverse=True)
-    return labels.astype(np.int32).reshape(n)
-
-
-def blocs_python_loop(relations: np.ndarray, threshold: float) -> np.ndarray:
-    """Breadth-first search over a list of neighbours, the baseline for `geopol bench`."""
-    n = len(relations)
-    rel = relations.tolist()
-    neighbours = [
-        [j for j in range(n) if j != i and (rel[i][j] + rel[j][i]) / 2.0 > threshold]
-        for i in range(n)
-    ]
-    labels = [-1] * n
-    count = 0
-    for start in range(n):
-        if labels[start] >= 0:
-            continue
-        labels[start] = count
-        queue = [start]
-        while queue:
-            i = queue.pop()
-            for j in neighbours[i]:
-                if labels[j] < 0:
-                    labels[j] = count
-                    queue.append(j)
-        count += 1
-    return np.array(labels, dtype=np.int32)
 
 
 # ---------------------------------------------------------------- interdependence

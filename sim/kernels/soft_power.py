@@ -311,9 +311,11 @@ def reputation_update_python_loop(
 # ---------------------------------------------------------------- one step
 
 
-def _check_reputation_metric(reputation_metric: int, n_metrics: int) -> None:
+def _check_columns(reputation_metric: int, natural: np.ndarray, n_metrics: int) -> None:
     if not -1 <= reputation_metric < n_metrics:
         raise ValueError("reputation_metric must be -1 or a column of metrics")
+    if len(natural) != n_metrics:
+        raise ValueError("natural must have one entry per column of metrics")
 
 
 @njit(cache=True)
@@ -324,6 +326,7 @@ def soft_power_step(
     recovery: float,
     metrics: np.ndarray,
     reputation_metric: int,
+    natural: np.ndarray,
     pillar_of: np.ndarray,
     pillar_weights: np.ndarray,
     attraction: np.ndarray,
@@ -337,20 +340,25 @@ def soft_power_step(
 
         r'              = reputation_update(reputation, baseline, penalty, recovery, dt)
         pillars, index  = soft_power_pillars(metrics with r' in its column reputation_metric,
+                                             the natural columns on their own 0–1 scale,
                                              pillar_of, pillar_weights)
         attraction'     = attraction_update(attraction, stay, index · r')
         familiarity     = familiarity(unreached, population)
 
     The appeal of a state is its index times its reputation. `reputation_metric` is the column
-    of `metrics` (S×M) that holds reputation, −1 if none (ValueError outside −1..M−1);
-    stay = exp(−k_A·E·Δt) and unreached = exp(−E), from the exposure E (S×S).
+    of `metrics` (S×M) that holds reputation, −1 if none (ValueError outside −1..M−1), and is
+    always natural; `natural` (M,) marks the other columns already on a 0–1 scale (ValueError
+    if its length is not M); stay = exp(−k_A·E·Δt) and unreached = exp(−E), from the
+    exposure E (S×S).
     """
     n_metrics = metrics.shape[1]
     if reputation_metric < -1 or reputation_metric >= n_metrics:
         raise ValueError("reputation_metric must be -1 or a column of metrics")
+    if natural.shape[0] != n_metrics:
+        raise ValueError("natural must have one entry per column of metrics")
     liked = reputation_update(reputation, baseline, penalty, recovery, dt)
     n = metrics.shape[0]
-    scored = _with_natural_anchors(metrics, reputation_metric, liked)
+    scored = _with_natural_anchors(metrics, reputation_metric, natural, liked)
     pillars, index = soft_power_pillars(scored, pillar_of, pillar_weights)
     pillars, index = pillars[:n].copy(), index[:n].copy()
     attracted = attraction_update(attraction, stay, index * liked)
@@ -359,17 +367,22 @@ def soft_power_step(
 
 @njit(cache=True)
 def _with_natural_anchors(
-    metrics: np.ndarray, reputation_metric: int, reputation: np.ndarray
+    metrics: np.ndarray, reputation_metric: int, natural: np.ndarray, reputation: np.ndarray
 ) -> np.ndarray:
     """The metrics with this step's reputation in its column and two anchor rows below them.
 
     The anchors hold every other metric's own minimum and maximum (so min–max normalisation of
-    those is unchanged) and 0 and 1 in the reputation column, so that reputation, already on a
-    0–1 scale, is normalised on that scale: a 2% penalty moves the government pillar by 2%,
-    not from the top of the ranking to its bottom. The pillars of the anchor rows are dropped.
+    those is unchanged) and 0 and 1 in the reputation column and the natural columns, so that
+    metrics already on a 0–1 scale are normalised on that scale: a 2% penalty moves the
+    government pillar by 2%, not from the top of the ranking to its bottom, and one state's
+    few links do not make it the best on a metric where every other state has none. The
+    pillars of the anchor rows are dropped. Without any natural column, the metrics as given.
     """
     n, m = metrics.shape
-    if n == 0 or reputation_metric < 0:
+    any_natural = reputation_metric >= 0
+    for c in range(m):
+        any_natural = any_natural or natural[c]
+    if n == 0 or not any_natural:
         return metrics.copy()
     out = np.empty((n + 2, m))
     out[:n] = metrics
@@ -379,24 +392,27 @@ def _with_natural_anchors(
         for s in range(1, n):
             lo = min(lo, metrics[s, c])
             hi = max(hi, metrics[s, c])
-        out[n, c] = lo
-        out[n + 1, c] = hi
-    for s in range(n):
-        out[s, reputation_metric] = reputation[s]
-    out[n, reputation_metric] = 0.0
-    out[n + 1, reputation_metric] = 1.0
+        out[n, c] = 0.0 if natural[c] else lo
+        out[n + 1, c] = 1.0 if natural[c] else hi
+    if reputation_metric >= 0:
+        for s in range(n):
+            out[s, reputation_metric] = reputation[s]
+        out[n, reputation_metric] = 0.0
+        out[n + 1, reputation_metric] = 1.0
     return out
 
 
 def _with_natural_anchors_reference(
-    metrics: np.ndarray, reputation_metric: int, reputation: np.ndarray
+    metrics: np.ndarray, reputation_metric: int, natural: np.ndarray, reputation: np.ndarray
 ) -> np.ndarray:
     """Plain-numpy reference for `_with_natural_anchors`."""
-    if len(metrics) == 0 or reputation_metric < 0:
+    if len(metrics) == 0 or (reputation_metric < 0 and not natural.any()):
         return metrics.copy()
-    out = np.vstack([metrics, metrics.min(axis=0), metrics.max(axis=0)])
-    out[:-2, reputation_metric] = reputation
-    out[-2:, reputation_metric] = (0.0, 1.0)
+    out = np.vstack([metrics, np.where(natural, 0.0, metrics.min(axis=0)),
+                     np.where(natural, 1.0, metrics.max(axis=0))])
+    if reputation_metric >= 0:
+        out[:-2, reputation_metric] = reputation
+        out[-2:, reputation_metric] = (0.0, 1.0)
     return out
 
 
@@ -407,6 +423,7 @@ def soft_power_step_reference(
     recovery: float,
     metrics: np.ndarray,
     reputation_metric: int,
+    natural: np.ndarray,
     pillar_of: np.ndarray,
     pillar_weights: np.ndarray,
     attraction: np.ndarray,
@@ -416,10 +433,10 @@ def soft_power_step_reference(
     dt: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-numpy reference for `soft_power_step`: the references of its parts."""
-    _check_reputation_metric(reputation_metric, metrics.shape[1])
+    _check_columns(reputation_metric, natural, metrics.shape[1])
     liked = reputation_update_reference(reputation, baseline, penalty, recovery, dt)
     n = len(metrics)
-    scored = _with_natural_anchors_reference(metrics, reputation_metric, liked)
+    scored = _with_natural_anchors_reference(metrics, reputation_metric, natural, liked)
     pillars, index = soft_power_pillars_reference(scored, pillar_of, pillar_weights)
     pillars, index = pillars[:n], index[:n]
     attracted = attraction_update_reference(attraction, stay, index * liked)
@@ -433,6 +450,7 @@ def soft_power_step_python_loop(
     recovery: float,
     metrics: np.ndarray,
     reputation_metric: int,
+    natural: np.ndarray,
     pillar_of: np.ndarray,
     pillar_weights: np.ndarray,
     attraction: np.ndarray,
@@ -443,14 +461,17 @@ def soft_power_step_python_loop(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Baseline for `geopol bench`: the baselines of its parts, over lists."""
     n, n_metrics = metrics.shape
-    _check_reputation_metric(reputation_metric, n_metrics)
+    _check_columns(reputation_metric, natural, n_metrics)
     liked = reputation_update_python_loop(reputation, baseline, penalty, recovery, dt)
     rows = metrics.tolist()
-    if reputation_metric >= 0 and rows:
-        anchors = [[min(col) for col in zip(*rows)], [max(col) for col in zip(*rows)]]
-        for row, r in zip(rows, liked.tolist(), strict=True):
-            row[reputation_metric] = r
-        anchors[0][reputation_metric], anchors[1][reputation_metric] = 0.0, 1.0
+    flags = natural.tolist()
+    if (reputation_metric >= 0 or any(flags)) and rows:
+        anchors = [[0.0 if flag else min(col) for col, flag in zip(zip(*rows), flags)],
+                   [1.0 if flag else max(col) for col, flag in zip(zip(*rows), flags)]]
+        if reputation_metric >= 0:
+            for row, r in zip(rows, liked.tolist(), strict=True):
+                row[reputation_metric] = r
+            anchors[0][reputation_metric], anchors[1][reputation_metric] = 0.0, 1.0
         rows = rows + anchors
     pillars, index = _pillars_over_lists(
         rows, n_metrics, pillar_of.tolist(), pillar_weights.tolist()

@@ -6,6 +6,8 @@ the other events act once, at their step.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.events import (
@@ -14,15 +16,27 @@ from sim.events import (
     DigitalIncident,
     RelationShock,
     Sanction,
+    SanctionLayers,
     Scheduled,
     TechnologyShock,
     WorldIndex,
     facilitation_layer,
+    level_changes,
     sanction_layers,
 )
 from sim.params import DigitalParams, EventsParams, ParadiplomacyParams, TradeParams
 from sim.schema import CHANNELS
 from sim.world import LINK_KINDS, ActorLinks, World
+
+
+@dataclass
+class LayerMemo:
+    """The sanction layers of the last step, and the timeline they came from: a step at which
+    no sanction's level changes (most steps: regimes in force for years) reuses them."""
+
+    signature: tuple = ()
+    step: int = -2
+    layers: SanctionLayers | None = None
 
 
 def update_layers(
@@ -32,18 +46,27 @@ def update_layers(
     index: WorldIndex,
     params: EventsParams,
     trade: TradeParams,
+    memo: LayerMemo | None = None,
 ) -> list[list[int]]:
     """Set the sanction and facilitation layers for `step`; returns the groups of regions whose
     links a facilitation in force favours."""
     pairs, s = world.pairs, world.n_states
     sanctions = [item for item in timeline if isinstance(item.event, Sanction)]
     facilitations = [item for item in timeline if isinstance(item.event, CustomsFacilitation)]
-    weights = {
-        "financial": params.financial_trade,
-        "travel": params.travel_trade,
-        "arms": params.arms_trade,
-    }
-    layers = sanction_layers(sanctions, step, s, index.step_months, params.partial, weights)
+    signature = tuple((id(item), item.at, item.end) for item in sanctions)
+    if memo is not None and memo.layers is not None and memo.signature == signature \
+            and memo.step == step - 1 \
+            and not any(level_changes(item, step, index.step_months) for item in sanctions):
+        layers = memo.layers
+    else:
+        weights = {
+            "financial": params.financial_trade,
+            "travel": params.travel_trade,
+            "arms": params.arms_trade,
+        }
+        layers = sanction_layers(sanctions, step, s, index.step_months, params.partial, weights)
+    if memo is not None:
+        memo.signature, memo.step, memo.layers = signature, step, layers
     pairs.sanction, pairs.trade_sanction = layers.political, layers.trade
     pairs.facilitation = facilitation_layer(facilitations, step, index, s, trade.sigma)
     return [
@@ -69,9 +92,15 @@ def cushion(sanction: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(sanction, sanction.T), np.maximum(e[:, None], e[None, :]))
 
 
-def sanction_reputation(sanction: np.ndarray, params: EventsParams, dt: float) -> np.ndarray:
-    """This step's reputation penalty of sanctioned states: k · E_j · Δt (multiplicative)."""
-    return params.reputation * exposure(sanction) * dt
+def sanction_reputation(
+    sanction: np.ndarray, gdp: np.ndarray, params: EventsParams, dt: float
+) -> np.ndarray:
+    """This step's reputation penalty of sanctioned states, k · W_j · Δt (multiplicative), with
+    W_j = Σ_i θ_i S_ij the share of the world's output whose states sanction j, each weighed
+    by its sanction: sanctions by the world's largest economies say more about a state's
+    standing than counter-sanctions by the state it sanctions."""
+    weight = gdp / gdp.sum()
+    return params.reputation * (weight @ sanction) * dt
 
 
 def technology_shock(world: World, item: Scheduled, step: int) -> None:

@@ -53,7 +53,8 @@ class LinkGeometry:
 
 def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
     """Complementarity, proximity and similarity of every link (docs/model.md, "Paradiplomacy"),
-    the links' slots, and the static parts of the drives for `params`' coefficients.
+    the links' slots, and the static parts of the drives for `params`' coefficients; sets the
+    world's `pairs.link_capacity` to match the links.
 
     - proximity = exp(−d / proximity_km);
     - complementarity = 1 − exp(−|ln(y_a / y_b)|), y = GDP per head: partners at different
@@ -79,7 +80,21 @@ def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
         active_links=int(np.count_nonzero(links.strength.any(axis=1))),
     )
     _static_parts(geometry, world, params)
+    world.pairs.link_capacity = link_capacity(geometry.slots, len(CHANNELS))
     return geometry
+
+
+def link_capacity(slots: LinkSlots, n_channels: int) -> np.ndarray:
+    """(C, S, S): how many links between the actors of two states may carry each channel
+    (symmetric; links within one state left out), the most their strength sums can reach."""
+    s = slots.n_states
+    out = np.zeros((n_channels, s, s))
+    for c in range(n_channels):
+        has = ((slots.potential >> c) & 1).astype(bool)
+        counts = np.bincount(slots.link_pair[has], minlength=s * s).reshape(s, s).astype(float)
+        np.fill_diagonal(counts, 0.0)
+        out[c] = counts + counts.T
+    return out
 
 
 def coefficients(params: ParadiplomacyParams) -> tuple[np.ndarray, np.ndarray]:

@@ -6,23 +6,52 @@ import numpy as np
 
 from sim.kernels.soft_power import N_PILLARS
 from sim.params import DigitalParams, SoftPowerParams
+from sim.schema import CHANNELS
 from sim.world import CITY, World
 
 # Which metric feeds which pillar (government, culture, education, engagement, enterprise,
-# digital); docs/model.md, "Soft power".
+# digital), and whether it is already on a 0–1 scale (normalised on that scale, not min–max);
+# docs/model.md, "Soft power".
 METRICS = (
-    ("reputation", 0),
-    ("cultural_links", 1),
-    ("cultural_links", 2),
-    ("technology", 2),
-    ("diplomatic_weight", 3),
-    ("partner_states", 3),
-    ("gdp_per_head", 4),
-    ("technology", 4),
-    ("log_audience", 5),
+    ("reputation", 0, True),
+    ("cultural_share", 1, True),
+    ("economy", 1, False),
+    ("cultural_share", 2, True),
+    ("technology", 2, False),
+    ("diplomatic_weight", 3, False),
+    ("partner_share", 3, True),
+    ("ties", 3, False),
+    ("income", 4, False),
+    ("technology", 4, False),
+    ("log_audience", 5, False),
 )
-PILLAR_OF = np.array([pillar for _, pillar in METRICS], dtype=np.int64)
-REPUTATION_METRIC = [name for name, _ in METRICS].index("reputation")
+PILLAR_OF = np.array([pillar for _, pillar, _ in METRICS], dtype=np.int64)
+NATURAL = np.array([natural for _, _, natural in METRICS], dtype=np.bool_)
+REPUTATION_METRIC = [name for name, _, _ in METRICS].index("reputation")
+
+
+def reputation_baseline(per_head: np.ndarray, params: SoftPowerParams) -> np.ndarray:
+    """The reputation each state recovers towards: r̄ = r₀ + w·(x̂ − ½), clipped to [0, 1],
+    with x̂ its ln GDP per head, min–max normalised across states (½ if all are equal)."""
+    x = np.log(per_head)
+    span = x.max() - x.min() if len(x) else 0.0
+    scaled = (x - x.min()) / span if span > 0 else np.full(len(x), 0.5)
+    return np.clip(params.reputation_baseline + params.reputation_income * (scaled - 0.5),
+                   0.0, 1.0)
+
+
+def starting_reputation(
+    baseline: np.ndarray, penalty: np.ndarray, recovery: float, dt: float
+) -> np.ndarray:
+    """The reputation at which a step's recovery and a standing penalty π (sanctions in force
+    at the start) cancel: r* = r̄·(1 − e^(−k·Δt))·e^(−π) / (1 − e^(−k·Δt)·e^(−π)), the
+    fixed point of the reputation update, so that a world under old sanctions starts at rest;
+    r̄ where there is no penalty."""
+    keep = np.exp(-recovery * dt)
+    hit = np.exp(-penalty)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rest = baseline * (1.0 - keep) * hit / (1.0 - keep * hit)
+    return np.where(penalty > 0, rest, baseline)
 
 
 def digital(
@@ -50,23 +79,38 @@ def digital(
 
 
 def metrics(world: World, cultural: np.ndarray) -> np.ndarray:
-    """The metrics of METRICS for every state, as columns."""
-    s, actors, nations = world.n_states, world.actors, world.nations
+    """The metrics of METRICS for every state, as columns.
+
+    The link metrics are shares of what the state's regions and cities could have, so that a
+    scenario listing one state's regions in detail does not make it stronger for that: the
+    cultural strength of their links over the number of their links that may carry the
+    cultural channel, and the states they have cultural links with over the states they could
+    have them with (0 for a state with no such candidates).
+    """
+    s, actors, nations, pairs = world.n_states, world.actors, world.nations, world.pairs
     weight = np.bincount(
         actors.state,
         weights=np.where(actors.kind == CITY, actors.diplomatic_weight, 0.0),
         minlength=s,
     )
+    capacity = pairs.link_capacity[CHANNELS.index("cultural")]
     values = {
         "reputation": nations.reputation,
-        "cultural_links": cultural.sum(axis=1),
+        "cultural_share": _share(cultural.sum(axis=1), capacity.sum(axis=1)),
+        "economy": np.log(actors.gdp[:s]),
         "technology": nations.technology,
         "diplomatic_weight": weight,
-        "partner_states": (cultural > 0).sum(axis=1).astype(float),
-        "gdp_per_head": actors.gdp[:s] / actors.population[:s],
+        "partner_share": _share((cultural > 0).sum(axis=1), (capacity > 0).sum(axis=1)),
+        "ties": np.log1p(nations.ties),
+        "income": np.log(actors.gdp[:s] / actors.population[:s]),
         "log_audience": np.log1p(nations.audience),
     }
-    return np.column_stack([values[name] for name, _ in METRICS])
+    return np.column_stack([values[name] for name, _, _ in METRICS])
+
+
+def _share(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole, 0 where whole is 0."""
+    return np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
 
 
 def exposure(world: World, cultural: np.ndarray, params: SoftPowerParams) -> np.ndarray:
@@ -113,6 +157,7 @@ def update(
         params.reputation_recovery,
         metrics(world, cultural),
         REPUTATION_METRIC,
+        NATURAL,
         PILLAR_OF,
         np.ones(N_PILLARS),
         pairs.attraction,
@@ -134,7 +179,8 @@ def read_off(
     # The soft-power step over no time: reputation and attraction stay as they are.
     _, n.pillars, n.soft_power, _, n.familiarity = kernels.soft_power_step(
         n.reputation, n.reputation_baseline, np.zeros(world.n_states),
-        params.reputation_recovery, metrics(world, cultural), REPUTATION_METRIC, PILLAR_OF,
+        params.reputation_recovery, metrics(world, cultural), REPUTATION_METRIC, NATURAL,
+        PILLAR_OF,
         np.ones(N_PILLARS), world.pairs.attraction, np.ones_like(seen), np.exp(-seen),
         world.actors.population[: world.n_states], 0.0,
     )

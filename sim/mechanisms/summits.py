@@ -39,9 +39,11 @@ def update(
     rng: np.random.Generator,
     dt: float,
     scheduled: list[tuple[int, list[int]]] = (),
+    hostile_below: float = 0.0,
 ) -> list[int]:
     """Maybe hold a summit this step, then the `scheduled` ones (host city row, participant
-    state rows); decay weights and ties. Returns the hosts' rows.
+    state rows); decay weights and ties. Returns the hosts' rows. Relations below
+    `hostile_below` are hostility (`relations.hostile_below`, as for blocs).
 
     The drawn summit goes through the kernel with the step's Δt, each scheduled one after it
     with Δt = 0, so that every summit adds its own ties and weight and nothing decays twice.
@@ -61,6 +63,7 @@ def update(
                 pairs.relations,
                 parties,
                 params.capital_bonus,
+                hostile_below,
             )
             if np.isfinite(scores).any():
                 best = int(np.argmax(scores))

@@ -1,4 +1,4 @@
-"""Phase 4: trade costs around the gravity kernel, border calibration and GDP growth.
+"""Phase 4: trade costs around the gravity kernel, their calibration at step 0 and GDP growth.
 
 Equations and defaults: docs/model.md, "Trade" and "Growth".
 """
@@ -12,7 +12,7 @@ import numpy as np
 from sim.kernels.trade import cost_factor
 from sim.params import GrowthParams, TradeParams
 from sim.schema import CHANNELS
-from sim.world import StatePairs
+from sim.world import Nations, StatePairs
 
 Solver = Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float, int], tuple]
 
@@ -38,8 +38,9 @@ def cost_changes(pairs: StatePairs, params: TradeParams) -> dict[str, np.ndarray
     }
 
 
-def trade_costs(pairs: StatePairs, params: TradeParams, border: float) -> np.ndarray:
-    """The cost factor φ = t^(1−σ) between every pair of states."""
+def trade_costs(pairs: StatePairs, params: TradeParams, home_bias: np.ndarray) -> np.ndarray:
+    """The cost factor φ = t^(1−σ) between every pair of states, with each state's home bias
+    on the diagonal."""
     changes = cost_changes(pairs, params)
     return cost_factor(
         pairs.distance_km,
@@ -50,7 +51,11 @@ def trade_costs(pairs: StatePairs, params: TradeParams, border: float) -> np.nda
         contiguity_effect=params.contiguity,
         agreement_effect=params.agreement,
         sanction_effect=params.sanction,
-        border_effect=border,
+        home_bias=home_bias,
+        common_language=pairs.common_language,
+        language_effect=params.language,
+        colony=pairs.colony,
+        colony_effect=params.colony,
         gains=changes["facilitation"] + changes["paradiplomacy"],
     )
 
@@ -60,16 +65,85 @@ def export_share(flows: np.ndarray, gdp: np.ndarray) -> float:
     return float((flows.sum() - np.trace(flows)) / gdp.sum())
 
 
+def export_targets(nations: Nations, params: TradeParams) -> np.ndarray | None:
+    """Each state's exports/GDP to calibrate to: its data, at most `export_share_cap`, and
+    `openness` for a state without data; None if no state has data."""
+    data = nations.exports_share
+    if np.isnan(data).all():
+        return None
+    return np.where(np.isnan(data), params.openness, np.minimum(data, params.export_share_cap))
+
+
+def calibrate_home_bias(
+    gdp: np.ndarray, pairs: StatePairs, params: TradeParams, targets: np.ndarray | None,
+    solve: Solver,
+) -> np.ndarray:
+    """Each state's home bias h_i (docs/model.md, "Trade"): with targets, the h at which
+    state i exports targets_i of its output at step 0 (`home_bias_for`); without, one h for
+    every state at which the world exports `openness` of its output (`calibrate_border`)."""
+    if targets is None:
+        return np.full(len(gdp), calibrate_border(gdp, pairs, params, solve))
+    return home_bias_for(gdp, trade_costs(pairs, params, np.zeros(len(gdp))), targets,
+                         params.tolerance, params.max_iterations)
+
+
+def home_bias_for(
+    gdp: np.ndarray, phi: np.ndarray, targets: np.ndarray, tolerance: float, max_iterations: int
+) -> np.ndarray:
+    """The home bias at which each state exports the share `targets` of its output, given the
+    cost factors φ between states (the diagonal of `phi` is ignored).
+
+    With x = 1/a and y = 1/b the flows between states are X_ij = Y_w θ_i θ_j φ_ij x_i y_j,
+    so the targets ask for x_i Σ_{j≠i} φ_ij θ_j y_j = s_i (exports) and y_j Σ_{i≠j} φ_ij θ_i
+    x_i = s_j (imports, as trade balances): a matrix scaling, solved by alternating the two
+    (Sinkhorn). The domestic flow must then hold the rest of the output, X_ii = (1 − s_i) Y_i,
+    which gives φ_ii = (1 − s_i)/(θ_i x_i y_i) and h_i = ln φ_ii − ln(d_ii^(−ε)). The gravity
+    solve from any start then finds these flows: its fixed point is unique up to scale.
+    """
+    s = len(gdp)
+    if s < 2:
+        return np.zeros(s)
+    theta = gdp / gdp.sum()
+    targets = feasible_targets(targets, theta)
+    between = phi.copy()
+    np.fill_diagonal(between, 0.0)
+    x, y = np.ones(s), np.ones(s)
+    for _ in range(max_iterations):
+        x_new = targets / (between @ (theta * y))
+        y_new = targets / ((theta * x_new) @ between)
+        change = max(np.max(np.abs(x_new / x - 1.0)), np.max(np.abs(y_new / y - 1.0)))
+        x, y = x_new, y_new
+        if change < tolerance:
+            break
+    return np.log((1.0 - targets) / (theta * x * y)) - np.log(np.diag(phi))
+
+
+def feasible_targets(targets: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """The targets, lowered where they cannot be met: trade balances, so a state cannot export
+    more than all the other states import, s_i θ_i ≤ Σ_{j≠i} s_j θ_j. At most one state, the
+    one holding over half the world's exports, can break it; it is set just below the bound
+    (with two states, at it: each then exports what the other does)."""
+    exports = targets * theta
+    rest = exports.sum() - exports
+    over = exports > rest
+    if not over.any():
+        return targets
+    out = targets.copy()
+    out[over] = (1.0 if len(theta) == 2 else 0.999) * rest[over] / theta[over]
+    return out
+
+
 def calibrate_border(
     gdp: np.ndarray, pairs: StatePairs, params: TradeParams, solve: Solver
 ) -> float:
-    """The border effect β_b at which the world exports `params.openness` of its output.
+    """The home bias h, the same for every state, at which the world exports `params.openness`
+    of its output.
 
-    Exports fall monotonically as β_b rises, so bisection finds it. If even a free border
-    (β_b = 0) cannot reach the target, the world is too remote and 0 is returned.
+    Exports fall monotonically as h rises, so bisection finds it. If even h = 0 (no border)
+    cannot reach the target, the world is too remote and 0 is returned.
     """
-    def share(border: float) -> float:
-        phi = trade_costs(pairs, params, border)
+    def share(bias: float) -> float:
+        phi = trade_costs(pairs, params, np.full(len(gdp), bias))
         ones = np.ones(len(gdp))
         flows = solve(gdp, phi, ones, ones, params.tolerance, params.max_iterations)[0]
         return export_share(flows, gdp)
@@ -88,8 +162,16 @@ def calibrate_border(
     return 0.5 * (low + high)
 
 
+def trends(data: np.ndarray, params: GrowthParams) -> np.ndarray:
+    """Each state's trend growth μ_i = w·μ_i,data + (1 − w)·μ, with w = `data_trends` and μ =
+    `trend`; a state without data grows at μ."""
+    own = np.where(np.isnan(data), params.trend, data)
+    return params.data_trends * own + (1.0 - params.data_trends) * params.trend
+
+
 def growth_factor(
     params: GrowthParams,
+    trend: np.ndarray,
     shocks: np.ndarray,
     years: float,
     domestic_share: np.ndarray,
@@ -98,11 +180,11 @@ def growth_factor(
 ) -> np.ndarray:
     """Per-state GDP factor over one step of `years`.
 
-    Trend growth with log-normal shocks, times the change in real income that trade implies,
-    (λ_ii / λ_ii,prev)^(−1/(σ−1)), where λ_ii is the share a state buys from itself
-    (Arkolakis, Costinot & Rodríguez-Clare 2012).
+    Each state's trend growth μ_i with log-normal shocks, times the change in real income that
+    trade implies, (λ_ii / λ_ii,prev)^(−1/(σ−1)), where λ_ii is the share a state buys from
+    itself (Arkolakis, Costinot & Rodríguez-Clare 2012).
     """
-    drift = (params.trend - 0.5 * params.volatility**2) * years
+    drift = (trend - 0.5 * params.volatility**2) * years
     noise = params.volatility * np.sqrt(years) * shocks
     gains = (domestic_share / previous_domestic_share) ** (-1.0 / (sigma - 1.0))
     return np.exp(drift + noise) * gains
