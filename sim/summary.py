@@ -18,20 +18,43 @@ if TYPE_CHECKING:
 def print_summary(console: Console, model: GeoModel) -> None:
     trade_and_growth(console, model)
     soft_power(console, model)
+    relations(console, model)
     diplomacy(console, model)
 
 
+def focus_rows(model: GeoModel, size: int = 20) -> np.ndarray:
+    """The rows of the scenario's focus states, or of its `size` largest economies."""
+    ids = list(model.world.actors.ids[: model.world.n_states])
+    focus = model.setup.spec.scenario.focus
+    if focus:
+        return np.array([ids.index(state) for state in focus])
+    return np.argsort(-model.world.actors.gdp[: model.world.n_states])[:size]
+
+
+def _focus_name(model: GeoModel) -> str:
+    return "the focus states" if model.setup.spec.scenario.focus else "the 20 largest economies"
+
+
+def _among(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (i < j in row order) among the given rows."""
+    rows = np.sort(rows)
+    a, b = np.triu_indices(len(rows), k=1)
+    return rows[a], rows[b]
+
+
 def trade_and_growth(console: Console, model: GeoModel) -> None:
-    """Largest trade flows and GDP change per state, start against end."""
+    """Largest trade flows among the focus states and GDP change per state, start against end."""
     recorder, world = model.recorder, model.world
     s = world.n_states
     ids = world.actors.names[:s]
     first, last = recorder.trade(0), recorder.trade(-1)
     both0, both1 = first + first.T, last + last.T  # trade in both directions
-    i_up, j_up = np.triu_indices(s, k=1)
+    i_up, j_up = _among(focus_rows(model))
     top = np.argsort(both1[i_up, j_up])[::-1][:10]
+    among = _focus_name(model)
     start_date, end_date = model.date_of(recorder.steps[0]), model.date_of(recorder.steps[-1])
-    flows = Table(title=f"Largest bilateral trade, US$ bn per year ({start_date} → {end_date})")
+    flows = Table(title=f"Largest bilateral trade among {among}, US$ bn per year "
+                        f"({start_date} → {end_date})")
     for col in ("partners", "start", "end", "change"):
         flows.add_column(col, justify="left" if col == "partners" else "right")
     for k in top:
@@ -42,17 +65,39 @@ def trade_and_growth(console: Console, model: GeoModel) -> None:
 
     gdp0 = recorder.actor("gdp_usd", 0)[:s]
     gdp1 = recorder.actor("gdp_usd", -1)[:s]
-    show = np.argsort(gdp1)[::-1]
-    table = Table(title=f"GDP per state, US$ bn ({start_date} → {end_date})")
+    rows = focus_rows(model)
+    show = rows[np.argsort(-gdp1[rows])]
+    table = Table(title=f"GDP of {among}, US$ bn ({start_date} → {end_date})")
     for col in ("state", "start", "end", "change"):
         table.add_column(col, justify="left" if col == "state" else "right")
-    for i in show[:20]:
+    for i in show:
         table.add_row(ids[i], f"{gdp0[i] / 1e9:,.1f}", f"{gdp1[i] / 1e9:,.1f}",
                       f"{gdp1[i] / gdp0[i] - 1:+.1%}")
-    if s > 20:
-        table.caption = f"… and {s - 20} smaller states"
+    if s > len(show):
+        table.caption = f"{len(show)} of {s} states"
     console.print(table)
 
+
+
+def relations(console: Console, model: GeoModel) -> None:
+    """The coldest and the warmest relations among the focus states, start against end."""
+    world, recorder = model.world, model.recorder
+    names = world.actors.names[: world.n_states]
+    i, j = _among(focus_rows(model))
+    now = world.pairs.relations[i, j]
+    upper = world.n_states * i - i * (i + 1) // 2 + (j - i - 1)  # position among pairs i < j
+    start = recorder.history("pair", "relations", upper)[0]
+    order = np.argsort(now)
+    shown = [*order[:8], *order[::-1][:8]]
+    among = _focus_name(model)
+    table = Table(title=f"Relations among {among}: the coldest and the warmest (−1 to 1)")
+    for col in ("pair", "start", "end", "change"):
+        table.add_column(col, justify="left" if col == "pair" else "right")
+    for k, pos in enumerate(shown):
+        table.add_row(f"{names[i[pos]]} – {names[j[pos]]}", f"{start[pos]:+.2f}",
+                      f"{now[pos]:+.2f}", f"{now[pos] - start[pos]:+.2f}",
+                      end_section=k == 7)
+    console.print(table)
 
 
 def soft_power(console: Console, model: GeoModel) -> None:
@@ -67,14 +112,19 @@ def soft_power(console: Console, model: GeoModel) -> None:
     for col in ("rank", "state", "index", "strongest pillar", "reputation", "familiarity",
                 "digital audience"):
         table.add_column(col, justify="left" if col in ("state", "strongest pillar") else "right")
-    for rank, i in enumerate(order[:12], start=1):
+    rank_now = np.argsort(order)
+    focus = [i for i in focus_rows(model) if rank_now[i] >= 12] \
+        if model.setup.spec.scenario.focus else []
+    shown = [*order[:12], *sorted(focus, key=lambda i: rank_now[i])[:12]]
+    for k, i in enumerate(shown):
         best = int(np.argmax(nations.pillars[i]))
-        table.add_row(f"{rank_then[i] + 1}→{rank}", names[i], f"{nations.soft_power[i]:.2f}",
+        table.add_row(f"{rank_then[i] + 1}→{rank_now[i] + 1}", names[i],
+                      f"{nations.soft_power[i]:.2f}",
                       f"{PILLARS[best]} {nations.pillars[i, best]:.2f}",
                       f"{nations.reputation[i]:.2f}", f"{nations.familiarity[i]:.2f}",
-                      f"{nations.audience[i]:,.0f}")
-    if s > 12:
-        table.caption = f"… and {s - 12} more states"
+                      f"{nations.audience[i]:,.0f}", end_section=k == 11 and len(shown) > 12)
+    table.caption = (f"the 12 highest of {s} states" + (", then the focus states below them"
+                                                         if focus else ""))
     console.print(table)
 
 
@@ -107,7 +157,8 @@ def diplomacy(console: Console, model: GeoModel) -> None:
     names = world.actors.ids[:s]
     lines = [f"  {', '.join(names[g])}" for g in groups[:6]]
     alone = sum(1 for b in np.unique(bloc) if (bloc == b).sum() == 1)
-    console.print(f"Blocs (relations above {model.params.relations.bloc_threshold:g}), "
-                  f"{len(groups)} of two or more states and {alone} states alone:")
+    console.print(f"Blocs (communities of ties above {model.params.relations.bloc_threshold:g}, "
+                  f"no hostile pair inside), {len(groups)} of two or more states and {alone} "
+                  "states alone:", soft_wrap=True)
     for line in lines:
         console.print(line, soft_wrap=True)

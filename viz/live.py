@@ -83,6 +83,8 @@ class LiveModel(GeoModel):
         they act (and lifted ones ending when lifted): what `sim.compare.compare` replicates."""
         events = []
         for item in self.timeline:
+            if item.end is not None and item.end <= item.at:
+                continue  # over before the start (a sanction of the world's past): no effect
             update = {"at": item.at}
             if hasattr(item.event, "end") and item.end is not None:
                 update["end"] = item.end

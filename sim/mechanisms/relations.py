@@ -75,10 +75,10 @@ def drivers(world: World, regional: np.ndarray, kernels) -> Drivers:
 @dataclass
 class BlocReader:
     """Blocs read off the relations (docs/model.md, "Relations"): communities of the graph that
-    links two states whose relations are above `threshold` (Louvain's method, networkx, with a
-    fixed seed, so that they depend on the relations alone), each split so that no two of its
-    members are hostile (relations below `hostile_below`). Labels follow each bloc's smallest
-    member.
+    links two states whose relations are above `threshold`, each tie weighing the cube of the
+    relations (Louvain's method, networkx, with a fixed seed, so that they depend on the
+    relations alone), split so that no two members of a bloc are hostile (relations below
+    `hostile_below`). Labels follow each bloc's smallest member.
 
     Louvain's method costs about 25 ms at 190 states, while relations move a little every
     step, so the communities are found again only when `refresh_share` of the graph's ties or
@@ -101,7 +101,7 @@ class BlocReader:
         if last is None or last.shape != friends.shape or (
                 np.count_nonzero(friends != last) > self.refresh_share * max(
                     np.count_nonzero(last), 1)):
-            self._friends, self._communities = friends, communities(friends)
+            self._friends, self._communities = friends, communities(friends, mean)
             self._hostile = b""
         hostile = mean < hostile_below
         key = np.packbits(hostile).tobytes()
@@ -111,33 +111,43 @@ class BlocReader:
         return self._labels.copy()
 
 
-def communities(friends: np.ndarray) -> list[list[int]]:
+def communities(friends: np.ndarray, relations: np.ndarray | None = None) -> list[list[int]]:
     """Louvain communities (networkx, seed 0) of the graph `friends` (S×S bool, symmetric),
-    each as a sorted list of states."""
+    each as a sorted list of states. A tie weighs the cube of the pair's relations (1 without
+    them), so that close allies hold together more than partners in an agreement only."""
     graph = nx.Graph()
     graph.add_nodes_from(range(len(friends)))
-    graph.add_edges_from(zip(*np.nonzero(np.triu(friends, k=1)), strict=True))
+    i, j = np.nonzero(np.triu(friends, k=1))
+    weight = np.ones(len(i)) if relations is None else relations[i, j] ** 3
+    graph.add_weighted_edges_from(zip(i.tolist(), j.tolist(), weight.tolist(), strict=True))
     return [sorted(c) for c in nx.community.louvain_communities(graph, seed=0)]
 
 
 def split_hostile(groups: list[list[int]], friends: np.ndarray, hostile: np.ndarray
                   ) -> np.ndarray:
-    """Bloc labels (S,) int32 of the groups (which cover every state), each split greedily so
-    that no two members are `hostile`: members in order of their ties inside the group (most
-    first, then by index) join the first part with no enemy of theirs, or start a new part.
-    Labels follow each part's smallest member."""
+    """Bloc labels (S,) int32 of the groups (which cover every state), so that no two members
+    of a bloc are `hostile`. In each group, members in order of their ties inside it (most
+    first, then by index) stay if no enemy of theirs has; the others move, in order of all
+    their ties, to the bloc where they have the most ties and no enemy, or start one of their
+    own if they have ties in none. Labels follow each bloc's smallest member."""
     parts: list[list[int]] = []
+    moved: list[int] = []
     for members in groups:
         inside = friends[np.ix_(members, members)].sum(axis=1)
-        split: list[list[int]] = []
+        core: list[int] = []
         for k in sorted(range(len(members)), key=lambda k: (-inside[k], members[k])):
             state = members[k]
-            home = next((p for p in split if not hostile[state, p].any()), None)
-            if home is None:
-                split.append([state])
-            else:
-                home.append(state)
-        parts += split
+            (moved if hostile[state, core].any() else core).append(state)
+        parts.append(core)
+    ties = friends.sum(axis=1)
+    for state in sorted(moved, key=lambda s: (-ties[s], s)):
+        scores = [(friends[state, part].sum(), -min(part)) for part in parts
+                  if not hostile[state, part].any()]
+        best = max(scores, default=(0, 0))
+        if best[0] > 0:
+            next(p for p in parts if -min(p) == best[1]).append(state)
+        else:
+            parts.append([state])
     labels = np.empty(sum(len(p) for p in parts), dtype=np.int32)
     for label, part in enumerate(sorted(parts, key=min)):
         labels[part] = label
