@@ -84,7 +84,8 @@ def build_world(spec: ScenarioSpec, params: Params | None = None) -> World:
         affinity=affinity,
         listed_baseline=listed,
     )
-    links = _links(spec, actors, params.paradiplomacy.candidate_km)
+    links = _links(spec, actors, params.paradiplomacy.candidate_km,
+                   params.paradiplomacy.candidate_partners)
     partners = (ties["defence"] | ties["alliance"]).sum(axis=1)
     nations = build_nations(spec, params, actors, n, ties=member.sum(axis=1) + partners)
     return World(actors=actors, pairs=pairs, links=links, nations=nations, n_states=n)
@@ -143,11 +144,13 @@ def _members(spec: ScenarioSpec, index: dict[str, int]) -> np.ndarray:
     return member
 
 
-def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLinks:
+def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float, partners: int
+           ) -> ActorLinks:
     """The listed links, then dormant candidates: pairs that may form a link later.
 
-    Candidates are regions of different states within `candidate_km` of each other (all five
-    channels) and cities of different states (twinning: cultural and local-authority channels).
+    Candidates are pairs of regions of different states within `candidate_km` of each other
+    where one is among the other's `partners` nearest regions abroad (all five channels), and
+    cities of different states (twinning: cultural and local-authority channels).
     """
     row = {actor_id: i for i, actor_id in enumerate(actors.ids)}
     listed = np.array([(row[lk.a], row[lk.b]) for lk in spec.links], dtype=np.int32).reshape(-1, 2)
@@ -162,7 +165,7 @@ def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLink
 
     regions = np.flatnonzero(actors.kind == REGION)
     cities = np.flatnonzero(actors.kind == CITY)
-    near = great_circle_km(actors.lat[regions], actors.lon[regions]) <= candidate_km
+    near = _nearest_abroad(regions, actors, candidate_km, partners)
     region_pairs = _cross_border_pairs(regions, actors.state, near)
     city_pairs = _cross_border_pairs(cities, actors.state, np.ones((len(cities),) * 2, bool))
     taken = {tuple(sorted(p)) for p in listed.tolist()}
@@ -183,6 +186,22 @@ def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float) -> ActorLink
         diaspora=np.concatenate([[lk.diaspora for lk in spec.links], np.zeros(m)]),
         n_actors=len(actors),
     )
+
+
+def _nearest_abroad(rows: np.ndarray, actors: Actors, reach_km: float, k: int) -> np.ndarray:
+    """(R, R) bool: b is among a's `k` nearest rows of another state within `reach_km`, or a
+    among b's. A border region has agreements with a handful of neighbours across the border
+    (paper 004: Pavlodar and Omsk about six each), not with every region within reach."""
+    km = great_circle_km(actors.lat[rows], actors.lon[rows])
+    km[actors.state[rows][:, None] == actors.state[rows][None, :]] = np.inf
+    km[km > reach_km] = np.inf
+    near = np.zeros(km.shape, dtype=bool)
+    if len(rows) > 1:
+        k = min(k, len(rows) - 1)
+        nearest = np.argpartition(km, k - 1, axis=1)[:, :k]
+        near[np.arange(len(rows))[:, None], nearest] = True
+        near &= np.isfinite(km)
+    return near | near.T
 
 
 def _cross_border_pairs(rows: np.ndarray, owner: np.ndarray, allowed: np.ndarray) -> np.ndarray:

@@ -24,7 +24,7 @@ from sim.recording import Recorder
 from sim.scenario import Scenario, load
 from sim.schema import CHANNELS, first_error
 from sim.synthetic import synthetic_world
-from sim.world import CITY, REGION, STATE, World
+from sim.world import CITY, LINK_KINDS, REGION, STATE, World
 
 
 def spawned_seeds(sequence: np.random.SeedSequence, n: int) -> list[int]:
@@ -133,7 +133,12 @@ class GeoModel(mesa.Model):
         self.link_geometry = mechanisms.paradiplomacy.link_geometry(
             self.world, self.params.paradiplomacy
         )
-        self._settle_listed_links()
+        self._settle_links()
+        mechanisms.paradiplomacy.read_off(
+            self.world, self.params.paradiplomacy, self.kernels, self.link_geometry
+        )
+        self.world.pairs.regional_at_start = mechanisms.trade.regional_share(
+            self.world.pairs, self.params.trade)
 
         # Step 0: calibrate each state's home bias so that it starts at its exports/GDP (or
         # the world at the target openness), and solve the starting trade equilibrium; each
@@ -395,12 +400,19 @@ class GeoModel(mesa.Model):
             self.dt,
         )
 
-    def _settle_listed_links(self) -> None:
-        """Links a scenario lists without a strength start at the strength they would settle
-        at under the starting relations (the exact update over a very long step, without
-        formation), so that a quiet world starts at rest."""
+    def _settle_links(self) -> None:
+        """Links a scenario lists without a strength, and with `regional_links = "settled"` the
+        candidate links between regions, start at the strength they would settle at under the
+        starting relations (the exact update over a very long step, without formation), so that
+        a quiet world starts at rest; a candidate whose drives do not hold it stays dormant."""
         links = self.world.links
         unset = np.isnan(links.strength)
+        if self.setup.spec.scenario.regional_links == "settled":
+            listed = len(self.setup.spec.links)
+            regional = np.zeros(len(links.ends), dtype=bool)
+            regional[listed:] = links.kind[listed:] == LINK_KINDS.index("agreement")
+            potential = (links.channels[:, None] >> np.arange(len(CHANNELS))) & 1
+            unset |= regional[:, None] & potential.astype(bool)
         if not unset.any():
             return
         given = links.strength.copy()

@@ -37,7 +37,7 @@ class TradeParams(Section):
         0.3, ge=0.0, le=3.0, description="log-trade effect of saturated regional economic ties"
     )
     regional_scale: float = Field(
-        5.0, gt=0.0, le=1000.0, description="economic link strength at 1 − 1/e of that effect"
+        5.0, gt=0.0, le=1000.0, description="fewest links the regional effect is shared over"
     )
     openness: float = Field(
         0.30, gt=0.0, lt=1.0,
@@ -66,6 +66,9 @@ class _ParadiplomacyBase(Section):
     """Region and city links (docs/model.md, "Paradiplomacy")."""
 
     candidate_km: float = Field(500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
+    candidate_partners: int = Field(
+        6, ge=1, le=10_000, description="nearest foreign regions a region may link with"
+    )
     proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
 
     @model_validator(mode="after")

@@ -54,6 +54,9 @@ class ScenarioMeta(Strict):
     focus: list[ActorId] = []
     # "focus": the cities and regions of other states are left out (their states stay).
     regions_of: Literal["all", "focus"] = "all"
+    # "settled": the candidate links between regions start where they would settle under the
+    # starting relations, as in a world long at rest; "dormant": they start unformed.
+    regional_links: Literal["dormant", "settled"] = "dormant"
     sources: list[str] = []
 
 

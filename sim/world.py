@@ -64,6 +64,7 @@ class StatePairs:
     relation_terms: np.ndarray = field(init=False)  # (5, S, S) last step's push per channel
     link_channels: np.ndarray = field(init=False)  # (C, S, S) paradiplomacy strength per channel
     link_capacity: np.ndarray = field(init=False)  # (C, S, S) links that may carry the channel
+    regional_at_start: np.ndarray = field(init=False)  # share of economic ties held at step 0
     trade_sanction: np.ndarray = field(init=False)  # [0, 1], sanction on the flow i→j
     facilitation: np.ndarray = field(init=False)  # log-trade gain of customs facilitation
     relation_drift: np.ndarray = field(init=False)  # last step's pull towards the baseline
@@ -78,6 +79,7 @@ class StatePairs:
         self.relation_terms = np.zeros((5, s, s))
         self.link_channels = np.zeros((5, s, s))
         self.link_capacity = np.zeros((5, s, s))
+        self.regional_at_start = np.zeros((s, s))
         self.trade_sanction = np.zeros((s, s))
         self.facilitation = np.zeros((s, s))
         self.relation_drift = np.zeros((s, s))

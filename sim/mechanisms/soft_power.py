@@ -18,7 +18,7 @@ METRICS = (
     ("economy", 1, False),
     ("cultural_share", 2, True),
     ("technology", 2, False),
-    ("diplomatic_weight", 3, False),
+    ("diplomatic_weight", 3, True),
     ("partner_share", 3, True),
     ("ties", 3, False),
     ("income", 4, False),
@@ -81,11 +81,12 @@ def digital(
 def metrics(world: World, cultural: np.ndarray) -> np.ndarray:
     """The metrics of METRICS for every state, as columns.
 
-    The link metrics are shares of what the state's regions and cities could have, so that a
-    scenario listing one state's regions in detail does not make it stronger for that: the
-    cultural strength of their links over the number of their links that may carry the
-    cultural channel, and the states they have cultural links with over the states they could
-    have them with (0 for a state with no such candidates).
+    The link metrics are shares of what the state's regions and cities could have, each
+    partner state counting once, so that neither a scenario listing one state's regions in
+    detail nor a state's many small border regions make it stronger for that: over the states
+    its actors could hold cultural links with, the mean share of the pair's possible cultural
+    strength that they hold (`cultural_share`), and the share they hold any with
+    (`partner_share`); 0 for a state with no such candidates.
     """
     s, actors, nations, pairs = world.n_states, world.actors, world.nations, world.pairs
     weight = np.bincount(
@@ -96,10 +97,14 @@ def metrics(world: World, cultural: np.ndarray) -> np.ndarray:
     capacity = pairs.link_capacity[CHANNELS.index("cultural")]
     values = {
         "reputation": nations.reputation,
-        "cultural_share": _share(cultural.sum(axis=1), capacity.sum(axis=1)),
+        "cultural_share": _share(
+            np.divide(cultural, capacity, out=np.zeros_like(cultural), where=capacity > 0
+                      ).sum(axis=1), (capacity > 0).sum(axis=1)),
         "economy": np.log(actors.gdp[:s]),
         "technology": nations.technology,
-        "diplomatic_weight": weight,
+        # W / (1 + W): weight that saturates, so that one summit moves a state a little
+        # rather than to the top of a min–max scale on which every capital started equal.
+        "diplomatic_weight": weight / (1.0 + weight),
         "partner_share": _share((cultural > 0).sum(axis=1), (capacity > 0).sum(axis=1)),
         "ties": np.log1p(nations.ties),
         "income": np.log(actors.gdp[:s] / actors.population[:s]),

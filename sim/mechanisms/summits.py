@@ -9,9 +9,15 @@ from sim.world import CITY, World
 
 
 def starting_weights(world: World, params: CitiesParams) -> None:
-    """Capitals start with `capital_weight`, other cities with `city_weight` (guesses)."""
+    """Cities start at their standing weight (`standing_weights`)."""
+    world.actors.diplomatic_weight = standing_weights(world, params)
+
+
+def standing_weights(world: World, params: CitiesParams) -> np.ndarray:
+    """The weight a city has without summits, and returns to after them: `capital_weight` for
+    a capital, `city_weight` for another city (guesses), 0 for other actors."""
     a = world.actors
-    a.diplomatic_weight = np.where(
+    return np.where(
         a.kind == CITY, np.where(a.is_capital, params.capital_weight, params.city_weight), 0.0
     )
 
@@ -42,7 +48,8 @@ def update(
     hostile_below: float = 0.0,
 ) -> list[int]:
     """Maybe hold a summit this step, then the `scheduled` ones (host city row, participant
-    state rows); decay weights and ties. Returns the hosts' rows. Relations below
+    state rows); weights relax to the standing weights (`standing_weights`) and ties decay.
+    Returns the hosts' rows. Relations below
     `hostile_below` are hostility (`relations.hostile_below`, as for blocs).
 
     The drawn summit goes through the kernel with the step's Δt, each scheduled one after it
@@ -80,9 +87,12 @@ def update(
         participants[parties] = True
         summits.append((hosted, participants, 0.0))
         hosts.append(host_row)
+    # The kernel's weight decays to 0; given the excess over the standing weight, it makes
+    # the weight relax to the standing weight instead (the update is linear in the weight).
+    standing = standing_weights(world, params)[cities]
     for hosted, participants, step_dt in summits:
-        actors.diplomatic_weight[cities], pairs.summit_ties = kernels.city_diplomacy_step(
-            actors.diplomatic_weight[cities],
+        excess, pairs.summit_ties = kernels.city_diplomacy_step(
+            actors.diplomatic_weight[cities] - standing,
             hosted,
             params.gain,
             params.decay,
@@ -91,4 +101,5 @@ def update(
             params.ties_decay,
             step_dt,
         )
+        actors.diplomatic_weight[cities] = standing + excess
     return hosts

@@ -22,20 +22,33 @@ def cost_changes(pairs: StatePairs, params: TradeParams) -> dict[str, np.ndarray
 
         sanctions      −β_s · s_ij                       (trade-weighted sanctions on i→j)
         facilitation   f_ij                              (customs facilitation)
-        paradiplomacy  β_r · (1 − exp(−G_ij / G_r))      (regional economic ties, saturating)
+        paradiplomacy  β_r · (ρ_ij − ρ⁰_ij)              (regional economic ties)
 
-    G is the economic-channel strength of the links between the two states' actors, summed:
-    regional firms and authorities that know each other trade across the border more cheaply
-    (paper 004). G_r (`regional_scale`) sets how many links' worth it takes to saturate.
+    with ρ the share of the pair's possible regional economic ties held (`regional_share`) and
+    ρ⁰ that share at step 0: the estimates of distance, contiguity and language already hold
+    the ties of border regions as they are, so only their change moves trade costs.
     """
-    economic = pairs.link_channels[CHANNELS.index("economic")]
-    regional = -np.expm1(-(economic + economic.T) / (2.0 * params.regional_scale))
-    np.fill_diagonal(regional, 0.0)
     return {
         "sanctions": -params.sanction * pairs.trade_sanction,
         "facilitation": pairs.facilitation,
-        "paradiplomacy": params.regional * regional,
+        "paradiplomacy": params.regional * (regional_share(pairs, params)
+                                            - pairs.regional_at_start),
     }
+
+
+def regional_share(pairs: StatePairs, params: TradeParams) -> np.ndarray:
+    """ρ_ij = G_ij / max(K_ij, G_r) (S×S, symmetric, 0 on the diagonal): G the economic-channel
+    strength of the links between two states' actors, summed, K the number of those links
+    that may carry the channel. Regional firms and authorities that know each other trade
+    across the border more cheaply (paper 004), the more so the more of the border's possible
+    ties they hold. As a share it does not grow with the number of regions a scenario lists;
+    G_r (`regional_scale`) is the fewest links it is shared over, so that one agreement between
+    two far-off regions is not a whole border's worth."""
+    economic = pairs.link_channels[CHANNELS.index("economic")]
+    capacity = np.maximum(pairs.link_capacity[CHANNELS.index("economic")], params.regional_scale)
+    share = (economic + economic.T) / (2.0 * capacity)
+    np.fill_diagonal(share, 0.0)
+    return share
 
 
 def trade_costs(pairs: StatePairs, params: TradeParams, home_bias: np.ndarray) -> np.ndarray:
