@@ -427,10 +427,10 @@ def sanction_layers(
             if back > 0.0:
                 add("trade", target, members, back * x)
     layers = {}
-    for layer in cells:
+    for layer, where in cells.items():
         spared = np.ones(n_states * n_states)  # Π(1 − x) on each cell
-        if cells[layer]:
-            np.multiply.at(spared, np.concatenate(cells[layer]), 1.0 - np.concatenate(shares[layer]))
+        if where:
+            np.multiply.at(spared, np.concatenate(where), 1.0 - np.concatenate(shares[layer]))
         layers[layer] = (1.0 - spared).reshape(n_states, n_states)
     return SanctionLayers(political=layers["political"], trade=layers["trade"])
 

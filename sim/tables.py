@@ -8,6 +8,7 @@ unset. A cell that cannot be read is an InputError naming the file, the row and 
 from __future__ import annotations
 
 import csv
+import math
 import tomllib
 import types
 import typing
@@ -88,7 +89,7 @@ def _reader(annotation: Any) -> tuple[str, typing.Callable[[str], Any]]:
 
 def _finite(cell: str) -> float:
     value = float(cell)
-    if value != value or value in (float("inf"), float("-inf")):
+    if not math.isfinite(value):
         raise ValueError(cell)
     return value
 

@@ -641,8 +641,8 @@ def test_a_natural_metric_is_scored_on_its_own_scale(step):
     shares = np.array([0.02, 0.0, 0.0, 0.0])  # e.g. the share of its cultural potential used
     metrics = np.column_stack([np.full(n, 0.5), shares])
     pillar_of = np.array([0, 1], dtype=np.int64)  # government, culture
-    args = dict(attraction=np.full((n, n), 0.5), stay=np.ones((n, n)),
-                unreached=np.ones((n, n)), population=np.ones(n), dt=0.25)
+    args = {"attraction": np.full((n, n), 0.5), "stay": np.ones((n, n)),
+            "unreached": np.ones((n, n)), "population": np.ones(n), "dt": 0.25}
 
     def culture(natural: bool) -> np.ndarray:
         _, pillars, _, _, _ = step(np.full(n, 0.5), np.full(n, 0.5), np.zeros(n), 0.2, metrics,

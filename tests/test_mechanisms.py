@@ -17,6 +17,7 @@ from helpers import row, run
 
 from sim import GeoModel
 from sim.mechanisms import soft_power as soft_power_mechanism
+from sim.mechanisms import trade as trade_mechanism
 from sim.mechanisms.events import exposure as sanction_exposure
 from sim.output import run_tables
 from sim.recording import ACTIVITY_NAMES, PILLARS, RELATION_TERMS, STAGE_NAMES
@@ -291,6 +292,108 @@ def test_no_link_forms_without_formation(formation_run):
     assert not np.allclose(model.world.links.strength[~dormant], start[~dormant])
 
 
+def test_regional_candidates_start_settled_and_stay_at_rest(tmp_path):
+    """With regional_links = "settled" (eurasia inherits it from world) every candidate link
+    between regions starts where its drives hold it; in a world where nothing happens it stays
+    there. With "dormant" the same candidates start unformed, and each state's trade starts at
+    the same calibrated exports/GDP either way: regional ties held at the start are part of
+    the data, and only their change moves trade costs."""
+    model = GeoModel(scenario="eurasia", rng=3, digital_base_rate=0.0, **QUIET)
+    candidates = regional_candidates(model)
+    start = model.world.links.strength.copy()
+    assert candidates.sum() > 100 and start[candidates].any(axis=1).all()
+    changes = trade_mechanism.cost_changes(model.world.pairs, model.params.trade)
+    assert not changes["paradiplomacy"].any()
+    for _ in range(4):
+        model.step()
+    np.testing.assert_allclose(model.world.links.strength[candidates], start[candidates],
+                               rtol=0, atol=1e-12)
+
+    variant = tmp_path / "dormant.toml"
+    variant.write_text('[scenario]\nname = "dormant"\nextends = "eurasia"\n'
+                       'regional_links = "dormant"\n')
+    dormant = GeoModel(scenario=variant, rng=3, digital_base_rate=0.0, **QUIET)
+    assert dormant.setup.spec.scenario.regional_links == "dormant"
+    assert not dormant.world.links.strength[regional_candidates(dormant)].any()
+    fresh = GeoModel(scenario="eurasia", rng=3, digital_base_rate=0.0, **QUIET)
+    for settled_or_not in (fresh, dormant):
+        w = settled_or_not.world
+        s = w.n_states
+        exports = (w.pairs.trade.sum(axis=1) - np.diag(w.pairs.trade)) / w.actors.gdp[:s]
+        np.testing.assert_allclose(exports, settled_or_not.export_targets, atol=1e-6)
+
+
+def test_the_regional_trade_term_is_the_share_of_a_borders_ties_held():
+    """ρ_ij = G_ij / max(K_ij, G_r), from the links themselves: the economic strength of the
+    links between the two states' actors over the number that may carry the channel."""
+    model = GeoModel(scenario="eurasia", rng=1)
+    w, p = model.world, model.params.trade
+    share = trade_mechanism.regional_share(w.pairs, p)
+    owner = w.actors.state[w.links.ends]
+    for a, b in (("KAZ", "RUS"), ("KAZ", "CHN"), ("POL", "DEU"), ("KAZ", "BLR")):
+        between_ab = between(model, a, b)
+        economic = between_ab & carries(model, ECONOMIC) & (owner[:, 0] != owner[:, 1])
+        held = w.links.strength[economic, ECONOMIC].sum()
+        expected = held / max(economic.sum(), p.regional_scale)
+        assert share[row(model, a), row(model, b)] == pytest.approx(expected, rel=1e-12)
+    assert 0.0 <= share.min() and share.max() <= 1.0
+    # Kazakh–Russian border regions hold most of what they could; a pair with one agreement
+    # between far-off regions (Pavlodar–Minsk oblast) holds a share of G_r links' worth only.
+    assert share[row(model, "KAZ"), row(model, "RUS")] > 0.5
+    assert share[row(model, "KAZ"), row(model, "BLR")] < 1.0 / p.regional_scale
+
+
+TRIO_LINKED = """
+[[links]]
+a = "A-1"
+b = "B-1"
+kind = "agreement"
+channels = ["cultural"]
+strength = 0.6
+
+[[links]]
+a = "acity"
+b = "bcity"
+kind = "twinning"
+channels = ["cultural"]
+strength = 0.6
+"""
+
+TRIO_IN_DETAIL = "".join(f"""
+[[regions]]
+id = "A-{k}"
+name = "A {k}"
+state = "AAA"
+lat = 50.{k}
+lon = 12.5
+population = 1e6
+
+[[links]]
+a = "A-{k}"
+b = "B-1"
+kind = "agreement"
+channels = ["cultural"]
+strength = 0.6
+""" for k in (2, 3))
+
+
+def test_cultural_share_counts_each_partner_state_once(tmp_path):
+    """Aland's cultural links with Bland all at 0.6 of their potential, none yet with Cland
+    (a dormant twinning candidate): its cultural share is the mean over the two partner
+    states, (0.6 + 0)/2, whether one or three of its regions are linked to Bland. Summed over
+    links instead, the detailed listing would count for more (2.4/5 against 1.2/3)."""
+    shares = []
+    for name, text in (("plain", TRIO + TRIO_LINKED), ("detailed", TRIO + TRIO_LINKED
+                                                       + TRIO_IN_DETAIL)):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(text)
+        model = GeoModel(scenario=path, rng=1, paradiplomacy_formation_rate=0.0)
+        column = [n for n, _, _ in soft_power_mechanism.METRICS].index("cultural_share")
+        shares.append(soft_power_mechanism.metrics(model.world, model._cultural())[:, column])
+    np.testing.assert_allclose(shares[0][0], 0.3, rtol=1e-12)
+    np.testing.assert_allclose(shares[1], shares[0], rtol=1e-12)
+
+
 def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
     """Omsk oblast's agreement with Akmola oblast carries a diaspora tie of 0.5 (paper 004).
     Without it, the link's cultural channel settles lower and its economic channel is the same.
@@ -544,6 +647,37 @@ def test_hosting_a_summit_raises_weight_engagement_and_ties():
         else:
             assert weight_hot[city] == pytest.approx(weight_cold[city], rel=1e-12)
     assert hot.datacollector.get_model_vars_dataframe()["summit_host"].iloc[1:].ne("").all()
+
+
+def test_a_hosts_weight_relaxes_to_its_standing_weight():
+    """Astana hosts one summit: its weight jumps by g·ln(1 + participants), then the excess
+    over a capital's standing weight shrinks by exp(−λ·Δt) a step, never below it; capitals
+    that host nothing keep their standing weight, and the engagement pillar reads the state's
+    city weights W as W/(1 + W)."""
+    model = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=0.0)
+    p = model.params.cities
+    astana = row(model, "astana")
+    capitals = np.flatnonzero(model.world.actors.is_capital & (model.world.actors.kind == CITY))
+    np.testing.assert_array_equal(model.world.actors.diplomatic_weight[capitals], p.capital_weight)
+    model.inject({"type": "summit", "name": "test", "host": "astana",
+                  "participants": ["KAZ", "CHN", "RUS"]})
+    model.step()
+    excess = [model.world.actors.diplomatic_weight[astana] - p.capital_weight]
+    assert excess[0] == pytest.approx(p.gain * np.log(4.0), rel=1e-12)
+    for _ in range(12):
+        model.step()
+        excess.append(model.world.actors.diplomatic_weight[astana] - p.capital_weight)
+    np.testing.assert_allclose(np.array(excess[1:]) / excess[:-1], np.exp(-p.decay * model.dt),
+                               rtol=1e-9)
+    assert min(excess) > 0
+    others = capitals[capitals != astana]
+    np.testing.assert_array_equal(model.world.actors.diplomatic_weight[others], p.capital_weight)
+    column = [n for n, _, _ in soft_power_mechanism.METRICS].index("diplomatic_weight")
+    metric = soft_power_mechanism.metrics(model.world, model._cultural())[:, column]
+    a = model.world.actors
+    weight = np.bincount(a.state, weights=np.where(a.kind == CITY, a.diplomatic_weight, 0.0),
+                         minlength=model.world.n_states)
+    np.testing.assert_allclose(metric, weight / (1.0 + weight), rtol=1e-12)
 
 
 def test_a_neutral_capital_hosts_talks_between_states_in_conflict():

@@ -7,10 +7,9 @@ import multiprocessing
 import mesa
 import numpy as np
 import pytest
-
-from agents import CityAgent, RegionAgent, StateAgent
 from helpers import row
 
+from agents import CityAgent, RegionAgent, StateAgent
 from sim import GeoModel, load
 from sim.errors import InputError
 

@@ -153,7 +153,8 @@ def test_build_world_eurasia():
     # and CIS trade agreements; Russia and the USA are rivals.
     usa = index["USA"]
     assert world.pairs.agreement[kaz, rus] and not world.pairs.agreement[rus, usa]
-    assert world.pairs.affinity[kaz, rus] > 0.5 > 0 > world.pairs.affinity[rus, usa]
+    assert world.pairs.affinity[kaz, rus] > 0.5
+    assert world.pairs.affinity[rus, usa] < 0
     # The listed links come first and are active; then dormant candidates: regions of different
     # states within the candidate reach, and cities of different states (twinning).
     links, n_listed = world.links, len(spec.links)
@@ -178,6 +179,36 @@ def test_build_world_eurasia():
         owner = spec.states[index[region.state]]
         expected = region.gdp_usd or owner.gdp_usd / owner.population * region.population
         assert a.gdp[s + c + k] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("partners", [1, 6])
+def test_region_candidates_are_each_regions_nearest_foreign_regions(partners):
+    """A region may link with its `candidate_partners` nearest regions of other states within
+    `candidate_km` (paper 004: a border region has agreements with a handful of neighbours
+    across the border), and they with it: the candidate pairs are exactly the union of those
+    lists, computed here from the coordinates with plain numpy."""
+    spec = load("eurasia").spec
+    params = spec.params.with_flat({"paradiplomacy_candidate_partners": partners})
+    world = build_world(spec, params)
+    a, links = world.actors, world.links
+    regions = np.flatnonzero(a.kind == REGION)
+    lat, lon = np.radians(a.lat[regions]), np.radians(a.lon[regions])
+    cos = (np.sin(lat)[:, None] * np.sin(lat)[None, :]
+           + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.cos(lon[:, None] - lon[None, :]))
+    km = 6371.0088 * np.arccos(np.clip(cos, -1.0, 1.0))
+    owner = a.state[regions]
+    km[owner[:, None] == owner[None, :]] = np.inf
+    km[km > params.paradiplomacy.candidate_km] = np.inf
+    expected = set()
+    for i in range(len(regions)):
+        for j in np.argsort(km[i], kind="stable")[:partners]:
+            if np.isfinite(km[i, j]):
+                expected.add(tuple(sorted((int(regions[i]), int(regions[j])))))
+    listed = {tuple(sorted(p)) for p in links.ends[: len(spec.links)].tolist()}
+    candidates = {tuple(sorted(p)) for p in links.ends[len(spec.links):].tolist()
+                  if a.kind[p[0]] == REGION}
+    assert candidates == expected - listed
+    assert len(candidates) > 20 * partners
 
 
 # ---------------------------------------------------------------- the synthetic world

@@ -406,7 +406,7 @@ def region_populations(urban: np.ndarray, towns: np.ndarray, total: float) -> li
     else:
         weight = np.maximum(urban, 0.01 * total / n)
         people = total * weight / weight.sum()
-    return [max(1, int(round(p))) for p in people]
+    return [max(1, round(float(p))) for p in people]
 
 
 def iso_codes(cc: str, units: pd.DataFrame, ne: pd.DataFrame) -> dict[str, str]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-
 RELAX_WITHIN = 0.1
 
 
