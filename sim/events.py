@@ -58,6 +58,9 @@ class Sanction(EventBase):
     fade_months: Annotated[float, Field(ge=0.0, le=600.0)] = 12.0  # half-life after lifting
     join: list[Membership] = []
     leave: list[Membership] = []
+    # The regime (one legal act against several targets) this sanction is one target of:
+    # `GeoModel.in_force` lists it and `GeoModel.lift` lifts it whole.
+    regime: str | None = None
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -248,9 +248,11 @@ class GeoModel(mesa.Model):
         self.timeline.append(_scheduled(parsed, self.world_index, self.steps + 1, None, ""))
 
     def lift(self, name: str) -> None:
-        """Lift the sanction or customs facilitation called `name` from the next step on; a
-        sanction then fades as its `fade_months` say. An unknown name raises InputError."""
-        named = [item for item in self._liftable() if item.event.name == name]
+        """Lift the sanction or customs facilitation called `name`, or every part of the
+        sanction regime called `name`, from the next step on; a sanction then fades as its
+        `fade_months` say. An unknown name raises InputError."""
+        named = [item for item in self._liftable()
+                 if name in (item.event.name, getattr(item.event, "regime", None))]
         if not named:
             raise InputError("lift", "name", "a sanction or facilitation in force",
                              describe(name))
@@ -258,8 +260,11 @@ class GeoModel(mesa.Model):
             item.end = self.steps + 1
 
     def in_force(self) -> list[str]:
-        """Names of the sanctions and customs facilitations in force at the next step."""
-        return [item.event.name for item in self._liftable() if item.event.name]
+        """Names of the sanctions and customs facilitations in force at the next step, a
+        regime's parts under its regime's name, each once."""
+        names = [getattr(item.event, "regime", None) or item.event.name
+                 for item in self._liftable()]
+        return list(dict.fromkeys(name for name in names if name))
 
     def _liftable(self) -> list[events.Scheduled]:
         return [item for item in self.timeline

@@ -1014,3 +1014,23 @@ def test_a_date_in_an_event_error_reads_as_the_file_wrote_it(tmp_path):
         load(path)
     assert info.value.key == "events[0] (sanction 'US bill').end"
     assert info.value.found == "2017-03-01"
+
+
+def test_a_regime_is_listed_once_and_lifted_whole():
+    """Russia's food embargo of 2014 is one regime against several targets, one sanction per
+    target in the world's timeline: the sanctions in force list it once, lifting it ends every
+    part, and lifting one part by its own name ends that part only."""
+    model = GeoModel(scenario="eurasia", rng=SEED)
+    regime = "Russia food embargo 2014"
+    parts = [item for item in model.timeline
+             if getattr(item.event, "regime", None) == regime]
+    assert len(parts) > 20 and all(item.in_force(1) for item in parts)
+    listed = model.in_force()
+    assert listed.count(regime) == 1
+    assert not any(name.startswith(f"{regime}: ") for name in listed)
+    model.lift(f"{regime}: USA")
+    assert [item.event.target for item in parts if item.end == 1] == ["USA"]
+    assert regime in model.in_force()
+    model.lift(regime)
+    assert all(item.end == 1 for item in parts)
+    assert regime not in model.in_force()
