@@ -10,6 +10,7 @@ import os
 import platform
 import statistics
 import time
+from dataclasses import dataclass
 
 import numpy as np
 from rich.console import Console
@@ -19,7 +20,7 @@ from sim.kernels import BACKENDS, MODULES
 from sim.mechanisms import trade as trade_phase
 from sim.model import GeoModel
 from sim.output import versions
-from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, from_spec
+from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, forget_loaded, from_spec
 
 
 def machine() -> str:
@@ -96,7 +97,7 @@ def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
     model = GeoModel(scenario=from_spec(world_spec(states, states)), rng=0)
     gdp = model.world.actors.gdp[:states].copy()
     trade = model.params.trade
-    phi = trade_phase.trade_costs(model.world.pairs, trade, model.border_effect)
+    phi = trade_phase.trade_costs(model.world.pairs, trade, model.home_bias)
     out = {}
     for backend, kernels in BACKENDS.items():
         solve = kernels.gravity_flows
@@ -111,16 +112,34 @@ def bench_gravity(states: int, repeats: int = 50) -> dict[str, float]:
     return out
 
 
-def bench_default_scenario(steps: int = 100, repeats: int = 5) -> float:
-    """Median seconds to build `eurasia` and run it for `steps` steps, after a warm-up run."""
-    times = []
-    for _ in range(repeats + 1):
+@dataclass
+class ScenarioTimes:
+    """Medians, in seconds, of building a bundled scenario and of running it."""
+
+    first_build: float  # reading its files, merging and validating, then building
+    build: float  # building again in the same process, the scenario's files unchanged
+    steps: float  # running `n_steps` steps, after a warm-up run
+    n_steps: int
+
+
+def bench_scenario(name: str, steps: int = 100, repeats: int = 5) -> ScenarioTimes:
+    """Build and run a bundled scenario: medians of `repeats` (numba compiled beforehand)."""
+    GeoModel(scenario=name, rng=0).step()  # compile and warm up
+    first, builds, runs = [], [], []
+    for seed in range(repeats):
+        forget_loaded()
         start = time.perf_counter()
-        model = GeoModel(scenario="eurasia", rng=0)
+        GeoModel(scenario=name, rng=seed)
+        first.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        model = GeoModel(scenario=name, rng=seed)
+        builds.append(time.perf_counter() - start)
+        start = time.perf_counter()
         for _ in range(steps):
             model.step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times[1:])
+        runs.append(time.perf_counter() - start)
+    return ScenarioTimes(statistics.median(first), statistics.median(builds),
+                         statistics.median(runs), steps)
 
 
 def bench_compare(replicates: int = 20) -> float:
@@ -188,7 +207,11 @@ def bench_kernels(states: int, regions: int) -> list[dict]:
 
 def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> None:
     console.print(f"machine: {machine()}")
-    console.print(f"eurasia, build and 100 steps: {bench_default_scenario():.3f} s (median of 5)")
+    for name, targets in (("world", "targets ≤ 5 s and ≤ 3 s"), ("eurasia", "target ≤ 1 s")):
+        t = bench_scenario(name)
+        console.print(f"{name}: build {t.first_build:.2f} s with reading its files, "
+                      f"{t.build:.2f} s from the load cache; {t.n_steps} steps {t.steps:.2f} s "
+                      f"({targets}; medians of 5)")
     console.print(f"compare eurasia-sanctions-2017 with eurasia, 20 replicates of 24 steps: "
                   f"{bench_compare():.1f} s")
     gravity = bench_gravity(states)

@@ -678,6 +678,11 @@ def _stamps(files: tuple[Path, ...]) -> tuple[tuple[Path, int, int], ...] | None
         return None
 
 
+def forget_loaded() -> None:
+    """Forget the scenarios read so far: the next `load` of each reads its files again."""
+    _LOADED.clear()
+
+
 def load(name_or_path: str | Path) -> Scenario:
     """Read, merge, validate and cross-check a scenario. Raises InputError on bad input.
 

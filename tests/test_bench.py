@@ -1,0 +1,21 @@
+"""`geopol bench`'s measurements run on the current model (their figures go to bench/RESULTS.md;
+speed itself is measured there, not asserted here)."""
+
+from __future__ import annotations
+
+import math
+
+from sim.bench import bench_gravity, bench_scenario
+
+
+def test_scenario_bench_builds_and_runs_the_scenario():
+    times = bench_scenario("eurasia", steps=2, repeats=1)
+    assert times.n_steps == 2
+    for value in (times.first_build, times.build, times.steps):
+        assert math.isfinite(value) and value > 0
+
+
+def test_gravity_bench_solves_with_the_calibrated_home_bias():
+    times = bench_gravity(states=20, repeats=2)
+    assert set(times) == {"numba", "numpy"}
+    assert all(math.isfinite(t) and t > 0 for t in times.values())
