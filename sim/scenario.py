@@ -451,9 +451,10 @@ def _merge_entries(data: dict, section: str, entries: list[dict], path: Path,
             for field in entry:
                 prov.files[(section, m, field)] = path
         else:
+            # Not indexed: a table merges over its base only, and a key it repeats is two
+            # entries, which the checks then report as they do inline.
             items.append(entry)
             m = len(items) - 1
-            index[ident] = m
         prov.files[(section, m)] = path
         prov.positions.setdefault((section, m), {})[path] = k
 
@@ -472,24 +473,32 @@ def _check_focus(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
                          '"all", or "focus" with states in scenario.focus', "an empty focus")
 
 
-def _focus_only(spec: ScenarioSpec) -> tuple[ScenarioSpec, set[str]]:
+def _focus_only(spec: ScenarioSpec) -> tuple[ScenarioSpec, set[str], dict[str, list[int]]]:
     """With `regions_of = "focus"`, the scenario without the regions and the cities other than
-    capitals of states outside its focus; returns it and the ids left out."""
+    capitals of states outside its focus; returns it, the ids left out, and for cities and
+    regions the positions the kept entries had (for error messages)."""
     if spec.scenario.regions_of != "focus":
-        return spec, set()
+        return spec, set(), {}
     focus = set(spec.scenario.focus)
-    cities = [c for c in spec.cities if c.capital or c.state in focus]
-    regions = [r for r in spec.regions if r.state in focus]
+    kept = {
+        "cities": [i for i, c in enumerate(spec.cities) if c.capital or c.state in focus],
+        "regions": [i for i, r in enumerate(spec.regions) if r.state in focus],
+    }
+    cities = [spec.cities[i] for i in kept["cities"]]
+    regions = [spec.regions[i] for i in kept["regions"]]
     dropped = {a.id for a in (*spec.cities, *spec.regions)} - {a.id for a in (*cities, *regions)}
-    return spec.model_copy(update={"cities": cities, "regions": regions}), dropped
+    return spec.model_copy(update={"cities": cities, "regions": regions}), dropped, kept
 
 
 def _check_references(
-    spec: ScenarioSpec, prov: Provenance, fallback: Path, dropped: set[str] = frozenset()
+    spec: ScenarioSpec, prov: Provenance, fallback: Path, dropped: set[str] = frozenset(),
+    kept: dict[str, list[int]] | None = None,
 ) -> None:
     def fail(loc: tuple, expected: str, found: object) -> None:
         if found in dropped:
             expected += ' (its state is outside scenario.focus, and regions_of = "focus")'
+        if kept and loc[0] in kept:  # a position among the kept entries, back to the file's
+            loc = (loc[0], kept[loc[0]][loc[1]], *loc[2:])
         raise prov.error(loc, fallback, expected, describe(found))
 
     states = {s.id for s in spec.states}
@@ -709,8 +718,8 @@ def _load(path: Path) -> Scenario:
         loc, expected, found = first_error(exc)
         raise _located(prov, data, loc, path, expected, found) from None
     _check_focus(spec, prov, path)
-    spec, dropped = _focus_only(spec)
-    _check_references(spec, prov, path, dropped)
+    spec, dropped, kept = _focus_only(spec)
+    _check_references(spec, prov, path, dropped, kept)
     _check_events(spec, prov, path)
     if spec.data.economy is not None:
         spec, table = _join_economy(spec, economy_src)

@@ -25,7 +25,8 @@ BOOLEANS = {"true": True, "false": False}
 def read_rows(path: Path, model: type[BaseModel]) -> list[dict[str, Any]]:
     """The rows of a CSV file as dicts of typed values, for `model` to validate."""
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark.
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             records = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(path, "", "a readable UTF-8 CSV file", type(exc).__name__) from None
