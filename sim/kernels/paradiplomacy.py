@@ -102,8 +102,8 @@ DEFAULTS: dict[str, float] = {
     "decay": 0.2,
     "start_strength": 0.25,
     "dissolve_below": 0.15,
-    "episodic_below": 2.0,
-    "leading_from": 15.0,
+    "episodic_below": 8.0,
+    "leading_from": 50.0,
 }
 
 
