@@ -38,7 +38,7 @@ from sim.recording import ACTIVITY_NAMES
 from sim.scenario import BUNDLED_DIR, bundled, load
 from sim.world import CITY, REGION, STATE
 from viz import app as app_module
-from viz import charts, world_map
+from viz import charts, tables, world_map
 from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
 from viz.events_panel import EventsPanel, act
 from viz.export import run_archive
@@ -48,7 +48,11 @@ from viz.tables import activity_by_state, actor_values, soft_power_ranking
 SEED = 5
 K = 3  # the user acts after step K: the event acts at step K + 1
 STEPS = 5  # steps the shared sanctioned run takes in all
-WEST = {"type": "sanction", "name": "west", "imposers": ["USA", "FRA"], "target": "RUS"}
+# The user's test sanction. Its target is India, which neither the USA nor France sanctions in
+# the world's 2023: Russia, the old target, is under the West's sanctions from the start, so
+# one more sanction on it changes little.
+TARGET = "IND"
+WEST = {"type": "sanction", "name": "west", "imposers": ["USA", "FRA"], "target": TARGET}
 DOCS = BUNDLED_DIR.parent / "docs" / "model.md"
 
 
@@ -81,9 +85,14 @@ def exports(model: GeoModel, i: int) -> float:
     return float(trade[i].sum() - trade[i, i])
 
 
-def sanction_cost(model: GeoModel) -> float:
-    """How much sanctions add to trade costs in all (−Σ of their part of ln φ)."""
-    return -float(cost_changes(model.world.pairs, model.params.trade)["sanctions"].sum())
+def sanction_cost(model: GeoModel, among: dict | None = None) -> float:
+    """How much sanctions add to trade costs (−Σ of their part of ln φ): in all, or between
+    the states a sanction event names (`among`), where the world's own sanctions add nothing."""
+    cost = cost_changes(model.world.pairs, model.params.trade)["sanctions"]
+    if among is not None:
+        rows = [row(model, state) for state in [*among["imposers"], among["target"]]]
+        cost = cost[np.ix_(rows, rows)]
+    return -float(cost.sum())
 
 
 def dashed(trace) -> bool:
@@ -124,7 +133,7 @@ def quiet() -> LiveModel:
 
 @pytest.fixture(scope="module")
 def sanctioned() -> LiveModel:
-    """eurasia, seed SEED: the US and France sanction Russia after step K; STEPS steps."""
+    """eurasia, seed SEED: the US and France sanction India after step K; STEPS steps."""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), K)
     model.inject(WEST)
     return run(model, STEPS - K)
@@ -164,13 +173,15 @@ def test_baseline_steps_in_lockstep_and_matches_the_live_run_until_the_event(san
 
 
 def test_the_sanction_lowers_the_live_runs_trade_against_the_baseline(sanctioned):
-    base, rus = sanctioned.baseline, row(sanctioned, "RUS")
-    assert exports(sanctioned, rus) < 0.95 * exports(base, rus)
+    """The target is India, which the imposers do not sanction at the start (see TARGET):
+    the sanction cuts its trade with them by more than half and its exports by more than 5%."""
+    base, target = sanctioned.baseline, row(sanctioned, TARGET)
+    assert exports(sanctioned, target) < 0.95 * exports(base, target)
     assert sanctioned.world_exports < base.world_exports
     for imposer in ("USA", "FRA"):
         i = row(sanctioned, imposer)
-        assert sanctioned.world.pairs.trade[i, rus] < 0.5 * base.world.pairs.trade[i, rus]
-        assert sanctioned.world.pairs.trade[rus, i] < 0.5 * base.world.pairs.trade[rus, i]
+        assert sanctioned.world.pairs.trade[i, target] < 0.5 * base.world.pairs.trade[i, target]
+        assert sanctioned.world.pairs.trade[target, i] < 0.5 * base.world.pairs.trade[target, i]
     live_series = np.asarray(sanctioned.datacollector.model_vars["world_exports_usd"])
     base_series = np.asarray(base.datacollector.model_vars["world_exports_usd"])
     assert (live_series[K + 1:] < base_series[K + 1:]).all()
@@ -178,7 +189,7 @@ def test_the_sanction_lowers_the_live_runs_trade_against_the_baseline(sanctioned
 
 def test_actions_and_focus_states_record_what_the_user_did(sanctioned):
     assert sanctioned.actions == [(K + 1, "sanction 'west'")]
-    assert sanctioned.focus_states == [row(sanctioned, s) for s in ("USA", "FRA", "RUS")]
+    assert sanctioned.focus_states == [row(sanctioned, s) for s in ("USA", "FRA", TARGET)]
 
 
 def test_baseline_equals_a_plain_run_of_the_same_seed(sanctioned):
@@ -208,39 +219,61 @@ def test_the_action_is_recorded_at_the_step_the_event_acts():
 
 
 def test_a_refused_event_starts_no_baseline_and_records_nothing():
+    """The timeline keeps the scenario's own events (the world's sanctions) and nothing else."""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
     with pytest.raises(InputError, match="target"):
         model.inject({**WEST, "target": "NOSUCH"})
     assert model.baseline is None and model.actions == [] and model.focus_states == []
-    assert model.timeline == []
+    assert [item.event for item in model.timeline] == load("eurasia").spec.events
 
 
 def test_lifting_a_sanction_ends_it_and_its_trade_cost_fades():
+    """The world's own sanctions stay in force beside the user's: its cost is measured among
+    the states it names, where the world has none (see TARGET)."""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
     model.inject(WEST)
     run(model, 3)
-    assert model.in_force() == ["west"]
-    before = sanction_cost(model)
+    own = model.baseline.in_force()
+    assert own and "west" not in own
+    assert model.in_force() == [*own, "west"]
+    before = sanction_cost(model, WEST)
     assert before > 0
     model.lift("west")
-    assert model.in_force() == []
+    assert model.in_force() == own
     assert model.actions == [(2, "sanction 'west'"), (5, "lift 'west'")]
-    costs = [sanction_cost(run(model, 1)) for _ in range(4)]
+    costs = [sanction_cost(run(model, 1), WEST) for _ in range(4)]
     assert before > costs[0] > costs[1] > costs[2] > costs[3] > 0  # fading, not yet gone
-    assert sanction_cost(model.baseline) == 0.0
+    assert sanction_cost(model.baseline, WEST) == 0.0
 
 
 def test_lifting_a_scenario_sanction_starts_a_baseline_that_keeps_it():
+    """Beside the scenario's two sanctions, the world's own of 2017 are in force; lifting one
+    leaves the others."""
     model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
-    assert set(model.in_force()) == {"US sanctions bill", "EU extension"}
+    before = model.in_force()
+    assert {"US sanctions bill", "EU extension", "Russia 2014"} <= set(before)
     model.lift("EU extension")
-    assert model.in_force() == ["US sanctions bill"]
+    assert model.in_force() == [name for name in before if name != "EU extension"]
     assert model.baseline is not None
-    assert set(model.baseline.in_force()) == {"US sanctions bill", "EU extension"}
+    assert model.baseline.in_force() == before
     assert model.actions == [(5, "lift 'EU extension'")]
     assert_same_run(model, model.baseline)
     run(model, 2)
     assert sanction_cost(model) < sanction_cost(model.baseline)
+
+
+def test_lifting_a_regime_ends_every_part_of_it():
+    """A regime against many targets (Russia's food embargo of 2014: one sanction per target)
+    is listed once and lifted whole."""
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    regime = "Russia food embargo 2014"
+    parts = [item for item in model.timeline if getattr(item.event, "regime", None) == regime]
+    assert len(parts) > 1 and model.in_force().count(regime) == 1
+    assert not any(item.event.name in model.in_force() for item in parts)
+    model.lift(regime)
+    assert regime not in model.in_force() and all(item.end == 2 for item in parts)
+    assert model.actions == [(2, f"lift {regime!r}")]
+    assert regime in model.baseline.in_force()
 
 
 def test_lifting_an_unknown_name_is_a_one_line_input_error():
@@ -341,9 +374,13 @@ def test_an_action_is_marked_only_once_the_run_reaches_it():
 
 
 def test_the_scenarios_own_events_are_marked_in_grey():
+    """eurasia-sanctions-2017 runs on the world's timeline too: the Qatar blockade (June 2017)
+    acts at step 2, the US bill and the EU extension at step 3. Each date is marked once."""
     model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
+    acting = {item.event.name: item.at for item in model.timeline if 0 < item.at <= 4}
+    assert acting == {"Qatar blockade": 2, "US sanctions bill": 3, "EU extension": 3}
     shapes = charts.time_chart(model, "soft_power").layout.shapes
-    assert {s.x0 for s in shapes} == {model.date_of(3).isoformat()}
+    assert [s.x0 for s in shapes] == [model.date_of(2).isoformat(), model.date_of(3).isoformat()]
     assert {s.line.color for s in shapes} == {"#999"}
     assert charts.time_chart(model, "soft_power").layout.annotations == ()
 
@@ -354,8 +391,21 @@ def test_soft_power_lines_are_the_recorded_history(quiet):
     ids = [str(i) for i in quiet.world.actors.ids]
     for trace in figure.data:
         np.testing.assert_array_equal(trace.y, history[:, ids.index(trace.name)])
-    # With nothing named, the lines are the largest now, largest first.
+    # With nothing named, the lines are the largest now of the scenario's focus (eurasia's 24
+    # states of the world's 190), largest first.
+    focus = quiet.setup.spec.scenario.focus
+    order = [k for k in np.argsort(-history[-1], kind="stable") if ids[k] in focus]
+    assert [trace.name for trace in figure.data] == [ids[k] for k in order[: charts.LINES]]
+    world_largest = [ids[k] for k in np.argsort(-history[-1], kind="stable")[: charts.LINES]]
+    assert not set(world_largest) <= set(focus)  # the focus is not just the world's largest
+
+
+def test_without_a_focus_the_lines_are_the_largest_of_all(synthetic):
+    assert synthetic.setup.spec.scenario.focus == []
+    history = synthetic.recorder.history("state", "soft_power")
+    ids = [str(i) for i in synthetic.world.actors.ids]
     order = np.argsort(-history[-1], kind="stable")[: charts.LINES]
+    figure = charts.time_chart(synthetic, "soft_power")
     assert [trace.name for trace in figure.data] == [ids[k] for k in order]
 
 
@@ -371,6 +421,8 @@ def test_trade_chart_is_world_exports(sanctioned):
 
 
 def test_picked_lines_put_the_states_the_user_named_first():
+    """Then the largest of the scenario's focus; a state outside the focus is drawn once the
+    user's events name it."""
     model = LiveModel(scenario_name="eurasia", seed=SEED)
     model.inject({"type": "sanction", "imposers": ["KGZ"], "target": "TJK"})
     series = charts.SERIES["soft_power"]
@@ -378,7 +430,8 @@ def test_picked_lines_put_the_states_the_user_named_first():
     picked = charts.picked_lines(model, series, values)
     named = {row(model, "KGZ"), row(model, "TJK")}
     assert set(picked[:2]) == named and len(picked) == charts.LINES
-    rest = [k for k in np.argsort(-values[-1], kind="stable") if k not in named]
+    focus = [row(model, state) for state in model.setup.spec.scenario.focus]
+    rest = [k for k in np.argsort(-values[-1], kind="stable") if k in focus and k not in named]
     assert picked[2:] == rest[: charts.LINES - 2]
     # Capitals' lines follow their states.
     weights = charts.SERIES["diplomatic_weight"]
@@ -389,26 +442,53 @@ def test_picked_lines_put_the_states_the_user_named_first():
     model.inject({"type": "sanction", "imposers": ["USA", "FRA", "POL", "HUN", "JPN"],
                   "target": "IRN"})
     assert len(charts.picked_lines(model, series, values)) == 8
+    model.inject({"type": "sanction", "imposers": ["DEU"], "target": "KGZ"})
+    assert "DEU" not in model.setup.spec.scenario.focus
+    picked = charts.picked_lines(model, series, values)
+    assert len(picked) == 9 and row(model, "DEU") in picked
+
+
+def heatmap_rows(figure, model: GeoModel) -> list[int]:
+    """The state rows a relations heatmap shows, checking that it is their relations matrix
+    (blank on the diagonal) grouped by bloc."""
+    (heat,) = figure.data
+    labels = list(heat.x)
+    assert list(heat.y) == labels
+    keep = [row(model, label) for label in labels]
+    z = np.asarray(heat.z, dtype=float)
+    assert np.isnan(np.diag(z)).all()
+    expected = model.world.pairs.relations[np.ix_(keep, keep)]
+    off = ~np.eye(len(keep), dtype=bool)
+    np.testing.assert_array_equal(z[off], expected[off])
+    assert (np.diff(model.world.nations.bloc[keep]) >= 0).all()  # grouped by bloc
+    return keep
 
 
 @pytest.mark.parametrize("limit", [10, 60])
-def test_relations_heatmap_is_the_relations_matrix_of_the_largest_states(sanctioned, limit):
+def test_relations_heatmap_shows_the_named_and_the_focus_states(sanctioned, limit):
+    """eurasia on the world: the heatmap is about the scenario's 24 focus states (the 190×190
+    matrix would be unreadable), the states the user's events name always among them."""
     figure = charts.relations_heatmap(sanctioned, limit=limit)
-    (heat,) = figure.data
-    world, s = sanctioned.world, sanctioned.world.n_states
-    labels = list(heat.x)
-    assert list(heat.y) == labels and len(labels) == min(limit, s)
-    keep = [row(sanctioned, label) for label in labels]
-    gdp = world.actors.gdp[:s]
-    assert set(keep) == set(np.argsort(-gdp)[:limit].tolist())
-    z = np.asarray(heat.z, dtype=float)
-    assert np.isnan(np.diag(z)).all()
-    expected = world.pairs.relations[np.ix_(keep, keep)]
-    off = ~np.eye(len(keep), dtype=bool)
-    np.testing.assert_array_equal(z[off], expected[off])
-    blocs = world.nations.bloc[keep]
-    assert (np.diff(blocs) >= 0).all()  # grouped by bloc
-    assert ("largest of" in figure.layout.title.text) == (limit < s)
+    keep = heatmap_rows(figure, sanctioned)
+    s = sanctioned.world.n_states
+    focus = [row(sanctioned, state) for state in sanctioned.setup.spec.scenario.focus]
+    named = set(sanctioned.focus_states)
+    assert named <= set(keep) and len(keep) == min(limit, len(focus))
+    gdp = sanctioned.world.actors.gdp[:s]
+    rest = [k for k in np.argsort(-gdp, kind="stable") if k in focus and k not in named]
+    assert set(keep) == named | set(rest[: len(keep) - len(named)])
+    assert f"({len(keep)} of {s} states: those your events name and the scenario's focus, " \
+        in figure.layout.title.text
+
+
+@pytest.mark.parametrize("limit", [10, 60])
+def test_relations_heatmap_without_a_focus_shows_the_largest_states(synthetic, limit):
+    figure = charts.relations_heatmap(synthetic, limit=limit)
+    keep = heatmap_rows(figure, synthetic)
+    s = synthetic.world.n_states
+    assert set(keep) == set(np.argsort(-synthetic.world.actors.gdp[:s])[:limit].tolist())
+    shown = f"({limit} of {s} states: the largest economies, grouped by bloc)"
+    assert (shown in figure.layout.title.text) == (limit < s)
 
 
 def test_activity_chart_counts_every_region_at_every_step(sanctioned):
@@ -451,10 +531,14 @@ def test_ranking_gains_the_baseline_rank_once_the_user_acts(sanctioned):
 
 
 def test_activity_by_state_counts_each_states_regions(sanctioned):
+    """eurasia keeps the regions of its 24 focus states only (regions_of = "focus"): the table
+    lists every one of them, more than the 20 rows a world without a focus gets."""
     table = activity_by_state(sanctioned)
     actors = sanctioned.world.actors
     regions = actors.kind == REGION
-    assert len(table) == len(np.unique(actors.state[regions]))
+    with_regions = np.unique(actors.state[regions])
+    assert len(table) == len(with_regions) == len(sanctioned.setup.spec.scenario.focus)
+    assert len(with_regions) > tables.TOP_STATES
     for _, line in table.iterrows():
         state = row(sanctioned, next(str(i) for i, n in zip(actors.ids, actors.names,
                                                              strict=True) if n == line["state"]))
@@ -462,6 +546,16 @@ def test_activity_by_state_counts_each_states_regions(sanctioned):
     order = list(zip(-table["leading"], -table["active"], strict=True))
     assert order == sorted(order)
     assert len(activity_by_state(sanctioned, top=1)) == 1
+
+
+def test_activity_by_state_without_a_focus_keeps_the_most_active(synthetic, monkeypatch):
+    actors = synthetic.world.actors
+    counted = len(np.unique(actors.state[actors.kind == REGION]))
+    monkeypatch.setattr(tables, "TOP_STATES", counted - 3)
+    table = activity_by_state(synthetic)
+    assert len(table) == counted - 3
+    assert table["state"].tolist() == activity_by_state(synthetic, top=counted)["state"].tolist()[
+        : counted - 3]
 
 
 def test_actor_values_name_the_kind_of_actor(sanctioned):
@@ -472,8 +566,10 @@ def test_actor_values_name_the_kind_of_actor(sanctioned):
     assert state["soft power"].endswith(f"(rank {rank})")
     assert state["exports"] == f"US$ {exports(sanctioned, row(sanctioned, 'KAZ')) / 1e9:,.1f} bn"
     assert {"best relations", "worst relations", "sanction exposure"} <= state.keys()
-    target = actor_values(sanctioned, row(sanctioned, "RUS"))
+    target = actor_values(sanctioned, row(sanctioned, TARGET))
     assert float(target["sanction exposure"]) > 0.0
+    without = actor_values(sanctioned.baseline, row(sanctioned, TARGET))
+    assert float(target["sanction exposure"]) > float(without["sanction exposure"])
     capital = actor_values(sanctioned, row(sanctioned, "astana"))
     assert capital["kind"] == "city (capital)" and capital["state"] == "Kazakhstan"
     assert "diplomatic weight" in capital and "soft power" not in capital
@@ -491,6 +587,8 @@ def test_actor_values_name_the_kind_of_actor(sanctioned):
 
 
 def test_map_draws_every_actor_with_its_row_as_customdata(quiet):
+    """eurasia has 614 regions, under MAX_REGIONS: every actor is drawn. Of the world's 190
+    states' 17,955 pairs, only the strongest relations are drawn, and the title says so."""
     figure = world_map.map_figure(quiet)
     markers = {trace.name: trace for trace in figure.data if trace.mode == "markers"}
     assert set(markers) == {"regions", "cities", "states"}
@@ -501,7 +599,33 @@ def test_map_draws_every_actor_with_its_row_as_customdata(quiet):
         np.testing.assert_array_equal(markers[name].x, quiet.world.actors.lon[rows])
     lines = [trace for trace in figure.data if trace.mode == "lines"]
     assert lines and all(trace.name.startswith("relations") for trace in lines)
-    assert "<sup>" not in figure.layout.title.text  # nothing left out of a small world
+    s = quiet.world.n_states
+    assert (quiet.world.actors.kind == REGION).sum() <= world_map.MAX_REGIONS
+    assert figure.layout.title.text == (
+        f"eurasia — {quiet.date}<br><sup>relations: the {world_map.MAX_LINES} strongest of "
+        f"{s * (s - 1) // 2:,} pairs</sup>")
+
+
+def test_map_opens_framed_on_the_focus_states(quiet, synthetic):
+    """eurasia's focus (24 states, from the USA to Japan) is framed, not the whole world:
+    every place of a focus state is inside the frame, the southern hemisphere mostly not."""
+    layout = world_map.map_figure(quiet, []).layout
+    actors = quiet.world.actors
+    focus = [row(quiet, state) for state in quiet.setup.spec.scenario.focus]
+    mine = np.isin(actors.state, focus)
+    for (low, high), degrees, bound in ((layout.xaxis.range, actors.lon[mine], 180.0),
+                                        (layout.yaxis.range, actors.lat[mine], 90.0)):
+        margin = max(world_map.FRAME_MARGIN * (degrees.max() - degrees.min()),
+                     world_map.FRAME_MIN_MARGIN)
+        assert low == pytest.approx(max(degrees.min() - margin, -bound))
+        assert high == pytest.approx(min(degrees.max() + margin, bound))
+    south = layout.yaxis.range[0]
+    assert -20 < south and (actors.lat[~mine] < south).any()  # some of the world is outside
+    assert (layout.xaxis.title.text, layout.yaxis.title.text) == ("longitude", "latitude")
+    assert layout.xaxis.zeroline is False and layout.yaxis.scaleanchor == "x"
+    # Without a focus, plotly fits the whole world.
+    layout = world_map.map_figure(synthetic, []).layout
+    assert layout.xaxis.range is None and layout.yaxis.range is None
 
 
 @pytest.mark.parametrize("layer", world_map.LAYERS)
@@ -521,7 +645,8 @@ def test_relation_lines_are_coloured_by_their_bin(quiet):
     edges = world_map.RELATION_BINS
     cmap = colormaps["RdYlGn"]
     position = {(actors.lon[k], actors.lat[k]): k for k in range(world.n_states)}
-    drawn = 0
+    assert len(position) == world.n_states  # each state's place tells it apart
+    drawn = set()
     for trace in (t for t in figure.data if t.mode == "lines"):
         low, high = (float(x) for x in re.findall(r"[+-]\d\.\d\d", trace.name))
         k = int(np.flatnonzero(np.isclose(edges, low))[0])
@@ -531,8 +656,14 @@ def test_relation_lines_are_coloured_by_their_bin(quiet):
             a, b = sorted((position[(x0, y0)], position[(x1, y1)]))
             r = world.pairs.relations[a, b]
             assert low <= r <= high
-            drawn += 1
-    assert drawn == len(value)  # 24 states: 276 pairs, all under MAX_LINES
+            drawn.add((a, b))
+    # 190 states: of their 17,955 pairs, the MAX_LINES strongest (either sign) are drawn.
+    assert len(value) > world_map.MAX_LINES and len(drawn) == world_map.MAX_LINES
+    strength = dict(zip(zip(i.tolist(), j.tolist(), strict=True), np.abs(value), strict=True))
+    weakest_drawn = min(strength[pair] for pair in drawn)
+    assert all(v <= weakest_drawn for pair, v in strength.items() if pair not in drawn)
+    assert (f"relations: the {world_map.MAX_LINES} strongest of {len(value):,} pairs"
+            in figure.layout.title.text)
 
 
 def test_unknown_layer_is_a_value_error(quiet):
@@ -715,9 +846,18 @@ def test_settings_widgets_write_the_settings():
 
 
 def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
+    """The defaults are the scenario's first focus states (KAZ on RUS), not the world's first
+    rows. The world's sanctions in force in 2023 are liftable from the start, a regime once."""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), 2)
     _, rc = solara.render(EventsPanel(model), handle_error=False)
-    assert "Lift" not in buttons(rc)
+    own = model.in_force()
+    assert "Russia 2022" in own and "Russia food embargo 2014" in own
+    assert rc.find(v.Select, label="In force").widget.items == own
+
+    def lift(name: str) -> None:
+        rc.find(v.Select, label="In force").widget.v_model = name
+        rc.find(v.Btn, children=["Lift"]).widget.click()
+
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     item = model.timeline[-1]
     assert isinstance(item.event, events.Sanction) and item.at == model.steps + 1 == 3
@@ -725,12 +865,20 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
     assert model.baseline is not None and model.baseline.steps == 2
     assert model.actions == [(3, "sanction 'KAZ on RUS (trade)'")]
     assert alerts(rc, "success") == ["KAZ on RUS (trade): acts at step 3 (2023-10-01)"]
-    # What is in force can now be lifted.
-    assert rc.find(v.Select, label="In force").widget.v_model == "KAZ on RUS (trade)"
-    rc.find(v.Btn, children=["Lift"]).widget.click()
-    assert model.in_force() == []
+    # What is in force can now be lifted: the user's sanction, shown first...
+    in_force = rc.find(v.Select, label="In force").widget
+    assert in_force.items == [*own, "KAZ on RUS (trade)"]
+    assert in_force.v_model == "KAZ on RUS (trade)"
+    lift("KAZ on RUS (trade)")
+    assert model.in_force() == own
     assert model.actions[-1] == (3, "lift 'KAZ on RUS (trade)'")
-    assert "Lift" not in buttons(rc)
+    in_force = rc.find(v.Select, label="In force").widget
+    assert in_force.items == own and in_force.v_model == own[0]
+    # ...and a regime of the world's, all its parts at once.
+    lift("Russia food embargo 2014")
+    assert model.in_force() == [name for name in own if name != "Russia food embargo 2014"]
+    assert model.actions[-1] == (3, "lift 'Russia food embargo 2014'")
+    assert alerts(rc, "success") == ["lift Russia food embargo 2014: acts at step 3 (2023-10-01)"]
 
 
 def test_events_panel_shows_a_refused_event_as_one_line():
@@ -740,7 +888,8 @@ def test_events_panel_shows_a_refused_event_as_one_line():
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     (error,) = alerts(rc, "error")
     assert "\n" not in error and "target" in error and "'KAZ'" in error
-    assert model.timeline == [] and model.baseline is None and alerts(rc, "success") == []
+    assert len(model.timeline) == len(load("eurasia").spec.events)  # the world's own only
+    assert model.baseline is None and alerts(rc, "success") == []
 
 
 def test_act_returns_the_error_line_or_none():
@@ -807,7 +956,8 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
     def titles() -> list[str]:
         return [figure.layout.title.text for figure in rc.find(FigureWidget).widgets]
 
-    assert titles() == [f"eurasia — {sanctioned.date}"]  # the map first
+    (title,) = titles()  # the map first, noting the relations it leaves out
+    assert title.startswith(f"eurasia — {sanctioned.date}<br><sup>relations: the ")
     tabs.v_model = 1
     (panel,) = rc.find(FigureWidget).widgets
     assert [a.text for a in panel.layout.annotations if a.xref == "paper"] == [
@@ -818,9 +968,12 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
                                                         "rank change"]
     assert table.total_length == sanctioned.world.n_states
     tabs.v_model = 3
-    assert titles() == [f"Relations at {sanctioned.date} (grouped by bloc)"]
+    s, focus = sanctioned.world.n_states, len(sanctioned.setup.spec.scenario.focus)
+    shown = f"{focus} of {s} states: those your events name and the scenario's focus"
+    assert titles() == [f"Relations at {sanctioned.date} ({shown}, grouped by bloc)"]
     tabs.v_model = 4
-    assert titles() == ["Regions by international activity (25 regions)"]
+    regions = int((sanctioned.world.actors.kind == REGION).sum())
+    assert titles() == [f"Regions by international activity ({regions} regions)"]
     assert rc.find(DataTableWidget).widget.total_length == len(activity_by_state(sanctioned))
     tabs.v_model = 5
     shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
@@ -996,10 +1149,10 @@ def test_replicates_tab_runs_the_compare_runner_on_the_users_actions():
     rc.find(DataTableWidget).wait_for(timeout=120)
     items = rc.find(DataTableWidget).widget.items
     focus = [row for row in items if row["who"].endswith(" *")]
-    assert {"RUS", "USA", "FRA"} & {p for row in focus for p in re.split("[– *]", row["who"])}
-    exports_rus = next(row for row in items if row["who"] == "RUS *"
-                       and row["outcome"].startswith("total exports"))
-    assert float(exports_rus["difference"]) < 0 and float(exports_rus["band 95%"]) < 0
+    assert {TARGET, "USA", "FRA"} & {p for row in focus for p in re.split("[– *]", row["who"])}
+    exports_target = next(row for row in items if row["who"] == f"{TARGET} *"
+                          and row["outcome"].startswith("total exports"))
+    assert float(exports_target["difference"]) < 0 and float(exports_target["band 95%"]) < 0
 
 
 def test_every_figure_crosses_to_the_browser_as_strict_json(sanctioned):

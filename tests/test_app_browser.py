@@ -196,7 +196,7 @@ def ranking(page, date: str) -> tuple[str, list[str]]:
     table = page.get_by_role("main").locator("table")
     expect(table.locator("thead")).to_contain_text("reputation", timeout=30_000)
     rows = table.locator("tbody tr")
-    expect(rows).to_have_count(20)  # eurasia's 20 states, all on the first page
+    expect(rows).to_have_count(20)  # the first page of the world's 190 states
     return table.locator("thead").inner_text(), rows.all_inner_texts()
 
 

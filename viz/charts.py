@@ -19,8 +19,11 @@ import plotly.graph_objects as go
 from sim import GeoModel
 from sim.recording import ACTIVITY_NAMES
 from sim.world import CITY, REGION
+from viz.focus import in_view, named_states, states_in_view, view_name
 
-LINES = 6  # series drawn per chart: the largest now, plus the states the user's events name
+# Lines drawn per chart: the largest now of the scenario's focus (of every state without one),
+# plus the states the user's events name.
+LINES = 6
 COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf")
 ACTIVITY_COLOURS = ("#d9d9d9", "#9ecae1", "#4292c6", "#08519c")
@@ -89,12 +92,15 @@ def dates(model: GeoModel) -> list[str]:
 
 
 def picked_lines(model: GeoModel, series: Series, values: np.ndarray) -> list[int]:
-    """The lines to draw: those of the states the user's events name, then the largest now."""
-    focus = set(getattr(model, "focus_states", ()))
+    """The lines to draw: those of the states the user's events name, then the largest now of
+    the scenario's focus (of every state without a focus); a line of no state (the world's)
+    is always a candidate."""
     rows = series.states(model)
-    named = [k for k in range(values.shape[1]) if rows[k] in focus]
-    by_size = [int(k) for k in np.argsort(-values[-1], kind="stable") if k not in named]
-    return (named + by_size)[: max(LINES, len(named))]
+    named = np.flatnonzero(np.isin(rows, named_states(model)))
+    pool = (in_view(model, rows) | (rows < 0)) & ~np.isin(np.arange(len(rows)), named)
+    candidates = np.flatnonzero(pool)
+    by_size = candidates[np.argsort(-values[-1, candidates], kind="stable")]
+    return [*named.tolist(), *by_size.tolist()][: max(LINES, len(named))]
 
 
 def figure(traces: list[dict], layout: dict) -> go.Figure:
@@ -146,9 +152,10 @@ def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
                                                   "dash": "dot"}})
         return when
 
-    for item in model.timeline:
-        if 0 < item.at <= model.steps and item.at not in acted:
-            line(item.at, "#999", 1.0)
+    # One mark a step: a regime against many targets is many events at the same date.
+    for step in sorted({item.at for item in model.timeline} - acted):
+        if 0 < step <= model.steps:
+            line(step, "#999", 1.0)
     for step, text in getattr(model, "actions", ()):
         if step <= model.steps:
             when = line(step, "crimson", 1.2)
@@ -160,18 +167,19 @@ def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
 
 def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
     """Relations between states, −1 (red) to +1 (green), grouped by bloc and ordered by GDP
-    within a bloc; at most `limit` states (the largest)."""
+    within a bloc: the states the user's events name and the scenario's focus states, or
+    without a focus the largest; at most `limit` states unless more are named."""
     world = model.world
     s = world.n_states
     gdp = world.actors.gdp[:s]
-    keep = np.argsort(-gdp, kind="stable")[:limit]
+    keep = states_in_view(model, limit)
     keep = keep[np.lexsort((-gdp[keep], world.nations.bloc[keep]))]
     matrix = world.pairs.relations[np.ix_(keep, keep)]
     # A state's relations with itself are left blank: None, which JSON carries (NaN it does not).
     z = matrix.astype(object)
     np.fill_diagonal(z, None)
     labels = [str(world.actors.ids[k]) for k in keep]
-    shown = f"the {len(keep)} largest of {s} states, " if len(keep) < s else ""
+    shown = "" if len(keep) == s else f"{len(keep)} of {s} states: {view_name(model)}, "
     heatmap = {"type": "heatmap", "z": z.tolist(), "x": labels, "y": labels, "zmin": -1.0,
                "zmax": 1.0, "colorscale": "RdYlGn", "colorbar": {"title": {"text": "relations"}},
                "hovertemplate": "%{y} – %{x}: %{z:+.3f}<extra></extra>"}

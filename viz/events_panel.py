@@ -13,6 +13,7 @@ from mesa.visualization.utils import force_update, update_counter
 from sim.errors import InputError
 from sim.schema import CHANNELS
 from sim.world import CITY, STATE
+from viz.focus import scenario_focus
 from viz.live import LiveModel
 
 SANCTION_KINDS = ("trade", "financial", "travel", "arms")
@@ -50,17 +51,29 @@ def act(action: Callable[[], None]) -> str | None:
 
 
 def choices(model: LiveModel) -> tuple[list[str], list[str], list[str], str]:
-    """What the panel offers, fixed for a run: the states, the cities, the cities and regions
-    an agreement can join (the largest by GDP), and a default partner for the
-    largest of them in another state ("" if there is none)."""
+    """What the panel offers, fixed for a run: the states and the cities (the scenario's focus
+    first, see `listed`), the cities and regions an agreement can join (the largest by GDP),
+    and a default partner for the largest of them in another state ("" if there is none)."""
     actors = model.world.actors
-    states = [str(i) for i in actors.ids[actors.kind == STATE]]
-    cities = [str(i) for i in actors.ids[actors.kind == CITY]]
+    states = actors.ids[listed(model, np.flatnonzero(actors.kind == STATE))].tolist()
+    cities = actors.ids[listed(model, np.flatnonzero(actors.kind == CITY))].tolist()
     local = np.flatnonzero(actors.kind != STATE)
     rows = local[np.argsort(-actors.gdp[local], kind="stable")][:MAX_PARTNERS]
-    partners = [str(actors.ids[r]) for r in rows]
+    partners = actors.ids[rows].tolist()
     abroad = rows[actors.state[rows] != actors.state[rows[0]]] if len(rows) else rows
     return states, cities, partners, str(actors.ids[abroad[0]]) if len(abroad) else ""
+
+
+def listed(model: LiveModel, rows: np.ndarray) -> np.ndarray:
+    """Actor rows in the order the panel lists them: those of the scenario's focus states
+    first, in the focus's order (so that the defaults are the scenario's own states, not the
+    world's first), capitals first; then the rest by id, which a user can find in a list of
+    190 states."""
+    actors, focus = model.world.actors, scenario_focus(model)
+    place = np.full(model.world.n_states, len(focus))
+    place[focus] = np.arange(len(focus))
+    return rows[np.lexsort((actors.ids[rows], ~actors.is_capital[rows],
+                            place[actors.state[rows]]))]
 
 
 @solara.component
@@ -72,10 +85,16 @@ def EventsPanel(model: LiveModel):
     message = solara.use_reactive("")
     problem = solara.use_reactive("")
 
-    def run(action: Callable[[], None], what: str) -> None:
+    def run(action: Callable[[], None], what: str) -> bool:
         error = act(action)
         problem.set(error or "")
         message.set("" if error else f"{what}: acts at step {model.steps + 1} ({next_at})")
+        return error is None
+
+    def impose(event: dict) -> None:
+        # The sanction just imposed is the one shown as liftable, not the world's first.
+        if run(lambda: model.inject(event), event["name"]):
+            lifted.set(event["name"])
 
     imposers = solara.use_reactive(states[:1])
     target = solara.use_reactive(states[1] if len(states) > 1 else states[0])
@@ -102,13 +121,11 @@ def EventsPanel(model: LiveModel):
             solara.Select("Kind", list(SANCTION_KINDS), kind.value, on_value=kind.set)
             solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
             event = sanction(list(imposers.value), target.value, kind.value, scope.value)
-            solara.Button("Impose sanction", color="error",
-                          on_click=lambda: run(lambda: model.inject(event), event["name"]))
+            solara.Button("Impose sanction", color="error", on_click=lambda: impose(event))
             in_force = model.in_force()
             if in_force:
-                solara.Select("In force", in_force, lifted.value or in_force[0],
-                              on_value=lifted.set)
                 name = lifted.value if lifted.value in in_force else in_force[0]
+                solara.Select("In force", in_force, name, on_value=lifted.set)
                 solara.Button("Lift", on_click=lambda: run(lambda: model.lift(name),
                                                            f"lift {name}"))
         with solara.Details("Technology shock"):

@@ -11,6 +11,7 @@ from sim.compare import Comparison, soft_power_rank
 from sim.compare_report import shown_rows
 from sim.recording import ACTIVITY_NAMES, PILLARS, STAGE_NAMES
 from sim.world import CITY, KIND_NAMES, REGION, STATE
+from viz.focus import in_view, scenario_focus
 
 
 def soft_power_ranking(model: GeoModel) -> pd.DataFrame:
@@ -32,18 +33,25 @@ def soft_power_ranking(model: GeoModel) -> pd.DataFrame:
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
-def activity_by_state(model: GeoModel, top: int = 20) -> pd.DataFrame:
+TOP_STATES = 20  # rows of the activity table without a scenario focus
+
+
+def activity_by_state(model: GeoModel, top: int | None = None) -> pd.DataFrame:
     """Each state's regions by international-activity class now (paper 002's classes), the
-    `top` states with the most active and leading regions first."""
+    states with the most leading, then active, regions first. With a scenario focus, every
+    focus state (and every state the user's events name) that has regions; without one, the
+    `TOP_STATES` first. `top` caps the rows."""
     actors = model.world.actors
     regions = np.flatnonzero(actors.kind == REGION)
     s = model.world.n_states
     counts = np.zeros((s, len(ACTIVITY_NAMES)), dtype=int)
     np.add.at(counts, (actors.state[regions], actors.activity[regions]), 1)
     table = pd.DataFrame(counts, columns=list(ACTIVITY_NAMES))
-    table.insert(0, "state", [str(actors.names[k]) for k in range(s)])
-    table = table[counts.sum(axis=1) > 0]
+    table.insert(0, "state", actors.names[:s].astype(str))
+    table = table[(counts.sum(axis=1) > 0) & in_view(model, np.arange(s))]
     order = np.lexsort((-table["active"].to_numpy(), -table["leading"].to_numpy()))
+    if top is None:
+        top = len(table) if len(scenario_focus(model)) else TOP_STATES
     return table.iloc[order].head(top).reset_index(drop=True)
 
 

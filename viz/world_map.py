@@ -9,6 +9,8 @@ carries more than a few thousand marks whatever the world's size.
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 import plotly.graph_objects as go
 from matplotlib import colormaps
@@ -18,6 +20,7 @@ from sim import GeoModel
 from sim.recording import ACTIVITY_NAMES
 from sim.world import CITY, KIND_NAMES, LINK_KINDS, REGION, STATE
 from viz.charts import TEMPLATE
+from viz.focus import scenario_focus
 
 LAYERS = ("trade", "relations", "paradiplomacy", "twinning")
 SIZE_BY = ("GDP", "soft power")
@@ -29,6 +32,10 @@ BLOC_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 LAYER_COLOURS = {"trade": "rgba(70,130,180,0.45)", "paradiplomacy": "rgba(0,128,128,0.55)",
                  "twinning": "rgba(148,103,189,0.7)"}
 RELATION_BINS = np.linspace(-1.0, 1.0, 9)
+# The margin around the focus states the map opens on: a share of their extent, and at least
+# a few degrees (a focus of one small state).
+FRAME_MARGIN, FRAME_MIN_MARGIN = 0.05, 3.0
+TEXT = np.dtypes.StringDType()  # text of any length: joining columns of it is quick
 # Marker sizes (px) of the largest and smallest actor of each kind, indexed by kind code.
 LARGEST, SMALLEST = (np.array([sizes[k] for k in range(len(KIND_NAMES))]) for sizes in (
     {STATE: 42.0, CITY: 16.0, REGION: 11.0}, {STATE: 8.0, CITY: 5.0, REGION: 3.0}))
@@ -39,7 +46,7 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
     """The world now, with the chosen link layers; `selected` (a world row) is ringed."""
     world = model.world
     actors = world.actors
-    colour = np.asarray(bloc_colours(model))
+    colour = bloc_colours(model)
     notes: list[str] = []
     traces: list[dict] = []
     for layer in layers:
@@ -56,7 +63,7 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
                                ("states", np.flatnonzero(actors.kind == STATE), "circle")):
         traces.append(_scatter(
             x=actors.lon[rows], y=actors.lat[rows], mode="markers", name=name,
-            customdata=rows, hovertext=[_hover(model, r) for r in rows], hoverinfo="text",
+            customdata=rows, hovertext=hover_texts(model, rows).tolist(), hoverinfo="text",
             marker={"size": size[rows], "color": colour[actors.state[rows]],
                     "symbol": symbol, "opacity": 0.85 if name == "states" else 0.7,
                     "line": {"width": 0.5, "color": "white"}}))
@@ -67,13 +74,15 @@ def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relation
             marker={"size": float(size[selected]) + 10, "color": "rgba(0,0,0,0)",
                     "line": {"width": 2.5, "color": "black"}}))
     title = f"{model.setup.name} — {model.date}"
+    frame = [{"range": degrees} for degrees in focus_frame(model)] or [{}, {}]
     if notes:
         title += f"<br><sup>{'; '.join(notes)}</sup>"
     layout = {
         "title": {"text": title, "font": {"size": 14}}, "height": 520,
         "margin": {"l": 40, "r": 10, "t": 60, "b": 40},
-        "xaxis": {"title": {"text": "longitude"}, "zeroline": False},
-        "yaxis": {"title": {"text": "latitude"}, "zeroline": False, "scaleanchor": "x"},
+        "xaxis": {"title": {"text": "longitude"}, "zeroline": False, **frame[0]},
+        "yaxis": {"title": {"text": "latitude"}, "zeroline": False, "scaleanchor": "x",
+                  **frame[1]},
         "legend": {"orientation": "h", "y": -0.15}, "plot_bgcolor": "#f4f6f8",
         "clickmode": "event", "template": TEMPLATE,
         "uirevision": model.setup.name,  # keeps the user's zoom across steps
@@ -86,14 +95,14 @@ def _scatter(**props) -> dict:
     return {"type": "scatter", **props}
 
 
-def bloc_colours(model: GeoModel) -> list[str]:
+def bloc_colours(model: GeoModel) -> np.ndarray:
     """A colour per state, by its bloc; blocs are coloured in order of their total GDP."""
     nations, s = model.world.nations, model.world.n_states
-    gdp = model.world.actors.gdp[:s]
-    blocs = np.unique(nations.bloc)
-    order = blocs[np.argsort([-gdp[nations.bloc == b].sum() for b in blocs], kind="stable")]
-    palette = {int(b): BLOC_COLOURS[k % len(BLOC_COLOURS)] for k, b in enumerate(order)}
-    return [palette[int(b)] for b in nations.bloc]
+    _, bloc = np.unique(nations.bloc, return_inverse=True)
+    order = np.argsort(-np.bincount(bloc, weights=model.world.actors.gdp[:s]), kind="stable")
+    place = np.empty_like(order)
+    place[order] = np.arange(len(order))
+    return np.asarray(BLOC_COLOURS)[place % len(BLOC_COLOURS)][bloc]
 
 
 def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
@@ -110,24 +119,69 @@ def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
     return bottom + (top - bottom) * share
 
 
-def _hover(model: GeoModel, row: int) -> str:
+def focus_frame(model: GeoModel) -> list[list[float]]:
+    """The longitudes and latitudes (low, high) that frame the scenario's focus states: their
+    own places, capitals and regions, with a margin; empty without a focus (the whole world)."""
+    focus = scenario_focus(model)
+    if not len(focus):
+        return []
+    actors = model.world.actors
+    mine = np.isin(actors.state, focus)
+    frame = []
+    for degrees, bound in ((actors.lon[mine], 180.0), (actors.lat[mine], 90.0)):
+        low, high = float(degrees.min()), float(degrees.max())
+        margin = max(FRAME_MARGIN * (high - low), FRAME_MIN_MARGIN)
+        frame.append([max(low - margin, -bound), min(high + margin, bound)])
+    return frame
+
+
+def hover_texts(model: GeoModel, rows: np.ndarray) -> np.ndarray:
+    """The hover texts of these actors (name, GDP, population; a state's soft power,
+    reputation, audience and bloc; a city's or region's state, activity and links), built a
+    column at a time: a Python loop over thousands of actors was most of a map redraw."""
     actors, nations = model.world.actors, model.world.nations
-    state = actors.state[row]
-    lines = [f"<b>{actors.names[row]}</b> ({actors.ids[row]})",
-             f"GDP: US$ {actors.gdp[row] / 1e9:,.1f} bn",
-             f"population: {actors.population[row] / 1e6:,.2f} m"]
-    if actors.kind[row] == STATE:
-        lines += [f"soft power: {nations.soft_power[row]:.3f}",
-                  f"reputation: {nations.reputation[row]:.3f}",
-                  f"digital audience: {nations.audience[row]:,.0f}",
-                  f"bloc: {nations.bloc[row]}"]
-    else:
-        lines += [f"state: {actors.names[state]}",
-                  f"activity: {ACTIVITY_NAMES[int(actors.activity[row])]}",
-                  f"links' strength: {actors.link_strength[row]:.2f}"]
-        if actors.kind[row] == CITY:
-            lines.append(f"diplomatic weight: {actors.diplomatic_weight[row]:.2f}")
-    return "<br>".join(lines)
+    state, kind = actors.state[rows], actors.kind[rows]
+    text = ("<b>" + actors.names[rows].astype(TEXT) + "</b> (" + actors.ids[rows].astype(TEXT)
+            + ")<br>GDP: US$ " + _number(actors.gdp[rows] / 1e9, 1)
+            + " bn<br>population: " + _number(actors.population[rows] / 1e6, 2) + " m")
+    own = ("<br>soft power: " + _number(nations.soft_power, 3)
+           + "<br>reputation: " + _number(nations.reputation, 3)
+           + "<br>digital audience: " + _number(nations.audience, 0)
+           + "<br>bloc: " + nations.bloc.astype(TEXT))[state]
+    local = ("<br>state: " + actors.names[state].astype(TEXT)
+             + "<br>activity: " + np.asarray(ACTIVITY_NAMES, dtype=TEXT)[actors.activity[rows]]
+             + "<br>links' strength: " + _number(actors.link_strength[rows], 2))
+    weight = np.where(kind == CITY, "<br>diplomatic weight: "
+                      + _number(actors.diplomatic_weight[rows], 2), "")
+    return np.where(kind == STATE, text + own, text + local + weight)
+
+
+def _number(values: np.ndarray, decimals: int) -> np.ndarray:
+    """Numbers as text with `decimals` decimals and thousands separators, as Python's
+    `f"{x:,.{decimals}f}"` writes them (but for how a half is rounded, and "0.0" for a tiny
+    negative), for a whole array at once: each group of three digits is looked up in a table,
+    since numpy's own conversion of numbers to text goes number by number."""
+    scale = 10**decimals
+    finite = np.isfinite(values)
+    scaled = np.rint(np.abs(np.where(finite, values, 0.0)) * scale).astype(np.int64)
+    whole, fraction = np.divmod(scaled, scale)
+    top, below, higher = whole % 1000, np.zeros(len(whole), dtype=TEXT), whole // 1000
+    while higher.any():  # one pass per group of three digits, not per number
+        more = higher > 0
+        below = np.where(more, "," + _digits(3)[top] + below, below)
+        top = np.where(more, higher % 1000, top)
+        higher //= 1000
+    text = _digits(0)[top] + below
+    if decimals:
+        text = text + "." + _digits(decimals)[fraction]
+    text = np.where((values < 0) & (scaled > 0), "-" + text, text)
+    return np.where(finite, text, "n/a")
+
+
+@cache
+def _digits(width: int) -> np.ndarray:
+    """0 to 999 as text, zero-padded to `width` digits (0: not padded)."""
+    return np.array([f"{k:0{width}d}" if width else str(k) for k in range(1000)], dtype=TEXT)
 
 
 # ---------------------------------------------------------------- link layers
