@@ -104,6 +104,7 @@ def home_biased(seed: int, n: int, bias: float) -> tuple[np.ndarray, np.ndarray]
 @KERNELS
 @settings(deadline=None, max_examples=25)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 25), bias=st.floats(2.0, 6.0))
+@example(seed=1_741_473_020, n=2, bias=6.0)
 def test_over_relaxation_finds_the_same_flows_in_fewer_sweeps(solve, seed, n, bias):
     """ω from `relaxation_for` (Young's optimum for the plain rate) reaches the plain
     alternation's fixed point, and where most output stays at home, in far fewer sweeps."""
@@ -112,7 +113,10 @@ def test_over_relaxation_finds_the_same_flows_in_fewer_sweeps(solve, seed, n, bi
     omega = relaxation_for(slow, 1e-10)
     assert 1.0 <= omega < 2.0
     fast_flows, _, _, fast = run(solve, gdp, phi, tolerance=1e-10, relaxation=omega)
-    np.testing.assert_allclose(fast_flows, plain, rtol=1e-7)
+    # Stopping when a sweep changes nothing by more than `tolerance` leaves the plain
+    # alternation up to tolerance/(1-ρ) from its fixed point, and 1/(1-ρ) < its sweeps:
+    # near-closed economies (13,000 sweeps) stop 1e-7 short, so that is the bound.
+    np.testing.assert_allclose(fast_flows, plain, rtol=max(1e-10 * slow, 1e-9))
     if slow >= 200:
         assert fast < slow / 2
 
