@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import mechanisms
-from sim.params import Params
+from sim.params import ParadiplomacyParams, Params
 from sim.scenario import ScenarioSpec
 from sim.schema import CHANNELS
 from sim.world import (
@@ -84,8 +84,7 @@ def build_world(spec: ScenarioSpec, params: Params | None = None) -> World:
         affinity=affinity,
         listed_baseline=listed,
     )
-    links = _links(spec, actors, params.paradiplomacy.candidate_km,
-                   params.paradiplomacy.candidate_partners)
+    links = _links(spec, actors, params.paradiplomacy)
     partners = (ties["defence"] | ties["alliance"]).sum(axis=1)
     nations = build_nations(spec, params, actors, n, ties=member.sum(axis=1) + partners)
     return World(actors=actors, pairs=pairs, links=links, nations=nations, n_states=n)
@@ -144,13 +143,12 @@ def _members(spec: ScenarioSpec, index: dict[str, int]) -> np.ndarray:
     return member
 
 
-def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float, partners: int
-           ) -> ActorLinks:
+def _links(spec: ScenarioSpec, actors: Actors, params: ParadiplomacyParams) -> ActorLinks:
     """The listed links, then dormant candidates: pairs that may form a link later.
 
-    Candidates are pairs of regions of different states within `candidate_km` of each other
-    where one is among the other's `partners` nearest regions abroad (all five channels), and
-    cities of different states (twinning: cultural and local-authority channels).
+    Candidates are pairs of regions of different states within `candidate_km` of each other,
+    nearest first, up to each region's `partner_slots` (all five channels), and cities of
+    different states (twinning: cultural and local-authority channels).
     """
     row = {actor_id: i for i, actor_id in enumerate(actors.ids)}
     listed = np.array([(row[lk.a], row[lk.b]) for lk in spec.links], dtype=np.int32).reshape(-1, 2)
@@ -165,8 +163,8 @@ def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float, partners: in
 
     regions = np.flatnonzero(actors.kind == REGION)
     cities = np.flatnonzero(actors.kind == CITY)
-    near = _nearest_abroad(regions, actors, candidate_km, partners)
-    region_pairs = _cross_border_pairs(regions, actors.state, near)
+    slots = partner_slots(actors.gdp[regions], params)
+    region_pairs = _nearest_abroad(regions, actors, params.candidate_km, slots, listed)
     city_pairs = _cross_border_pairs(cities, actors.state, np.ones((len(cities),) * 2, bool))
     taken = {tuple(sorted(p)) for p in listed.tolist()}
     candidates = [(p, kind) for pairs, kind in ((region_pairs, 0), (city_pairs, 1))
@@ -188,20 +186,49 @@ def _links(spec: ScenarioSpec, actors: Actors, candidate_km: float, partners: in
     )
 
 
-def _nearest_abroad(rows: np.ndarray, actors: Actors, reach_km: float, k: int) -> np.ndarray:
-    """(R, R) bool: b is among a's `k` nearest rows of another state within `reach_km`, or a
-    among b's. A border region has agreements with a handful of neighbours across the border
-    (paper 004: Pavlodar and Omsk about six each), not with every region within reach."""
+def partner_slots(gdp: np.ndarray, params: ParadiplomacyParams) -> np.ndarray:
+    """How many partners abroad each region may take: k·(GDP/GDP_ref)^ε, rounded, at least one.
+
+    A region the size of Pavlodar oblast (about $10 bn) has six (paper 004); larger economies
+    sign more (Bavaria, Catalonia, Tatarstan lead), and a municipality of a few thousand people
+    one or two (docs/model.md, "Paradiplomacy"; ε is a guess).
+    """
+    scaled = params.candidate_partners * (gdp / params.partners_reference_gdp) ** (
+        params.partners_gdp_elasticity)
+    return np.maximum(np.rint(scaled), 1).astype(np.int64)
+
+
+def _nearest_abroad(rows: np.ndarray, actors: Actors, reach_km: float, slots: np.ndarray,
+                    listed: np.ndarray) -> np.ndarray:
+    """Pairs (a < b) of regions of different states within `reach_km`, taken nearest first
+    while both ends have a free slot (`slots` a region; its listed links fill some).
+
+    A border region has agreements with a handful of neighbours across the border (paper 004:
+    Pavlodar and Omsk about six each), not with every region within reach; the slots bind both
+    ends, so that a Croatian county facing Slovenia's 212 municipalities does not collect a
+    hundred partners.
+    """
     km = great_circle_km(actors.lat[rows], actors.lon[rows])
-    km[actors.state[rows][:, None] == actors.state[rows][None, :]] = np.inf
-    km[km > reach_km] = np.inf
-    near = np.zeros(km.shape, dtype=bool)
-    if len(rows) > 1:
-        k = min(k, len(rows) - 1)
-        nearest = np.argpartition(km, k - 1, axis=1)[:, :k]
-        near[np.arange(len(rows))[:, None], nearest] = True
-        near &= np.isfinite(km)
-    return near | near.T
+    i, j = np.triu_indices(len(rows), k=1)
+    d = km[i, j]
+    keep = (actors.state[rows[i]] != actors.state[rows[j]]) & (d <= reach_km)
+    i, j, d = i[keep], j[keep], d[keep]
+    order = np.lexsort((j, i, d))
+    position = {int(r): p for p, r in enumerate(rows)}
+    degree = np.zeros(len(rows), dtype=np.int64)
+    for a, b in listed.tolist():
+        for r in (a, b):
+            if r in position:
+                degree[position[r]] += 1
+    listed_pairs = {tuple(sorted(p)) for p in listed.tolist()}
+    taken = []
+    for a, b in zip(i[order].tolist(), j[order].tolist(), strict=True):
+        pair = (int(rows[a]), int(rows[b]))
+        if degree[a] < slots[a] and degree[b] < slots[b] and pair not in listed_pairs:
+            degree[a] += 1
+            degree[b] += 1
+            taken.append(pair)
+    return np.array(taken, dtype=np.int32).reshape(-1, 2)
 
 
 def _cross_border_pairs(rows: np.ndarray, owner: np.ndarray, allowed: np.ndarray) -> np.ndarray:

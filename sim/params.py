@@ -67,7 +67,14 @@ class _ParadiplomacyBase(Section):
 
     candidate_km: float = Field(500.0, gt=0.0, le=20_000.0, description="reach of candidate links")
     candidate_partners: int = Field(
-        6, ge=1, le=10_000, description="nearest foreign regions a region may link with"
+        6, ge=1, le=10_000,
+        description="foreign regions a region of `partners_reference_gdp` may link with",
+    )
+    partners_reference_gdp: float = Field(
+        1e10, gt=0.0, le=1e14, description="GDP (US$) of a region with `candidate_partners`"
+    )
+    partners_gdp_elasticity: float = Field(
+        0.5, ge=0.0, le=2.0, description="elasticity of a region's partner slots to its GDP"
     )
     proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
 

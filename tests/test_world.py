@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim import load
-from sim.build import build_world
+from sim.build import build_world, partner_slots
 from sim.scenario import SyntheticSpec
 from sim.schema import CHANNELS
 from sim.synthetic import synthetic_world
@@ -181,34 +181,75 @@ def test_build_world_eurasia():
         assert a.gdp[s + c + k] == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.parametrize("partners", [1, 6])
-def test_region_candidates_are_each_regions_nearest_foreign_regions(partners):
-    """A region may link with its `candidate_partners` nearest regions of other states within
-    `candidate_km` (paper 004: a border region has agreements with a handful of neighbours
-    across the border), and they with it: the candidate pairs are exactly the union of those
-    lists, computed here from the coordinates with plain numpy."""
+@pytest.mark.parametrize("partners,elasticity", [(1, 0.0), (6, 0.0), (6, 0.5)])
+def test_region_candidates_are_nearest_foreign_regions_with_free_slots(partners, elasticity):
+    """Region pairs are taken nearest first while both ends have a free slot (paper 004: a
+    border region has agreements with a handful of neighbours across the border). So no
+    region exceeds its slots, every pair is foreign and within reach, and every pair within
+    reach that was left out has an end whose slots are full of partners no farther away.
+    Distances are computed here from the coordinates with plain numpy."""
     spec = load("eurasia").spec
-    params = spec.params.with_flat({"paradiplomacy_candidate_partners": partners})
+    params = spec.params.with_flat({"paradiplomacy_candidate_partners": partners,
+                                    "paradiplomacy_partners_gdp_elasticity": elasticity})
     world = build_world(spec, params)
     a, links = world.actors, world.links
     regions = np.flatnonzero(a.kind == REGION)
+    at = {int(r): k for k, r in enumerate(regions)}
     lat, lon = np.radians(a.lat[regions]), np.radians(a.lon[regions])
     cos = (np.sin(lat)[:, None] * np.sin(lat)[None, :]
            + np.cos(lat)[:, None] * np.cos(lat)[None, :] * np.cos(lon[:, None] - lon[None, :]))
     km = 6371.0088 * np.arccos(np.clip(cos, -1.0, 1.0))
     owner = a.state[regions]
-    km[owner[:, None] == owner[None, :]] = np.inf
-    km[km > params.paradiplomacy.candidate_km] = np.inf
-    expected = set()
-    for i in range(len(regions)):
-        for j in np.argsort(km[i], kind="stable")[:partners]:
-            if np.isfinite(km[i, j]):
-                expected.add(tuple(sorted((int(regions[i]), int(regions[j])))))
-    listed = {tuple(sorted(p)) for p in links.ends[: len(spec.links)].tolist()}
-    candidates = {tuple(sorted(p)) for p in links.ends[len(spec.links):].tolist()
-                  if a.kind[p[0]] == REGION}
-    assert candidates == expected - listed
-    assert len(candidates) > 20 * partners
+    reach = (owner[:, None] != owner[None, :]) & (km <= params.paradiplomacy.candidate_km)
+    gdp_ratio = a.gdp[regions] / params.paradiplomacy.partners_reference_gdp
+    slots = np.maximum(np.rint(partners * gdp_ratio**elasticity), 1)
+    if elasticity == 0.0:
+        assert (slots == partners).all()
+
+    pairs = [(at[p], at[q]) for p, q in links.ends.tolist() if p in at and q in at]
+    listed = {tuple(sorted(p)) for p in pairs[: sum(a.kind[lk[0]] == REGION
+                                                    for lk in links.ends[: len(spec.links)])]}
+    partners_of = [[] for _ in regions]
+    for p, q in pairs:
+        partners_of[p].append(q)
+        partners_of[q].append(p)
+    degree = np.array([len(x) for x in partners_of])
+    assert (degree <= np.maximum(slots, [len([1 for lp in listed if k in lp])
+                                         for k in range(len(regions))])).all()
+    taken = {tuple(sorted(p)) for p in pairs}
+    for p, q in taken - listed:
+        assert reach[p, q]
+    # Listed links hold their slots from the start, however far; candidates came nearest first.
+    farthest = np.array([max([km[k, x] for x in xs if tuple(sorted((k, x))) not in listed],
+                             default=0.0) for k, xs in enumerate(partners_of)])
+    full = degree >= slots
+    i, j = np.nonzero(np.triu(reach, k=1))
+    left_out = [(p, q) for p, q in zip(i.tolist(), j.tolist(), strict=True)
+                if (p, q) not in taken]
+    for p, q in left_out:
+        d = km[p, q]
+        assert (full[p] and farthest[p] <= d + 1e-9) or (full[q] and farthest[q] <= d + 1e-9)
+    assert len(taken - listed) > 20 * partners
+
+
+def test_partner_slots_grow_with_a_regions_economy():
+    """Pavlodar oblast (about $10 bn) has six partners abroad (paper 004); Bavaria far more, a
+    Slovenian municipality one, so that no Croatian county collects a hundred of them."""
+    spec = load("world").spec
+    world_params = spec.params
+    world = build_world(spec, world_params)
+    a = world.actors
+    degree = np.bincount(world.links.ends[world.links.kind == 0].ravel(), minlength=len(a))
+    named = {name: degree[list(a.names).index(name)]
+             for name in ("Pavlodar Region", "Bavaria", "Krapina-Zagorje")}
+    pavlodar = list(a.names).index("Pavlodar Region")
+    assert partner_slots(a.gdp[[pavlodar]], world_params.paradiplomacy)[0] == 6
+    # Within 500 km of its centre, three Russian regions have a free slot for it.
+    assert named["Pavlodar Region"] == 3
+    assert named["Bavaria"] >= 20
+    assert named["Krapina-Zagorje"] <= 3
+    regions = a.kind == REGION
+    assert degree[regions].max() <= 40
 
 
 # ---------------------------------------------------------------- the synthetic world
