@@ -77,11 +77,19 @@ class StateAgent(ActorAgent):
         return float(trade[:, self.row].sum() - trade[self.row, self.row])
 
     def decide(self) -> None:
-        """Phase 2: foreign-policy choices of this state.
+        """Phase 2: this state's answers to the questions the briefing puts to it this step.
 
-        Nothing is decided yet: joining sanctions, proposing agreements, investing in digital
-        diplomacy and bidding to host summits arrive with the mechanisms and events.
+        Each is a binary choice between being in a sanction and staying out of it (docs/model.md,
+        "Decisions"): in if U + ι·[in now] + ε > 0, with U the utility of being in, ι the inertia
+        of the status quo and ε the state's own taste for the question, logistic with scale T
+        (so that across replicates P(in) = 1 / (1 + exp(−(U + ι·[in now]) / T))). A choice that
+        changes something is handed to the model, which enacts every state's at once.
         """
+        inertia = self.model.params.decisions.inertia
+        for choice in self.model.briefing.get(self.row, ()):
+            in_favour = choice.utility + inertia * choice.inside + choice.taste
+            if (in_favour > 0.0) != choice.inside:
+                self.model.chosen.append(choice)
 
 
 class CityAgent(ActorAgent):

@@ -180,6 +180,8 @@ class Scheduled:
     rows: dict[str, list[int]] = field(default_factory=dict)  # field name → actor rows
     joins: list[tuple[int, int]] = field(default_factory=list)  # (state row, step)
     leaves: list[tuple[int, int]] = field(default_factory=list)
+    decided: bool = False  # put on the timeline by a state's decision, not by the scenario
+    decided_members: set[int] = field(default_factory=set)  # states that joined by decision
 
     def in_force(self, step: int) -> bool:
         return self.at <= step and (self.end is None or step < self.end)
@@ -345,6 +347,12 @@ def _spans(item: Scheduled, imposer: int) -> list[tuple[int, int | None]]:
         spans = [(a, item.end if b is None else min(b, item.end)) for a, b in spans
                  if a < item.end]
     return spans
+
+
+def takes_part(item: Scheduled, imposer: int, step: int) -> bool:
+    """Whether a state imposes the sanction at a step (between its start or join and its leave
+    or the sanction's end; a fading-out level does not count)."""
+    return any(on <= step and (off is None or step < off) for on, off in _spans(item, imposer))
 
 
 def sanction_level(item: Scheduled, imposer: int, step: int, intensity: float,

@@ -49,6 +49,7 @@ MODEL_REPORTERS: dict[str, str] = {
     "blocs": "bloc_count",
     "mean_technology": "mean_technology",
     "digital_incidents": "incident_count",
+    "decisions": "decision_count",
 }
 # The numeric ones, which a sweep can keep as metrics.
 NUMERIC_SERIES: tuple[str, ...] = tuple(
@@ -105,9 +106,9 @@ class GeoModel(mesa.Model):
         # One stream per source of randomness, spawned from the model's generator: a scenario
         # and its baseline then draw the same growth shocks, summits, link formations and
         # incidents whatever their events do (common random numbers for `geopol compare`).
-        streams = self.rng.spawn(4)
-        self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital"), streams,
-                                strict=True))
+        streams = self.rng.spawn(5)
+        self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital", "decisions"),
+                                streams, strict=True))
 
         # The timeline; sanctions and facilitation in force at the start are part of the world
         # as it starts, which is then at rest.
@@ -127,6 +128,10 @@ class GeoModel(mesa.Model):
         self.event_penalty = np.zeros(self.world.n_states)
         self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
         self.events_applied: list[tuple[int, str]] = []
+        self.briefing: dict[int, list[mechanisms.decisions.Choice]] = {}
+        self.chosen: list[mechanisms.decisions.Choice] = []
+        self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
+        self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
 
         # The links' starting state, which regional trade costs depend on.
         mechanisms.summits.starting_weights(self.world, self.params.cities)
@@ -183,7 +188,7 @@ class GeoModel(mesa.Model):
 
     def step(self) -> None:
         self.apply_events()
-        self.states.shuffle_do("decide")
+        self.decide()
         self.city_diplomacy()
         self.paradiplomacy()
         self.trade()
@@ -270,6 +275,20 @@ class GeoModel(mesa.Model):
         return [item for item in self.timeline
                 if isinstance(item.event, events.Sanction | events.CustomsFacilitation)
                 and item.in_force(self.steps + 1)]
+
+    def decide(self) -> None:
+        """Phase 2: the states answer this step's questions, in random order but each on the
+        same briefing; what they change is on the timeline from the next step."""
+        self.briefing = mechanisms.decisions.brief(
+            self.world, self.timeline, self.steps, self.params, self.kernels,
+            self.streams["decisions"], self.dt, self.tastes,
+        )
+        self.chosen = []
+        self.states.shuffle_do("decide")
+        self.decisions += mechanisms.decisions.enact(
+            self.chosen, self.timeline, self.world_index, self.steps, self.params.decisions,
+            self.world.actors.ids,
+        )
 
     def city_diplomacy(self) -> None:
         """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
@@ -526,6 +545,11 @@ class GeoModel(mesa.Model):
     @property
     def incident_count(self) -> int:
         return int(self.incidents.sum())
+
+    @property
+    def decision_count(self) -> int:
+        """States' decisions taken this step (the log: `decisions`)."""
+        return sum(1 for d in self.decisions if d.step == self.steps)
 
     @property
     def world_gdp(self) -> float:

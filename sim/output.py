@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     from sim.model import GeoModel
 
 PACKAGES = ("geopol", "mesa", "numpy", "numba", "pandas", "pyarrow", "pydantic")
-TABLES = ("model", "actors", "actor_steps", "state_steps", "trade", "relations", "links")
+TABLES = ("model", "actors", "actor_steps", "state_steps", "trade", "relations", "links",
+          "decisions")
 
 
 def versions() -> dict[str, str]:
@@ -128,7 +129,22 @@ def run_tables(model: GeoModel) -> dict[str, pa.Table]:
         "trade": recorder.trade_table(),
         "relations": recorder.relations_table(),
         "links": recorder.links_table(),
+        "decisions": decisions_table(model),
     }
+
+
+def decisions_table(model: GeoModel) -> pa.Table:
+    """The states' decisions that changed something, in the order they were taken."""
+    rows = model.decisions
+    return pa.table({
+        "step": pa.array([d.step for d in rows], pa.int64()),
+        "date": pa.array([model.date_of(d.step + 1).isoformat() for d in rows], pa.string()),
+        "state": pa.array([d.state for d in rows], pa.string()),
+        "action": pa.array([d.action for d in rows], pa.string()),
+        "other": pa.array([d.other for d in rows], pa.string()),
+        "sanction": pa.array([d.sanction for d in rows], pa.string()),
+        "reason": pa.array([d.reason for d in rows], pa.string()),
+    })
 
 
 @contextmanager

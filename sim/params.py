@@ -206,6 +206,41 @@ class EventsParams(Section):
     )
 
 
+class DecisionsParams(Section):
+    """What states decide for themselves (docs/model.md, "Decisions"): each kind of decision
+    can be switched off, leaving the scenario's scripted events alone."""
+
+    coalitions: bool = Field(True, description="states join, stay in or leave sanctions")
+    retaliation: bool = Field(True, description="sanctioned states counter-sanction")
+    temperature: float = Field(0.3, gt=0.0, le=100.0, description="logit temperature")
+    review_rate: float = Field(
+        2.0, ge=0.0, le=52.0, description="times a year a state reconsiders each choice"
+    )
+    inertia: float = Field(1.0, ge=0.0, le=20.0, description="utility of the status quo")
+    alignment: float = Field(
+        3.0, ge=0.0, le=50.0, description="utility per unit of alignment with the imposers"
+    )
+    target_relations: float = Field(
+        5.0, ge=0.0, le=50.0, description="utility lost per unit of relations with the target"
+    )
+    income: float = Field(
+        1.0, ge=0.0, le=50.0, description="utility lost per % of real income the choice costs"
+    )
+    join_cost: float = Field(2.0, ge=-20.0, le=20.0, description="utility lost by joining")
+    hostility: float = Field(
+        3.0, ge=0.0, le=50.0, description="utility of retaliating per unit of hostility"
+    )
+    severity: float = Field(
+        2.0, ge=0.0, le=50.0, description="utility of retaliating per unit of sanction suffered"
+    )
+    retaliation_cost: float = Field(
+        1.5, ge=-20.0, le=20.0, description="utility lost by retaliating"
+    )
+    retaliation_intensity: float = Field(
+        0.5, gt=0.0, le=1.0, description="intensity of a counter-sanction on imports"
+    )
+
+
 class Params(Section):
     trade: TradeParams = TradeParams()
     growth: GrowthParams = GrowthParams()
@@ -216,6 +251,7 @@ class Params(Section):
     relations: RelationsParams = RelationsParams()
     cities: CitiesParams = CitiesParams()
     events: EventsParams = EventsParams()
+    decisions: DecisionsParams = DecisionsParams()
 
     def flat(self) -> dict[str, Any]:
         """All parameters as `section_name` → value."""

@@ -20,6 +20,7 @@ def print_summary(console: Console, model: GeoModel) -> None:
     soft_power(console, model)
     relations(console, model)
     diplomacy(console, model)
+    decisions(console, model)
 
 
 def focus_rows(model: GeoModel, size: int = 20) -> np.ndarray:
@@ -162,3 +163,33 @@ def diplomacy(console: Console, model: GeoModel) -> None:
                   "states alone:", soft_wrap=True)
     for line in lines:
         console.print(line, soft_wrap=True)
+
+
+def decisions(console: Console, model: GeoModel, shown: int = 20) -> None:
+    """The states' decisions, a line per state, step and action (the others it concerns
+    together); the reasons of each are in the run's decisions table."""
+    log = model.decisions
+    if not log:
+        switches = model.params.decisions
+        state = "on" if switches.coalitions or switches.retaliation else "off"
+        console.print(f"Decisions ({state}): no state changed course.")
+        return
+    groups: dict[tuple[int, str, str], list] = {}
+    for d in log:
+        groups.setdefault((d.step, d.state, d.action), []).append(d)
+    table = Table(title=f"Decisions: {len(log)} taken by states themselves"
+                        + (f", the first {shown} lines" if len(groups) > shown else "")
+                        + " (reasons: decisions.parquet)")
+    for col in ("from", "state", "action", "concerning", "why"):
+        table.add_column(col)
+    for (step, state, action), rows in list(groups.items())[:shown]:
+        others = sorted({d.other for d in rows})
+        if len(rows) == 1:
+            why = f"{rows[0].sanction}: {rows[0].reason}"
+        else:
+            utilities = [float(d.reason.split()[1].rstrip(":")) for d in rows]
+            why = f"{len(rows)} decisions, utility {min(utilities):+.2f} to {max(utilities):+.2f}"
+        shown_others = ", ".join(others[:8]) + (f" and {len(others) - 8} more"
+                                                 if len(others) > 8 else "")
+        table.add_row(model.date_of(step + 1).isoformat(), state, action, shown_others, why)
+    console.print(table)

@@ -235,11 +235,14 @@ def test_lifting_a_sanction_ends_it_and_its_trade_cost_fades():
     run(model, 3)
     own = model.baseline.in_force()
     assert own and "west" not in own
-    assert model.in_force() == [*own, "west"]
+    # India may answer with counter-sanctions of its own (a decision, not the user's).
+    answer = [f"{TARGET} counter-sanctions"] if any(
+        d.state == TARGET and d.action == "counter-sanctioned" for d in model.decisions) else []
+    assert model.in_force() == [*own, "west", *answer]
     before = sanction_cost(model, WEST)
     assert before > 0
     model.lift("west")
-    assert model.in_force() == own
+    assert model.in_force() == [*own, *answer]
     assert model.actions == [(2, "sanction 'west'"), (5, "lift 'west'")]
     costs = [sanction_cost(run(model, 1), WEST) for _ in range(4)]
     assert before > costs[0] > costs[1] > costs[2] > costs[3] > 0  # fading, not yet gone
@@ -377,8 +380,11 @@ def test_the_scenarios_own_events_are_marked_in_grey():
     """eurasia-sanctions-2017 runs on the world's timeline too: the Qatar blockade (June 2017)
     acts at step 2, the US bill and the EU extension at step 3. Each date is marked once."""
     model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
-    acting = {item.event.name: item.at for item in model.timeline if 0 < item.at <= 4}
+    acting = {item.event.name: item.at for item in model.timeline
+              if 0 < item.at <= 4 and not item.decided}
     assert acting == {"Qatar blockade": 2, "US sanctions bill": 3, "EU extension": 3}
+    # Russia's answers are states' decisions: listed with their reasons, not marked.
+    assert any(item.decided and item.at == 4 for item in model.timeline)
     shapes = charts.time_chart(model, "soft_power").layout.shapes
     assert [s.x0 for s in shapes] == [model.date_of(2).isoformat(), model.date_of(3).isoformat()]
     assert {s.line.color for s in shapes} == {"#999"}

@@ -20,7 +20,7 @@ TABLES = {
     "model.parquet": ["step", "date", "world_gdp_usd", "world_exports_usd", "export_share",
                       "trade_iterations", "active_links", "links_formed", "links_dissolved",
                       "summit_host", "events", "mean_relations", "blocs", "mean_technology",
-                      "digital_incidents"],
+                      "digital_incidents", "decisions"],
     "actors.parquet": ["actor", "name", "kind", "state", "is_capital", "lat", "lon",
                        "population"],
     "actor_steps.parquet": ["step", "actor", "gdp_usd", "link_strength", "activity",
@@ -36,6 +36,7 @@ TABLES = {
                           "attraction_ba"],
     "links.parquet": ["step", "a", "b", "kind", "economic", "cultural", "environmental",
                       "emergency", "local_authority"],
+    "decisions.parquet": ["step", "date", "state", "action", "other", "sanction", "reason"],
 }
 
 

@@ -63,9 +63,12 @@ def snapshot(model: GeoModel) -> dict[str, np.ndarray]:
 
 
 def quiet_text() -> str:
-    """eurasia with every sanction of the world's timeline at intensity 0."""
+    """eurasia with every sanction of the world's timeline at intensity 0, and the scripted
+    model: no state decides to join a sanction or answer it, so that each test sees only what
+    its own events do (tests/test_decisions.py has the decisions)."""
     names = [e.name for e in load("eurasia").spec.events if isinstance(e, events.Sanction)]
     return (f'[scenario]\nname = "quiet"\nextends = "{EURASIA.as_posix()}"\n\n'
+            "[params.decisions]\ncoalitions = false\nretaliation = false\n\n"
             + "".join(f'[[events]]\ntype = "sanction"\nname = "{name}"\nintensity = 0.0\n\n'
                       for name in names))
 

@@ -440,9 +440,11 @@ def unsanctioned(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def sanction_runs(unsanctioned):
     """eurasia without the sanctions on Russia, seed 7, with and without a complete KAZ–RUS
-    sanction set after step 4; the world arrays of every step after it."""
-    base = GeoModel(scenario=unsanctioned, rng=7)
-    hit = GeoModel(scenario=unsanctioned, rng=7)
+    sanction set after step 4; the world arrays of every step after it. States decide nothing
+    (no one joins Kazakhstan, Russia does not answer), so that only this sanction acts."""
+    scripted = {"decisions_coalitions": False, "decisions_retaliation": False}
+    base = GeoModel(scenario=unsanctioned, rng=7, **scripted)
+    hit = GeoModel(scenario=unsanctioned, rng=7, **scripted)
     for _ in range(4):
         base.step()
         hit.step()

@@ -141,7 +141,7 @@ def series_traces(model: GeoModel, name: str, when: list[str] | None = None) -> 
 
 def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
     """Layout shapes and annotations marking events on a date axis: the user's in red and
-    labelled, the scenario's own in grey. `xref`/`yref` name the axes (a subplot's)."""
+    labelled, the scenario's own in grey (states' decisions are listed, not marked). `xref`/`yref` name the axes (a subplot's)."""
     acted = {step for step, _ in getattr(model, "actions", ())}
     shapes, notes = [], []
 
@@ -153,7 +153,7 @@ def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
         return when
 
     # One mark a step: a regime against many targets is many events at the same date.
-    for step in sorted({item.at for item in model.timeline} - acted):
+    for step in sorted({item.at for item in model.timeline if not item.decided} - acted):
         if 0 < step <= model.steps:
             line(step, "#999", 1.0)
     for step, text in getattr(model, "actions", ()):

@@ -85,6 +85,8 @@ class LiveModel(GeoModel):
         for item in self.timeline:
             if item.end is not None and item.end <= item.at:
                 continue  # over before the start (a sanction of the world's past): no effect
+            if item.decided:
+                continue  # a state's decision: the replay's states decide it again
             update = {"at": item.at}
             if hasattr(item.event, "end") and item.end is not None:
                 update["end"] = item.end

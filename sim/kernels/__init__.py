@@ -6,9 +6,18 @@ they agree. `BACKENDS` maps a backend name to a namespace of the implementations
 
 from types import SimpleNamespace
 
-from sim.kernels import cities, digital, paradiplomacy, relations, soft_power, technology, trade
+from sim.kernels import (
+    cities,
+    decisions,
+    digital,
+    paradiplomacy,
+    relations,
+    soft_power,
+    technology,
+    trade,
+)
 
-MODULES = (trade, paradiplomacy, technology, soft_power, digital, relations, cities)
+MODULES = (trade, paradiplomacy, technology, soft_power, digital, relations, cities, decisions)
 
 
 def _kernels(reference: bool) -> SimpleNamespace:

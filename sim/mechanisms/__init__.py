@@ -2,6 +2,7 @@
 kernel it calls, and what it writes back. Equations: docs/model.md."""
 
 from sim.mechanisms import (
+    decisions,
     events,
     paradiplomacy,
     relations,
@@ -12,5 +13,5 @@ from sim.mechanisms import (
 )
 
 __all__ = [
-    "events",
+    "decisions", "events",
     "paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]

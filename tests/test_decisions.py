@@ -1,0 +1,218 @@
+"""States that decide: joining sanctions, counter-sanctions, and the kernel of what they cost.
+
+The behaviour tests put the question of 2014 and 2022 to the world: a new sanction on Russia by
+the EU's members and the USA. States tied to Russia by trade and alliances stay out, the
+imposers' close allies join, Russia answers; with the decisions switched off nothing is decided,
+and the decisions act exactly as the same sanctions scripted would.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import GeoModel
+from sim.kernels.decisions import sanction_loss, sanction_loss_reference
+from sim.mechanisms import decisions
+
+EU = ["AUT", "BEL", "BGR", "HRV", "CYP", "CZE", "DNK", "EST", "FIN", "FRA", "DEU", "GRC", "HUN",
+      "IRL", "ITA", "LVA", "LTU", "LUX", "MLT", "NLD", "POL", "PRT", "ROU", "SVK", "SVN", "ESP",
+      "SWE"]
+NEW_SANCTION = {"type": "sanction", "name": "new sanctions", "imposers": [*EU, "USA"],
+                "target": "RUS", "kind": ["trade", "financial"], "scope": "complete"}
+SEEDS = range(8)
+STEPS = 8
+
+
+def sanctioned(seed: int, steps: int = STEPS, **params) -> GeoModel:
+    model = GeoModel(scenario="eurasia", rng=seed, **params)
+    model.inject(NEW_SANCTION)
+    for _ in range(steps):
+        model.step()
+    return model
+
+
+@pytest.fixture(scope="module")
+def replicates() -> list[GeoModel]:
+    return [sanctioned(seed) for seed in SEEDS]
+
+
+def joiners(model: GeoModel) -> set[str]:
+    """States in the coalition by their own decision at the end of the run."""
+    item = next(i for i in model.timeline if i.event.name == "new sanctions")
+    ids = model.world.actors.ids
+    from sim.events import takes_part
+
+    return {str(ids[r]) for r in item.decided_members if takes_part(item, r, model.steps + 1)}
+
+
+# ---------------------------------------------------------------- the kernel
+
+
+@st.composite
+def trade_world(draw):
+    n = draw(st.integers(2, 12))
+    seed = draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    trade = 10.0 ** rng.uniform(6, 12, (n, n))
+    trade[rng.random((n, n)) < 0.2] = 0.0  # some pairs do not trade at all
+    k = draw(st.integers(1, 20))
+    imposer = rng.integers(0, n, k)
+    target = (imposer + rng.integers(1, n, k)) % n
+    cuts = rng.random((2, k))
+    sigma = draw(st.floats(1.5, 20.0))
+    return trade, imposer, target, cuts[0], cuts[1], sigma
+
+
+@settings(deadline=None, max_examples=60)
+@given(world=trade_world())
+def test_sanction_loss_kernel_matches_its_reference(world):
+    trade, imposer, target, out_cut, in_cut, sigma = world
+    fast = sanction_loss(trade, imposer, target, out_cut, in_cut, sigma)
+    plain = sanction_loss_reference(trade, imposer, target, out_cut, in_cut, sigma)
+    np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-15)
+    assert ((fast >= 0.0) & (fast < 1.0)).all()
+
+
+@settings(deadline=None, max_examples=40)
+@given(world=trade_world())
+def test_a_deeper_cut_costs_more_and_no_cut_costs_nothing(world):
+    trade, imposer, target, out_cut, in_cut, sigma = world
+    none = sanction_loss(trade, imposer, target, 0 * out_cut, 0 * in_cut, sigma)
+    assert (none == 0.0).all()
+    some = sanction_loss(trade, imposer, target, out_cut / 2, in_cut / 2, sigma)
+    more = sanction_loss(trade, imposer, target, out_cut, in_cut, sigma)
+    assert (more >= some).all()
+
+
+def test_sanction_loss_is_the_price_index_and_market_access_change():
+    """Two states, one sanction: the loss from the closed forms of the module docstring,
+    computed by hand from the flows."""
+    trade = np.array([[60.0, 40.0], [10.0, 90.0]])
+    sigma = 5.0
+    loss = sanction_loss(trade, np.array([0]), np.array([1]), np.array([0.5]), np.array([0.2]),
+                         sigma)[0]
+    y, pi = 40.0 / 100.0, 10.0 / 70.0
+    expected = 1.0 - (1.0 - 0.5 * y) ** (1 / sigma) * (1.0 - 0.2 * pi) ** (1 / (sigma - 1))
+    assert loss == pytest.approx(expected, rel=1e-14)
+
+
+def test_what_sanctioning_russia_would_cost_follows_dependence_on_it():
+    """Belarus and Kazakhstan depend on trade with Russia, Poland a little, France hardly."""
+    model = GeoModel(scenario="eurasia", rng=0)
+    ids = list(model.world.actors.ids[: model.world.n_states])
+    names = ["BLR", "KAZ", "POL", "FRA"]
+    rows = np.array([ids.index(n) for n in names])
+    cut = np.full(len(rows), 0.5)
+    loss = dict(zip(names, sanction_loss(model.world.pairs.trade, rows,
+                                          np.full(len(rows), ids.index("RUS")), cut, cut, 5.0),
+                    strict=True))
+    assert loss["BLR"] > loss["KAZ"] > 0.01 > loss["POL"] > loss["FRA"] > 0.0
+
+
+# ---------------------------------------------------------------- behaviour
+
+
+def test_states_tied_to_russia_stay_out_and_the_imposers_allies_join(replicates):
+    joined = [joiners(model) for model in replicates]
+    for state in ("BLR", "KAZ", "KGZ", "ARM", "CHN"):
+        assert sum(state in j for j in joined) <= len(SEEDS) // 4, state
+    for state in ("GBR", "CAN", "NOR", "ISL", "JPN", "CHE"):
+        assert sum(state in j for j in joined) >= 3 * len(SEEDS) // 4, state
+    # Most states of the world stay out: a coalition, not a stampede (about eight in 2022).
+    assert max(len(j) for j in joined) <= 15
+
+
+def test_russia_counter_sanctions_its_sanctioners(replicates):
+    """Each member is answered with P ≈ 0.98 once reviewed (two reviews a year): in every
+    replicate most imposers are, and the USA in nearly all."""
+    imposers = set(NEW_SANCTION["imposers"])
+    usa = 0
+    for model in replicates:
+        answered = {d.other for d in model.decisions
+                    if d.state == "RUS" and d.action == "counter-sanctioned"}
+        assert len(answered & imposers) >= 0.75 * len(imposers)
+        usa += "USA" in answered
+        assert "RUS counter-sanctions" in model.in_force()
+        # Only a target answers: nobody else counter-sanctions anyone.
+        assert {d.state for d in model.decisions if d.action == "counter-sanctioned"} == {"RUS"}
+    assert usa >= len(SEEDS) - 1
+
+
+def test_a_decision_names_its_step_and_its_reasons(replicates):
+    model = replicates[0]
+    assert model.decisions
+    for d in model.decisions:
+        assert 1 <= d.step <= STEPS
+        assert d.reason.startswith("utility ")
+        assert "% of real income" in d.reason
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["decisions"].sum() == len(model.decisions)
+
+
+def test_a_state_keeps_its_mind_while_the_world_stands_still(replicates):
+    """Tastes are drawn once per question: with relations barely moving over two years,
+    nobody leaves the coalition it joined, and Russia lifts no counter-sanction."""
+    for model in replicates:
+        assert not [d for d in model.decisions if d.action in ("left", "lifted counter-sanction")]
+
+
+def test_switches_turn_each_decision_off():
+    only_answers = sanctioned(0, decisions_coalitions=False)
+    assert {d.action for d in only_answers.decisions} == {"counter-sanctioned"}
+    only_joins = sanctioned(0, decisions_retaliation=False)
+    assert {d.action for d in only_joins.decisions} == {"joined"}
+    scripted = sanctioned(0, decisions_coalitions=False, decisions_retaliation=False)
+    assert scripted.decisions == []
+    assert scripted.in_force() == [n for n in only_joins.in_force()]
+
+
+def test_decisions_act_exactly_as_the_same_sanctions_scripted():
+    """Replay a run's decisions as scripted events in a model with decisions off: the world
+    comes out the same, number for number."""
+    decided = sanctioned(3, steps=6)
+    assert decided.decisions
+    joins = [{"state": d.state, "at": d.step + 1} for d in decided.decisions
+             if d.action == "joined"]
+    replay = GeoModel(scenario="eurasia", rng=3, decisions_coalitions=False,
+                      decisions_retaliation=False)
+    replay.inject({**NEW_SANCTION, "join": joins})
+    answers = [d for d in decided.decisions if d.action == "counter-sanctioned"]
+    params = replay.params.decisions
+    for step in range(6):
+        for d in answers:
+            if d.step == step:
+                replay.inject({"type": "sanction", "name": d.sanction, "imposers": [d.state],
+                               "target": d.other, "kind": "trade", "direction": "import",
+                               "intensity": params.retaliation_intensity,
+                               "regime": f"{d.state} counter-sanctions"})
+        replay.step()
+    assert replay.decisions == []
+    np.testing.assert_array_equal(replay.world.pairs.trade, decided.world.pairs.trade)
+    np.testing.assert_array_equal(replay.world.pairs.relations, decided.world.pairs.relations)
+    np.testing.assert_array_equal(replay.world.actors.gdp, decided.world.actors.gdp)
+
+
+def test_the_order_states_decide_in_does_not_matter():
+    model = GeoModel(scenario="eurasia", rng=5)
+    model.inject(NEW_SANCTION)
+    model.step()
+    model.briefing = decisions.brief(model.world, model.timeline, model.steps, model.params,
+                                     model.kernels, np.random.default_rng(1), model.dt, {})
+    chosen = []
+    for order in (list(model.states), list(model.states)[::-1]):
+        model.chosen = []
+        for agent in order:
+            agent.decide()
+        chosen.append(sorted((c.kind, c.state, c.other) for c in model.chosen))
+    assert chosen[0] == chosen[1] and chosen[0]
+
+
+def test_no_question_is_put_in_a_world_without_new_sanctions():
+    """Sanctions in force at the start are the world at rest: nobody joins them or answers."""
+    model = GeoModel(scenario="world", rng=0)
+    for _ in range(8):
+        model.step()
+    assert model.decisions == []
