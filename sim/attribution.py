@@ -187,3 +187,19 @@ def explain_run(run_dir: Path, a: str, b: str, start: int | None = None,
         f"{x}→{y}": trade_change(trade_tables, x, y, start, end) for x, y in ((a, b), (b, a))
     })
     return relations, trade, start, end
+
+
+def pair_decisions(run_dir: Path, a: str, b: str, start: int, end: int) -> pd.DataFrame:
+    """The states' decisions of a run that concern a or b, taken from `start` up to `end`
+    (in force by then): the pair's own first (one deciding about the other), then those of
+    other states about either (joining a sanction on one diverts trade from the pair)."""
+    path = Path(run_dir) / "decisions.parquet"
+    if not path.is_file():
+        return pd.DataFrame(columns=["step", "date", "state", "action", "other", "sanction",
+                                     "reason"])
+    log = pd.read_parquet(path)
+    log = log[(log["step"] >= start) & (log["step"] < end)]
+    ends = log[["state", "other"]].astype(str)
+    own = (ends["state"].isin([a, b]) & ends["other"].isin([a, b]))
+    either = ends["state"].isin([a, b]) | ends["other"].isin([a, b])
+    return pd.concat([log[own], log[either & ~own]], ignore_index=True)

@@ -130,7 +130,7 @@ def explain(
     to: Annotated[int | None, typer.Option(help="last step [default: the last]")] = None,
 ) -> None:
     """Why a pair's relations and trade moved in a run: the change, channel by channel."""
-    from sim.attribution import explain_run
+    from sim.attribution import explain_run, pair_decisions
 
     relations, trade, start, end = explain_run(run_dir, pair[0], pair[1], from_, to)
     title = f"{pair[0]}–{pair[1]}, step {start} to {end}"
@@ -154,6 +154,19 @@ def explain(
     console.print(table)
     console.print("Incomes: the two GDPs against the world's. Third countries: multilateral "
                   "resistance, trade diverted to or from other partners.", soft_wrap=True)
+    decided = pair_decisions(run_dir, pair[0], pair[1], start, end)
+    if decided.empty:
+        console.print(f"\nNo state decided anything about {pair[0]} or {pair[1]} in these "
+                      "steps.", soft_wrap=True)
+        return
+    console.print(f"\nDecisions behind it: {len(decided)} about {pair[0]} or {pair[1]}, the "
+                  "pair's own first", soft_wrap=True)
+    table = Table()
+    for col in ("from", "state", "action", "other", "why"):
+        table.add_column(col)
+    for row in decided.head(25).itertuples():
+        table.add_row(row.date, row.state, row.action, row.other, row.reason)
+    console.print(table)
 
 
 @app.command()

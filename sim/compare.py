@@ -67,6 +67,7 @@ class Comparison:
     differences: pd.DataFrame  # median and band of the paired difference, per step
     attribution: pd.DataFrame  # relations and trade changes by channel, focus pairs
     focus: list[str]  # the states the scenario's events name
+    decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # who joined, who answered
     notes: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
 
@@ -107,6 +108,7 @@ def compare(
 
     series: dict[str, dict[str, list[np.ndarray]]] = {"base": {}, "treated": {}}
     changes: list[pd.DataFrame] = []
+    decided: list[dict] = []
     model = None
     extra = list(focus or [])
     states = {s.id for s in treated.spec.states}
@@ -126,6 +128,8 @@ def compare(
             for name in OUTCOMES:
                 series[arm].setdefault(name, []).append(np.stack([h[name] for h in history]))
             changes.append(_changes(model, steps, r, arm, focus))
+            decided += [{"replicate": r, "arm": arm, "step": d.step, "state": d.state,
+                         "action": d.action, "other": d.other} for d in model.decisions]
             if progress is not None:
                 progress(2 * r + (arm == "base") + 1, 2 * replicates)
 
@@ -144,9 +148,34 @@ def compare(
         differences=differences,
         attribution=_attribution_table(pd.concat(changes, ignore_index=True)),
         focus=focus,
+        decisions=decision_table(pd.DataFrame(decided), replicates),
         notes=notes,
         hashes={"scenario": treated.content_hash, "baseline": base.content_hash},
     )
+
+
+def decision_table(decided: pd.DataFrame, replicates: int) -> pd.DataFrame:
+    """Each (state, action, other) the states decided: the share of replicates in which it
+    happened in the scenario and in the baseline, and the median step it happened at (in the
+    scenario, else the baseline); the most frequent in the scenario first."""
+    columns = ["state", "action", "other", "scenario_share", "baseline_share", "median_step"]
+    if decided.empty:
+        return pd.DataFrame(columns=columns)
+    keys = ["state", "action", "other"]
+    share = (decided.drop_duplicates([*keys, "arm", "replicate"])
+             .groupby([*keys, "arm"]).size().unstack("arm", fill_value=0) / replicates)
+    for arm in ("treated", "base"):
+        if arm not in share:
+            share[arm] = 0.0
+    first = decided.sort_values("step").drop_duplicates([*keys, "arm", "replicate"])
+    when = first.groupby([*keys, "arm"])["step"].median().unstack("arm")
+    step = when.get("treated", pd.Series(dtype=float)).reindex(share.index)
+    step = step.fillna(when.get("base", pd.Series(dtype=float)).reindex(share.index))
+    table = pd.DataFrame({"scenario_share": share["treated"], "baseline_share": share["base"],
+                          "median_step": step}).reset_index()
+    table = table.sort_values(["scenario_share", "baseline_share", "state"],
+                              ascending=[False, True, True], kind="stable")
+    return table[columns].reset_index(drop=True)
 
 
 def _keys(ids: list[str]) -> dict[str, list[str]]:

@@ -79,9 +79,30 @@ def print_comparison(console: Console, comparison: Comparison) -> None:
     if shown.empty:
         table.add_row("no outcome differs between the scenario and the baseline", *[""] * 6)
     console.print(table)
+    _print_decisions(console, c)
     _print_attribution(console, c)
     for note in c.notes:
         console.print(f"note: {note}", soft_wrap=True)
+
+
+def _print_decisions(console: Console, c: Comparison, limit: int = 12) -> None:
+    """Who joined, who left and who answered, in how many replicates, against the baseline;
+    grouped by action and by how often, so that a counter-sanction on 28 states is a line."""
+    d = c.decisions
+    if d.empty:
+        return
+    table = Table(title="What states decided: share of replicates, scenario (baseline)",
+                  caption="Reasons per decision: each run's decisions table (geopol run).")
+    for col in ("state", "action", "concerning", "scenario", "baseline", "median date"):
+        table.add_column(col, justify="right" if col in ("scenario", "baseline") else "left")
+    groups = d.groupby(["state", "action", "scenario_share", "baseline_share"], sort=False)
+    for (state, action, share, base_share), rows in list(groups)[:limit]:
+        others = sorted(rows["other"])
+        step = round(float(rows["median_step"].median()))
+        table.add_row(state, action, ", ".join(others[:10]) + (
+            f" and {len(others) - 10} more" if len(others) > 10 else ""),
+            f"{share:.0%}", f"{base_share:.0%}", c.dates[min(step + 1, len(c.dates) - 1)])
+    console.print(table)
 
 
 def _print_attribution(console: Console, c: Comparison) -> None:
@@ -119,7 +140,7 @@ def write_comparison(comparison: Comparison, out: Path, overwrite: bool = False)
     with staged_dir(out, overwrite) as staging:
         files = {}
         for name, frame in (("summary", c.summary), ("differences", c.differences),
-                            ("attribution", c.attribution)):
+                            ("attribution", c.attribution), ("decisions", c.decisions)):
             write_table(pa.Table.from_pandas(frame, preserve_index=False),
                         staging / f"{name}.parquet")
             frame.to_csv(staging / f"{name}.csv", index=False)

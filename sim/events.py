@@ -61,6 +61,9 @@ class Sanction(EventBase):
     # The regime (one legal act against several targets) this sanction is one target of:
     # `GeoModel.in_force` lists it and `GeoModel.lift` lifts it whole.
     regime: str | None = None
+    # An answer to sanctions on its imposers (Russia's food embargo of 2014): states do not
+    # join it, and its targets do not answer it in turn (docs/model.md, "Decisions").
+    answers: bool = False
 
     @property
     def kinds(self) -> tuple[str, ...]:

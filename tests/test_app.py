@@ -40,7 +40,7 @@ from sim.world import CITY, REGION, STATE
 from viz import app as app_module
 from viz import charts, tables, world_map
 from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
-from viz.events_panel import EventsPanel, act
+from viz.events_panel import DecisionsPanel, EventsPanel, act
 from viz.export import run_archive
 from viz.live import LiveModel
 from viz.tables import activity_by_state, actor_values, soft_power_ranking
@@ -885,6 +885,28 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
     assert model.in_force() == [name for name in own if name != "Russia food embargo 2014"]
     assert model.actions[-1] == (3, "lift 'Russia food embargo 2014'")
     assert alerts(rc, "success") == ["lift Russia food embargo 2014: acts at step 3 (2023-10-01)"]
+
+
+def test_decisions_panel_lists_what_states_decided_newest_first():
+    """After a sanction on Russia by the USA and France, the panel lists Russia's answers and
+    the states that joined, each with its date and reasons, the newest first."""
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    _, rc = solara.render(DecisionsPanel(model), handle_error=False)
+    assert rc.find(v.Alert).widget.children  # none yet: says so
+    model.inject({"type": "sanction", "name": "west on Russia", "imposers": ["USA", "FRA"],
+                  "target": "RUS", "scope": "complete"})
+    run(model, 6)
+    assert model.decisions
+    _, rc = solara.render(DecisionsPanel(model), handle_error=False)
+    cells = [[td.children[0] for td in tr.children]
+             for tr in rc.find(v.Html, tag="tr").widgets]
+    newest = list(reversed(model.decisions))[: len(cells)]
+    assert [c[1] for c in cells] == [d.state for d in newest]
+    assert [c[0] for c in cells] == [model.date_of(d.step + 1).isoformat() for d in newest]
+    assert len(cells) == min(len(model.decisions), 12)
+    assert {"USA", "FRA"} & {d.other for d in model.decisions
+                             if d.state == "RUS" and d.action == "counter-sanctioned"}
+    assert all("utility" in c[3] for c in cells)
 
 
 def test_events_panel_shows_a_refused_event_as_one_line():

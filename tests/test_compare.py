@@ -150,6 +150,7 @@ def test_the_same_seed_gives_the_same_comparison(sanction_comparison):
     again = compare(SANCTIONS, "eurasia", replicates=4, seed=3, steps=12, focus=["KAZ"])
     pd.testing.assert_frame_equal(again.summary, sanction_comparison.summary)
     pd.testing.assert_frame_equal(again.attribution, sanction_comparison.attribution)
+    pd.testing.assert_frame_equal(again.decisions, sanction_comparison.decisions)
     other = compare(SANCTIONS, "eurasia", replicates=4, seed=4, steps=12)
     assert not np.array_equal(other.summary["scenario"], sanction_comparison.summary["scenario"])
 
@@ -186,6 +187,22 @@ def test_comparison_attribution_blames_the_sanctions(sanction_comparison):
     assert kaz["paradiplomacy"] > 0  # regional ties cushion Kazakh–Russian trade
 
 
+def test_comparison_reports_who_joined_and_who_answered(sanction_comparison):
+    """The US bill and the EU extension of 2017: Russia answers their imposers in most
+    replicates, and nowhere in the baseline before 2022 (the baseline's first decisions answer
+    the world's own sanctions of February 2022)."""
+    d = sanction_comparison.decisions
+    assert list(d.columns) == ["state", "action", "other", "scenario_share", "baseline_share",
+                               "median_step"]
+    answers = d[(d["state"] == "RUS") & (d["action"] == "counter-sanctioned")]
+    assert (answers["scenario_share"] >= 0.5).sum() >= 5
+    assert (answers["baseline_share"] == 0).all()  # 12 steps from 2017: before 2022
+    assert ((d["scenario_share"] >= 0) & (d["scenario_share"] <= 1)).all()
+    assert (d["scenario_share"] > 0).any()
+    # The most frequent first.
+    assert d["scenario_share"].is_monotonic_decreasing
+
+
 def test_geopol_compare_writes_a_comparison_directory(geopol, tmp_path):
     out = tmp_path / "cmp"
     proc = geopol("compare", SANCTIONS, "--baseline", "eurasia", "--replicates", "3",
@@ -197,7 +214,8 @@ def test_geopol_compare_writes_a_comparison_directory(geopol, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["replicates"] == 3 and manifest["steps"] == 8 and manifest["seed"] == 2
     assert manifest["scenario"] == SANCTIONS and manifest["baseline"] == "eurasia"
-    for name in ("summary", "differences", "attribution"):
+    assert "What states decided" in proc.stdout
+    for name in ("summary", "differences", "attribution", "decisions"):
         csv = pd.read_csv(out / f"{name}.csv")
         parquet = pd.read_parquet(out / f"{name}.parquet")
         assert len(csv) == len(parquet) == manifest["files"][name]["rows"] > 0
@@ -234,6 +252,12 @@ def test_geopol_explain_prints_channels_that_add_up(geopol, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Why relations moved: RUS–USA, step 2 to 10" in proc.stdout
     assert "sanctions" in proc.stdout and "third countries" in proc.stdout
+    # The states' decisions about either, the pair's own first (Russia answering the USA).
+    decided = pd.read_parquet(run / "decisions.parquet")
+    about = decided[decided["state"].isin(["RUS", "USA"]) | decided["other"].isin(["RUS", "USA"])]
+    about = about[(about["step"] >= 2) & (about["step"] < 10)]
+    assert not about.empty
+    assert f"Decisions behind it: {len(about)} about RUS or USA" in proc.stdout
     bad = geopol("explain", str(run), "--pair", "RUS", "XYZ")
     assert bad.returncode == 2 and "XYZ" in bad.stderr and len(bad.stderr.splitlines()) == 1
     bad = geopol("explain", str(run), "--pair", "RUS", "USA", "--from", "10", "--to", "2")

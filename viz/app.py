@@ -4,7 +4,8 @@ Start it with `geopol app [SCENARIO] [--port P]`, or `solara run viz/app.py`. Th
 Mesa's ModelController (reset, play/pause, step) and the run's settings; the views are this
 app's own: a map, time-series charts with the baseline dashed beside the live run, the
 soft-power ranking, the relations heatmap, the regions' activity classes, replicates through
-`geopol compare`'s runner, and downloads. The events panel sits beside them.
+`geopol compare`'s runner, and downloads. The events panel sits beside them, and under it
+the states' own decisions.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from mesa.visualization.utils import update_counter
 from sim.compare import Comparison, compare
 from viz.charts import activity_chart, chart_panel, relations_heatmap
 from viz.controls import Settings, starting_settings
-from viz.events_panel import EventsPanel
+from viz.events_panel import DecisionsPanel, EventsPanel
 from viz.export import FORMATS, run_archive, stem
 from viz.live import DEFAULT_SCENARIO, LiveModel
 from viz.plotly_figure import PlotlyFigure
@@ -60,7 +61,9 @@ def Page():
     run = f"run-{id(model.value)}"  # a new run starts its views and forms afresh
     with solara.Columns([8, 4]):
         Views(model.value).key(f"views-{run}")
-        EventsPanel(model.value).key(f"events-{run}")
+        with solara.Column():
+            EventsPanel(model.value).key(f"events-{run}")
+            DecisionsPanel(model.value).key(f"decisions-{run}")
 
 
 @solara.component

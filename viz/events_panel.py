@@ -1,6 +1,7 @@
 """The events panel: impose or lift a sanction, start a technology shock, host a summit, sign
 an agreement. Each acts at the next step the model takes, through `LiveModel.inject` (the same
-schema as a scenario's [[events]]), and is marked on the charts' time axis."""
+schema as a scenario's [[events]]), and is marked on the charts' time axis. Below it, what the
+states decided for themselves in answer, newest first, each with its date and reasons."""
 
 from __future__ import annotations
 
@@ -157,3 +158,34 @@ def EventsPanel(model: LiveModel):
                                  link_kind.value)
                 solara.Button("Sign agreement", color="primary",
                               on_click=lambda: run(lambda: model.inject(deal), deal["name"]))
+
+
+DECISIONS_SHOWN = 12
+
+
+def decision_rows(model: LiveModel, limit: int = DECISIONS_SHOWN) -> list[dict[str, str]]:
+    """The newest decisions of the run, newest first: when they act, who, what, and why."""
+    return [{"from": model.date_of(d.step + 1).isoformat(), "state": d.state,
+             "action": f"{d.action} {d.other}", "why": f"{d.sanction}: {d.reason}"}
+            for d in reversed(model.decisions[-limit:])]
+
+
+@solara.component
+def DecisionsPanel(model: LiveModel):
+    update_counter.get()
+    rows = decision_rows(model)
+    switches = model.params.decisions
+    on = [name for name in ("coalitions", "retaliation") if getattr(switches, name)]
+    subtitle = f"{len(model.decisions)} so far; on: {', '.join(on) or 'none'}"
+    with solara.Card("States' decisions", subtitle=subtitle):
+        if not rows:
+            solara.Info("No state has changed course. States join a sanction others started, "
+                        "or answer one, on their own.", dense=True)
+            return
+        with solara.v.SimpleTable(dense=True), solara.v.Html(tag="tbody"):
+            for row in rows:
+                with solara.v.Html(tag="tr"):
+                    for key in ("from", "state", "action"):
+                        solara.v.Html(tag="td", children=[row[key]])
+                    solara.v.Html(tag="td", children=[row["why"]],
+                                  style_="font-size: 0.8em")

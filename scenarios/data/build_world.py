@@ -587,7 +587,8 @@ def build_sanctions(states: pd.DataFrame, memberships: pd.DataFrame) -> str:
                      "target": target}
             if len(targets) > 1:
                 event["regime"] = regime["name"]
-            for key in ("end", "kind", "direction", "scope", "intensity", "ramp_months"):
+            for key in ("end", "kind", "direction", "scope", "intensity", "ramp_months",
+                        "answers"):
                 if key in regime:
                     event[key] = regime[key]
             source = regime["source"] + (f" [{regime['basis']}]" if "basis" in regime else "")

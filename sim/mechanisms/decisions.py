@@ -55,13 +55,14 @@ class Decision:
 
 
 def coalitions(timeline: list[events.Scheduled], step: int) -> list[events.Scheduled]:
-    """Sanctions a state may join at `step`: put on the timeline by the scenario, started after
-    the world's start (those in force at the start are part of the world at rest), and in
+    """Sanctions a state may join at `step`: put on the timeline by the scenario, not answers
+    to sanctions (counter-sanctions), started after the world's start (those in force at the
+    start are part of the world at rest), and in
     force now. (Not "at the next step": whether a sanction is lifted next is not known to the
     states, and a run must ask the same questions whether a lifting was scripted or done live.)"""
     found = [item for item in timeline
-             if isinstance(item.event, events.Sanction) and not item.decided
-             and item.at >= 1 and item.in_force(step)]
+             if isinstance(item.event, events.Sanction) and not item.event.answers
+             and not item.decided and item.at >= 1 and item.in_force(step)]
     # In an order that does not depend on where on the timeline they sit (a scenario's file
     # or a live run's injections), so that the same world asks the same questions.
     return sorted(found, key=lambda item: (item.at, item.rows["target"][0], item.event.name))
@@ -242,7 +243,7 @@ def enact(chosen: list[Choice], timeline: list[events.Scheduled], index: events.
             event = events.Sanction(
                 name=name, imposers=[state], target=other, kind="trade", direction="import",
                 intensity=params.retaliation_intensity, regime=f"{state} counter-sanctions",
-                source="decision",
+                answers=True, source="decision",
             )
             item = events.schedule(event, index, step + 1)
             item.decided = True
