@@ -86,10 +86,11 @@ class StateAgent(ActorAgent):
         changes something is handed to the model, which enacts every state's at once.
         """
         inertia = self.model.params.decisions.inertia
-        for choice in self.model.briefing.get(self.row, ()):
-            in_favour = choice.utility + inertia * choice.inside + choice.taste
-            if (in_favour > 0.0) != choice.inside:
-                self.model.chosen.append(choice)
+        for question, q in self.model.briefing.get(self.row, ()):
+            inside = question.inside[q]
+            in_favour = question.utility[q] + inertia * inside + question.taste[q]
+            if (in_favour > 0.0) != inside:
+                self.model.chosen.append((question, q))
 
 
 class CityAgent(ActorAgent):

@@ -152,6 +152,36 @@ def bench_compare(replicates: int = 20) -> float:
     return time.perf_counter() - start
 
 
+# A broad new coalition against Russia: what a planner asks the decisions about.
+COALITION = {"type": "sanction", "name": "bench coalition", "target": "RUS", "scope": "complete",
+             "kind": ["trade", "financial"],
+             "imposers": ["USA", "DEU", "FRA", "ITA", "ESP", "NLD", "POL", "BEL", "SWE", "AUT"]}
+
+
+def bench_decisions(steps: int = 40, review_rate: float = 52.0) -> dict[str, float]:
+    """Milliseconds of the decision phase (briefing, every state's `decide`, enacting) per step
+    of `world` (190 states) with a new coalition against Russia open: the median, and the
+    questions asked per step. With `review_rate` 52 a year every state reviews every question
+    every step, the most work the phase can have."""
+    model = GeoModel(scenario="world", rng=0, decisions_review_rate=review_rate)
+    model.inject(COALITION)
+    model.step()
+    times, asked = [], []
+    decide = model.decide
+
+    def timed() -> None:
+        start = time.perf_counter()
+        decide()
+        times.append(time.perf_counter() - start)
+        asked.append(sum(len(c) for c in model.briefing.values()))
+
+    model.decide = timed
+    for _ in range(steps):
+        model.step()
+    return {"ms": 1e3 * statistics.median(times), "questions": statistics.median(asked),
+            "states": model.world.n_states}
+
+
 class CapturedKernels:
     """Stands in for a model's kernels for one step and keeps a copy of each kernel's first
     arguments, so that every kernel can be timed on the inputs a real step gives it."""
@@ -214,6 +244,10 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
                       f"({targets}; medians of 5)")
     console.print(f"compare eurasia-sanctions-2017 with eurasia, 20 replicates of 24 steps: "
                   f"{bench_compare():.1f} s")
+    d = bench_decisions()
+    console.print(f"decisions, world ({d['states']} states, a new coalition against Russia, "
+                  f"every question reviewed each step: {d['questions']:.0f} asked): "
+                  f"{d['ms']:.2f} ms a step (target < 1 ms; median of 40)")
     gravity = bench_gravity(states)
     console.print(
         f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "

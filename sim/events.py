@@ -355,6 +355,8 @@ def _spans(item: Scheduled, imposer: int) -> list[tuple[int, int | None]]:
 def takes_part(item: Scheduled, imposer: int, step: int) -> bool:
     """Whether a state imposes the sanction at a step (between its start or join and its leave
     or the sanction's end; a fading-out level does not count)."""
+    if not item.joins and not item.leaves:
+        return item.in_force(step) and imposer in item.rows["imposers"]
     return any(on <= step and (off is None or step < off) for on, off in _spans(item, imposer))
 
 

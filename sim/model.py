@@ -128,8 +128,9 @@ class GeoModel(mesa.Model):
         self.event_penalty = np.zeros(self.world.n_states)
         self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
         self.events_applied: list[tuple[int, str]] = []
-        self.briefing: dict[int, list[mechanisms.decisions.Choice]] = {}
-        self.chosen: list[mechanisms.decisions.Choice] = []
+        # This step's questions to each state, and the answers that change something.
+        self.briefing: dict[int, list[tuple[mechanisms.decisions.Questions, int]]] = {}
+        self.chosen: list[tuple[mechanisms.decisions.Questions, int]] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
 

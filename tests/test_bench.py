@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from sim.bench import bench_gravity, bench_scenario
+from sim.bench import bench_decisions, bench_gravity, bench_scenario
 
 
 def test_scenario_bench_builds_and_runs_the_scenario():
@@ -19,3 +19,10 @@ def test_gravity_bench_solves_with_the_calibrated_home_bias():
     times = bench_gravity(states=20, repeats=2)
     assert set(times) == {"numba", "numpy"}
     assert all(math.isfinite(t) and t > 0 for t in times.values())
+
+
+def test_decisions_bench_times_a_phase_with_questions_to_answer():
+    times = bench_decisions(steps=3)
+    assert times["states"] == 190
+    assert times["questions"] > 100  # every state reviews the coalition, Russia its members
+    assert math.isfinite(times["ms"]) and times["ms"] > 0

@@ -206,7 +206,7 @@ def test_the_order_states_decide_in_does_not_matter():
         model.chosen = []
         for agent in order:
             agent.decide()
-        chosen.append(sorted((c.kind, c.state, c.other) for c in model.chosen))
+        chosen.append(sorted((b.kind, int(b.state[q]), int(b.other[q])) for b, q in model.chosen))
     assert chosen[0] == chosen[1] and chosen[0]
 
 

@@ -12,7 +12,7 @@ next step. Equations: docs/model.md, "Decisions".
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -39,7 +39,17 @@ class Choice:
     utility: float
     inside: bool
     taste: float  # the state's own reasons, ε: logistic with scale T, drawn once a question
-    reason: str
+    parts: tuple[float, float, float]  # the utility's inputs, for the reason (`reason`)
+
+    def reason(self) -> str:
+        """The utility and its parts, as the decision log gives them."""
+        a, b, loss = self.parts
+        if self.kind == COALITION:
+            return (f"utility {self.utility:+.2f}: alignment with its members {a:+.2f}, "
+                    f"relations with the target {b:+.2f}, costs {100.0 * loss:.2f}% of real "
+                    "income")
+        return (f"utility {self.utility:+.2f}: sanctioned at {a:.2f} by it, relations "
+                f"{b:+.2f}, costs {100.0 * loss:.2f}% of real income")
 
 
 @dataclass(frozen=True)
@@ -68,38 +78,69 @@ def coalitions(timeline: list[events.Scheduled], step: int) -> list[events.Sched
     return sorted(found, key=lambda item: (item.at, item.rows["target"][0], item.event.name))
 
 
+@dataclass
+class Questions:
+    """One question put to several states at once: arrays over the K states asked.
+
+    `key` names the question for the tastes: ("coalition", start, name) for a coalition, whose
+    askees are states; ("retaliation", target) for a target's answers, one per member.
+    """
+
+    kind: str
+    key: tuple
+    state: np.ndarray  # (K,) rows of the states asked
+    other: np.ndarray  # (K,) the target, or the member to answer
+    items: list  # (K,) the coalition's sanction, or the counter-sanction in force (or None)
+    utility: list[float]  # (K,)
+    inside: list[bool]  # (K,)
+    parts: np.ndarray  # (K, 3) the utility's inputs
+    taste: list[float] = field(default_factory=list)  # (K,) set by `brief`
+
+    @property
+    def asked(self) -> np.ndarray:
+        """Whose taste each entry reads: the state asked, or for answers the member."""
+        return self.state if self.kind == COALITION else self.other
+
+    def choice(self, q: int) -> Choice:
+        """Entry q as one state's choice."""
+        return Choice(self.kind, int(self.state[q]), int(self.other[q]), self.items[q],
+                      self.utility[q], self.inside[q], self.taste[q],
+                      tuple(self.parts[q].tolist()))
+
+
 def brief(world: World, timeline: list[events.Scheduled], step: int, params: Params,
-          kernels, rng: np.random.Generator, dt: float, tastes: dict) -> dict[int, list[Choice]]:
-    """The choices each state reviews this step, by state row (docs/model.md, "Decisions").
+          kernels, rng: np.random.Generator, dt: float, tastes: dict
+          ) -> dict[int, list[tuple[Questions, int]]]:
+    """The questions each state reviews this step, by state row: (question, entry) pairs
+    (docs/model.md, "Decisions").
 
     Every open question is reviewed with probability 1 − exp(−review_rate·Δt). A state's taste
-    ε for a question is drawn the first time the question is put and kept in `tastes`, so that
-    a state is consistent from step to step and changes its mind only when the world changes
-    its utility. Draws come from `rng` in a fixed order (coalitions by start, target and name,
-    then counter-sanctions by target and member), whatever order the agents decide in.
+    ε for a question is drawn the first time the question is put (for every state at once) and
+    kept in `tastes`, so that a state is consistent from step to step and changes its mind only
+    when the world changes its utility. Draws come from `rng` in a fixed order (coalitions by
+    start, target and name, then answers by target), whatever order the agents decide in.
     """
     p = params.decisions
-    review = 1.0 - math.exp(-p.review_rate * dt)
-    choices: list[Choice] = []
     open_items = coalitions(timeline, step) if p.coalitions or p.retaliation else []
+    members = [[m for m in item.rows["members"] if events.takes_part(item, m, step)]
+               for item in open_items]
+    blocks: list[Questions] = []
     if p.coalitions:
-        choices += _coalition_choices(world, open_items, step, params, kernels)
+        blocks += _coalition_questions(world, open_items, members, params, kernels)
     if p.retaliation:
-        choices += _retaliation_choices(world, timeline, open_items, step, params, kernels)
-    if not choices:
-        return {}
-    keys = [(c.kind, c.state, c.other,
-             (c.item.at, c.item.event.name) if c.kind == COALITION else None) for c in choices]
-    new = [key for key in keys if key not in tastes]
-    u = rng.random(len(new))
-    for key, draw in zip(new, u, strict=True):
-        tastes[key] = p.temperature * math.log(draw / (1.0 - draw)) if 0.0 < draw else -700.0
-    reviewed = rng.random(len(choices)) < review
-    by_state: dict[int, list[Choice]] = {}
-    for choice, key, seen in zip(choices, keys, reviewed, strict=True):
-        if seen:
-            choice.taste = tastes[key]
-            by_state.setdefault(choice.state, []).append(choice)
+        blocks += _retaliation_questions(world, timeline, open_items, members, step, params,
+                                         kernels)
+    review = 1.0 - math.exp(-p.review_rate * dt)
+    by_state: dict[int, list[tuple[Questions, int]]] = {}
+    for block in blocks:
+        if block.key not in tastes:
+            u = rng.random(world.n_states)
+            with np.errstate(divide="ignore"):
+                tastes[block.key] = p.temperature * (np.log(u) - np.log1p(-u))
+        block.taste = tastes[block.key][block.asked].tolist()
+        states = block.state.tolist()
+        for q in np.flatnonzero(rng.random(len(states)) < review).tolist():
+            by_state.setdefault(states[q], []).append((block, q))
     return by_state
 
 
@@ -128,32 +169,33 @@ def _intensity(event: events.Sanction, params: Params) -> float:
     return 1.0 if event.scope == "complete" else params.events.partial
 
 
-def _coalition_choices(world: World, items: list[events.Scheduled], step: int, params: Params,
-                       kernels) -> list[Choice]:
+def _coalition_questions(world: World, items: list[events.Scheduled],
+                         taking_part: list[list[int]], params: Params, kernels
+                         ) -> list[Questions]:
     """Stay in or out of each open coalition, for every state the scenario did not script and
     that does not already sanction the target at least as hard."""
     s, p = world.n_states, params.decisions
     relations = world.pairs.relations
-    out: list[Choice] = []
-    for item in items:
+    out: list[Questions] = []
+    for item, part in zip(items, taking_part, strict=True):
         target = item.rows["target"][0]
         changes = [row for row, _ in item.joins + item.leaves if row not in item.decided_members]
-        scripted = {*item.rows["imposers"], *changes, target}
+        members = np.zeros(s, dtype=bool)
+        members[part] = True
         # A state that already sanctions the target as hard (the EU's members, under their own
         # measures on Russia, and a US bill) is not asked: joining would change nothing.
         x = _intensity(item.event, params)
-        already = np.flatnonzero(world.pairs.sanction[:, target] >= x)
-        scripted |= set(already.tolist()) - item.decided_members
-        members = np.zeros(s, dtype=bool)
-        members[[m for m in item.rows["members"] if events.takes_part(item, m, step)]] = True
-        deciders = np.array([r for r in range(s) if r not in scripted], dtype=np.int64)
-        if not len(deciders) or not members.any():
-            continue
+        asked = world.pairs.sanction[:, target] < x
+        asked[list(item.decided_members)] = True
+        asked[[*item.rows["imposers"], *changes, target]] = False
         # Alignment: mean relations with the members (each government counts once), the
-        # decider left out.
-        weight = members.astype(float)
-        total = weight.sum() - weight[deciders]
-        align = (relations[deciders] @ weight - weight[deciders]) / np.where(total > 0, total, 1)
+        # decider left out; a state alone in the coalition has no one to align with.
+        others = members.sum() - members
+        asked &= others > 0
+        deciders = np.flatnonzero(asked)
+        if not len(deciders):
+            continue
+        align = (relations[deciders] @ members - members[deciders]) / others[deciders]
         hostile = relations[deciders, target]
         out_w, back_w = _trade_weights(item.event, params)
         k = len(deciders)
@@ -165,63 +207,53 @@ def _coalition_choices(world: World, items: list[events.Scheduled], step: int, p
         )
         utility = (p.alignment * align - p.target_relations * hostile - p.income * 100.0 * loss
                    - p.join_cost)
-        for q, row in enumerate(deciders.tolist()):
-            if total[q] <= 0.0:
-                continue
-            reason = (f"utility {utility[q]:+.2f}: alignment with its members {align[q]:+.2f}, "
-                      f"relations with the target {hostile[q]:+.2f}, costs {100.0 * loss[q]:.2f}%"
-                      " of real income")
-            out.append(Choice(COALITION, row, target, item, float(utility[q]),
-                              bool(members[row]), 0.0, reason))
+        out.append(Questions(COALITION, (COALITION, item.at, item.event.name), deciders,
+                             np.full(k, target), [item] * k, utility.tolist(),
+                             members[deciders].tolist(), np.column_stack([align, hostile, loss])))
     return out
 
 
-def _retaliation_choices(world: World, timeline: list[events.Scheduled],
-                         open_items: list[events.Scheduled], step: int, params: Params,
-                         kernels) -> list[Choice]:
+def _retaliation_questions(world: World, timeline: list[events.Scheduled],
+                           open_items: list[events.Scheduled], taking_part: list[list[int]],
+                           step: int, params: Params, kernels) -> list[Questions]:
     """For each target of an open coalition, counter-sanction each member or not; a
     counter-sanction in force is reviewed even after the coalition has gone."""
     p = params.decisions
     counters = {(item.rows["imposers"][0], item.rows["target"][0]): item for item in timeline
                 if item.decided and item.in_force(step)}
     pairs: dict[tuple[int, int], float] = {key: 0.0 for key in counters}
-    for item in open_items:
+    for item, part in zip(open_items, taking_part, strict=True):
         target = item.rows["target"][0]
         x = _intensity(item.event, params)
-        for member in item.rows["members"]:
-            if events.takes_part(item, member, step):
-                key = (target, member)
-                pairs[key] = 1.0 - (1.0 - pairs.get(key, 0.0)) * (1.0 - x)
-    if not pairs:
-        return []
-    keys = sorted(pairs)
-    t = np.array([k[0] for k in keys], dtype=np.int64)
-    m = np.array([k[1] for k in keys], dtype=np.int64)
-    loss = kernels.sanction_loss(
-        world.pairs.trade, t, m, np.zeros(len(keys)),
-        np.full(len(keys), float(_cut(p.retaliation_intensity, 1.0, params.trade.sanction))),
-        params.trade.sigma,
-    )
-    relations = world.pairs.relations
+        for member in part:
+            key = (target, member)
+            pairs[key] = 1.0 - (1.0 - pairs.get(key, 0.0)) * (1.0 - x)
     out = []
-    for k, (target, member) in enumerate(keys):
-        suffered = pairs[(target, member)]
-        hostility = -float(relations[target, member])
-        utility = (p.hostility * hostility + p.severity * suffered
-                   - p.income * 100.0 * loss[k] - p.retaliation_cost)
-        reason = (f"utility {utility:+.2f}: sanctioned at {suffered:.2f} by it, relations "
-                  f"{-hostility:+.2f}, costs {100.0 * loss[k]:.2f}% of real income")
-        item = counters.get((target, member))
-        out.append(Choice(RETALIATION, target, member, item, utility, item is not None, 0.0,
-                          reason))
+    relations = world.pairs.relations
+    cut = float(_cut(p.retaliation_intensity, 1.0, params.trade.sanction))
+    for target in sorted({t for t, _ in pairs}):
+        member = np.array(sorted(m for t, m in pairs if t == target), dtype=np.int64)
+        k = len(member)
+        suffered = np.array([pairs[(target, m)] for m in member.tolist()])
+        loss = kernels.sanction_loss(world.pairs.trade, np.full(k, target, dtype=np.int64),
+                                     member, np.zeros(k), np.full(k, cut), params.trade.sigma)
+        ties = relations[target, member]
+        utility = (-p.hostility * ties + p.severity * suffered - p.income * 100.0 * loss
+                   - p.retaliation_cost)
+        items = [counters.get((target, m)) for m in member.tolist()]
+        out.append(Questions(RETALIATION, (RETALIATION, target), np.full(k, target), member,
+                             items, utility.tolist(), [i is not None for i in items],
+                             np.column_stack([suffered, ties, loss])))
     return out
 
 
-def enact(chosen: list[Choice], timeline: list[events.Scheduled], index: events.WorldIndex,
-          step: int, params: DecisionsParams, ids: np.ndarray) -> list[Decision]:
+def enact(chosen: list[tuple[Questions, int]], timeline: list[events.Scheduled],
+          index: events.WorldIndex, step: int, params: DecisionsParams, ids: np.ndarray
+          ) -> list[Decision]:
     """Put the changed choices on the timeline, from the next step; the decision log's rows."""
     log = []
-    for choice in sorted(chosen, key=lambda c: (c.kind, c.state, c.other)):
+    choices = [block.choice(q) for block, q in chosen]
+    for choice in sorted(choices, key=lambda c: (c.kind, c.state, c.other)):
         state, other = str(ids[choice.state]), str(ids[choice.other])
         if choice.kind == COALITION:
             item = choice.item
@@ -249,5 +281,5 @@ def enact(chosen: list[Choice], timeline: list[events.Scheduled], index: events.
             item.decided = True
             timeline.append(item)
             action = "counter-sanctioned"
-        log.append(Decision(step, state, action, other, name, choice.reason))
+        log.append(Decision(step, state, action, other, name, choice.reason()))
     return log
