@@ -113,6 +113,8 @@ class GeoModel(mesa.Model):
         # The timeline; sanctions and facilitation in force at the start are part of the world
         # as it starts, which is then at rest.
         self.world_index = _world_index(self)
+        self.multi_vector = np.array([self.world_index.row[state]
+                                      for state in spec.scenario.multi_vector], dtype=np.int64)
         self.timeline: list[events.Scheduled] = [
             _scheduled(event, self.world_index, 0, self.setup, f"events[{k}]")
             for k, event in enumerate(spec.events)
@@ -124,6 +126,9 @@ class GeoModel(mesa.Model):
         )
         self._start_at_rest_under_sanctions()
         self.summit_hosts: list[int] = []
+        # When each city last hosted, in years from the start (−∞: never): a bloc's chair
+        # rotates (docs/model.md, "City diplomacy").
+        self.last_hosted = np.full(int((self.world.actors.kind == CITY).sum()), -np.inf)
         self.scheduled_summits: list[tuple[int, list[int]]] = []
         self.event_penalty = np.zeros(self.world.n_states)
         self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
@@ -301,6 +306,9 @@ class GeoModel(mesa.Model):
             self.dt,
             self.scheduled_summits,
             self.params.relations.hostile_below,
+            self.multi_vector,
+            self.last_hosted,
+            self.steps * self.dt,
         )
 
     def paradiplomacy(self) -> None:

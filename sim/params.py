@@ -184,6 +184,15 @@ class CitiesParams(Section):
     summit_rate: float = Field(2.0, ge=0.0, le=52.0, description="summits per year")
     talks_below: float = Field(-0.3, ge=-1.0, le=1.0, description="relations that call for talks")
     gain: float = Field(0.1, ge=0.0, le=1.0, description="weight per ln(1 + participants)")
+    weight_ceiling: float = Field(
+        1.0, gt=0.0, le=100.0, description="weight above the standing one that gains approach"
+    )
+    prestige: float = Field(
+        0.3, ge=0.0, le=10.0, description="bid of a multi-vector state's capital for prestige"
+    )
+    rotation_years: float = Field(
+        4.0, gt=0.0, le=100.0, description="years over which a member's turn to host returns"
+    )
     decay: float = Field(0.07, ge=0.0, le=1.0, description="weight decay per year")
     ties_decay: float = Field(0.35, ge=0.0, le=5.0, description="summit-tie decay per year")
     capital_bonus: float = Field(0.25, ge=0.0, le=2.0, description="venue score of a capital")

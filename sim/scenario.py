@@ -57,6 +57,9 @@ class ScenarioMeta(Strict):
     # "settled": the candidate links between regions start where they would settle under the
     # starting relations, as in a world long at rest; "dormant": they start unformed.
     regional_links: Literal["dormant", "settled"] = "dormant"
+    # States with a multi-vector foreign policy (paper 001 on Kazakhstan): their capitals bid
+    # for the prestige of hosting (`cities.prestige`).
+    multi_vector: list[ActorId] = []
     sources: list[str] = []
 
 
@@ -464,10 +467,11 @@ def _merge_entries(data: dict, section: str, entries: list[dict], path: Path,
 
 def _check_focus(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
     states = {s.id for s in spec.states}
-    for j, state in enumerate(spec.scenario.focus):
-        if state not in states:
-            raise prov.error(("scenario", "focus", j), fallback, "a state of the scenario",
-                             describe(state))
+    for key in ("focus", "multi_vector"):
+        for j, state in enumerate(getattr(spec.scenario, key)):
+            if state not in states:
+                raise prov.error(("scenario", key, j), fallback, "a state of the scenario",
+                                 describe(state))
     if spec.scenario.regions_of == "focus" and not spec.scenario.focus:
         raise prov.error(("scenario", "regions_of"), fallback,
                          '"all", or "focus" with states in scenario.focus', "an empty focus")

@@ -193,7 +193,8 @@ def ranking(page, date: str) -> tuple[str, list[str]]:
     """Open the Soft power tab and read the ranking table at `date`: (header, rows' text)."""
     page.get_by_role("tab", name="Soft power").click()
     expect(page.get_by_text(f"Soft power at {date}")).to_be_visible(timeout=30_000)
-    table = page.get_by_role("main").locator("table")
+    # The ranking's table, not the decisions panel's (which has no header row).
+    table = page.get_by_role("main").locator("table:has(thead)")
     expect(table.locator("thead")).to_contain_text("reputation", timeout=30_000)
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(20)  # the first page of the world's 190 states

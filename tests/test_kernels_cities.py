@@ -66,10 +66,12 @@ def test_diplomatic_weight_numba_numpy_and_python_agree(seed, n):
     weight = rng.exponential(1.0, n)
     hosted = np.where(rng.uniform(size=n) < 0.5, 0.0, rng.integers(1, 60, n).astype(float))
     gain, decay, dt = rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0)
-    out = diplomatic_weight_update(weight, hosted, gain, decay, dt)
+    ceiling = float(rng.choice([math.inf, 0.5, 2.0]))
+    out = diplomatic_weight_update(weight, hosted, gain, decay, dt, ceiling)
     assert out.shape == (n,) and out.dtype == np.float64
     for other in (diplomatic_weight_update_reference, diplomatic_weight_update_python_loop):
-        np.testing.assert_allclose(out, other(weight, hosted, gain, decay, dt), rtol=1e-12, atol=0)
+        np.testing.assert_allclose(out, other(weight, hosted, gain, decay, dt, ceiling),
+                                   rtol=1e-12, atol=0)
 
 
 @settings(deadline=None, max_examples=50)
@@ -142,6 +144,7 @@ def random_venues(seed: int, cities: int, states: int, parties: int):
         "parties": rng.integers(0, states, parties).astype(np.int32),
         "capital_bonus": float(rng.uniform(0.0, 1.0)),
         "hostile_below": float(rng.choice([0.0, -0.05, -0.3])),
+        "prestige": rng.uniform(0.0, 0.5, cities) * (rng.uniform(size=cities) < 0.3),
     }
 
 
@@ -174,6 +177,35 @@ def test_hosting_raises_weight_more_for_a_bigger_summit_with_diminishing_returns
     assert gain[2] < 28.0 * gain[1] / 5.0  # 28 times the participants, well under 28 times
     assert gain[2] == pytest.approx(GAIN * math.log(57.0), rel=1e-12)
     assert gain[3] - gain[2] < gain[2] - gain[1]  # doubling a big summit adds less
+
+
+@WEIGHTS
+def test_gains_saturate_so_that_the_first_host_does_not_lock_the_venue_in(update):
+    """A city hosting every quarter stays below the ceiling, and a newcomer gains more from
+    the same summit than the leader does."""
+    ceiling = 1.0
+    weight = np.array([0.0, 0.0])
+    for _ in range(200):
+        weight = update(weight, np.array([10.0, 0.0]), GAIN, DECAY, QUARTER, ceiling)
+    assert 0.9 < weight[0] < ceiling
+    quiet = update(weight, np.zeros(2), GAIN, DECAY, QUARTER, ceiling)
+    gained = update(weight, np.array([10.0, 10.0]), GAIN, DECAY, QUARTER, ceiling) - quiet
+    assert gained[1] > 5 * gained[0] > 0.0
+    # Without a ceiling a summit adds the same to the leader and the newcomer.
+    quiet = update(weight, np.zeros(2), GAIN, DECAY, QUARTER)
+    free = update(weight, np.array([10.0, 10.0]), GAIN, DECAY, QUARTER) - quiet
+    assert free[0] == pytest.approx(free[1]) == pytest.approx(GAIN * math.log(11.0))
+
+
+@SCORES
+def test_a_wish_for_prestige_raises_the_bid(score):
+    world = conflict_world()
+    plain = score(**world, parties=np.array([0, 1], dtype=np.int32))
+    world["prestige"] = np.array([0.0, 0.0, 0.0, 0.0, 0.4])
+    eager = score(**world, parties=np.array([0, 1], dtype=np.int32))
+    assert eager[4] == pytest.approx(plain[4] + 0.4)
+    assert int(np.argmax(eager)) == 4  # C's other city now outbids its capital
+    np.testing.assert_array_equal(eager[:4], plain[:4])
 
 
 @WEIGHTS
@@ -266,6 +298,8 @@ def conflict_world():
         "is_capital": np.array([True, True, True, True, False]),
         "relations": relations,
         "capital_bonus": CAPITAL_BONUS,
+        "hostile_below": 0.0,
+        "prestige": np.zeros(5),
     }
 
 
@@ -279,8 +313,9 @@ def test_a_neutral_capital_hosts_talks_between_states_in_conflict(score):
     assert scores[3] == -np.inf  # D is hostile to B, despite its greater weight
     assert np.isfinite(scores[2]) and np.isfinite(scores[4])
     assert int(np.argmax(scores)) == 2  # the capital beats the other city of C
-    assert scores[2] == pytest.approx(0.3 + CAPITAL_BONUS + (0.2 + 0.1) / 2, rel=1e-14)
-    assert scores[4] == pytest.approx(0.3 + (0.2 + 0.1) / 2, rel=1e-14)
+    # Neutrality is C's worst relation with the parties (0.1 with B), not the mean.
+    assert scores[2] == pytest.approx(0.3 + CAPITAL_BONUS + 0.1, rel=1e-14)
+    assert scores[4] == pytest.approx(0.3 + 0.1, rel=1e-14)
 
 
 @SCORES
@@ -289,7 +324,7 @@ def test_a_party_capital_can_host_when_the_parties_are_friends(score):
     scores = score(**world, parties=np.array([0, 3], dtype=np.int32))  # A and D, at 0.5
     assert np.all(np.isfinite(scores[[0, 2, 3, 4]]))
     assert scores[1] == -np.inf  # B is hostile to D
-    assert scores[3] == pytest.approx(0.9 + CAPITAL_BONUS + (0.5 + 1.0) / 2, rel=1e-14)
+    assert scores[3] == pytest.approx(0.9 + CAPITAL_BONUS + 0.5, rel=1e-14)
     assert int(np.argmax(scores)) == 3
 
 
@@ -307,7 +342,8 @@ def test_weight_capital_bonus_and_relations_raise_the_score(score):
     relations = np.array([[1.0, 0.3, 0.6], [0.3, 1.0, 0.6], [0.6, 0.6, 1.0]])
     parties = np.array([0, 1], dtype=np.int32)
     base = {"city_state": np.array([2, 2], dtype=np.int32), "relations": relations,
-            "parties": parties, "capital_bonus": CAPITAL_BONUS}
+            "parties": parties, "capital_bonus": CAPITAL_BONUS, "hostile_below": 0.0,
+            "prestige": np.zeros(2)}
     heavier = score(weight=np.array([0.2, 0.7]), is_capital=np.array([False, False]), **base)
     assert heavier[1] - heavier[0] == pytest.approx(0.5)
     capital = score(weight=np.array([0.2, 0.2]), is_capital=np.array([False, True]), **base)
@@ -334,7 +370,7 @@ def test_a_city_hostile_to_a_party_never_qualifies(score, seed, cities, states, 
         assert (scores[c] == -np.inf) == (hostile or (own and conflict))
         if np.isfinite(scores[c]):
             expected = (args["weight"][c] + args["capital_bonus"] * args["is_capital"][c]
-                        + rel[s, meeting].mean())
+                        + min(rel[s, meeting].min(), 1.0) + args["prestige"][c])
             assert scores[c] == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 

@@ -648,8 +648,18 @@ def test_ctrl_c_exits_130_keeps_whole_chunks_and_the_rerun_finishes(tmp_path):
     spec = long_spec(tmp_path)
     out = tmp_path / "interrupted"
     command = [str(GEOPOL), "sweep", str(spec), "--workers", "2", "--out", str(out), "--quiet"]
-    proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    # As from a terminal: a shell without job control starts background commands with Ctrl-C
+    # ignored, and an ignored SIGINT stays ignored in a child (a handled one is reset to the
+    # default), so handle it here while the sweep starts.
+    ignored = signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(command, start_new_session=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         deadline = time.monotonic() + 60
         while not list((out / "runs").glob("part-*.parquet")):

@@ -2,10 +2,11 @@
 
 A capital gains "diplomatic weight" by hosting summits and negotiations, and a neutral venue can
 host talks between parties in conflict (paper 001, Astana). Weight decays slowly between events
-and grows with each event by gain·ln(1 + size). Summits leave a memory of co-attendance between
-the states that met, which feeds relations. A city's score as a venue for a meeting adds its
-weight, a bonus for capitals and its state's mean relations with the parties; a city whose
-state is hostile to a party, or a party's own city when the parties are in conflict, cannot host.
+and grows with each event by gain·ln(1 + size), less as it nears a ceiling. Summits leave a
+memory of co-attendance between the states that met, which feeds relations. A city's bid to host
+a meeting adds its weight, a bonus for capitals, its state's worst relation with the parties and
+its state's wish for prestige; a city whose state is hostile to a party, or a party's own city
+when the parties are in conflict, cannot host.
 
 `city_diplomacy_step` moves a step's weights and ties in one call (its parts are
 `diplomatic_weight_update` and `summit_ties`); `host_scores` ranks the venues of a meeting.
@@ -23,39 +24,46 @@ from numba import njit
 
 @njit(cache=True)
 def diplomatic_weight_update(
-    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float
+    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float,
+    ceiling: float = math.inf,
 ) -> np.ndarray:
     """Diplomatic weight (C,) of each city after one step of Δt = `dt` years:
 
-        W'_c = W_c·exp(−λ·Δt) + g·ln(1 + h_c),
+        W'_c = W_c·exp(−λ·Δt) + g·ln(1 + h_c)·max(0, 1 − W_c/W_max),
 
     h_c ≥ 0 the size of the event city c hosted this step (e.g. the number of participating
     states; 0 if none). The logarithm gives diminishing returns to size: a 56-state summit
-    counts about 3.7 times a bilateral meeting (ln 57 / ln 3), not 28 times. The logarithmic
-    form is a guess.
+    counts about 3.7 times a bilateral meeting (ln 57 / ln 3), not 28 times. The gains saturate
+    towards W_max = `ceiling`, so that the first host does not lock the venue in for ever. Both
+    forms are guesses.
     """
     n = weight.shape[0]
     out = np.empty(n)
     keep = math.exp(-decay * dt)
     for c in range(n):
-        out[c] = weight[c] * keep + gain * math.log1p(hosted[c])
+        room = max(0.0, 1.0 - weight[c] / ceiling)
+        out[c] = weight[c] * keep + gain * math.log1p(hosted[c]) * room
     return out
 
 
 def diplomatic_weight_update_reference(
-    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float
+    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float,
+    ceiling: float = math.inf,
 ) -> np.ndarray:
     """Plain-numpy reference for `diplomatic_weight_update`."""
-    return weight * math.exp(-decay * dt) + gain * np.log1p(hosted)
+    room = np.maximum(0.0, 1.0 - weight / ceiling)
+    return weight * math.exp(-decay * dt) + gain * np.log1p(hosted) * room
 
 
 def diplomatic_weight_update_python_loop(
-    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float
+    weight: np.ndarray, hosted: np.ndarray, gain: float, decay: float, dt: float,
+    ceiling: float = math.inf,
 ) -> np.ndarray:
     """City-by-city plain Python over lists, the baseline for `geopol bench`."""
     out = []
     for w, h in zip(weight.tolist(), hosted.tolist(), strict=True):
-        out.append(w * math.exp(-decay * dt) + gain * math.log1p(h))
+        room = max(0.0, 1.0 - w / ceiling)
+        out.append(w * math.exp(-decay * dt) + gain * math.log1p(h) * room)
     return np.array(out, dtype=np.float64)
 
 
@@ -126,14 +134,15 @@ def city_diplomacy_step(
     participants: np.ndarray,
     ties_decay: float,
     dt: float,
+    ceiling: float = math.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Diplomatic weight (C,) of each city and summit ties (S×S) after one step of Δt = `dt`:
 
-        weight' = diplomatic_weight_update(weight, hosted, gain, decay, dt)
+        weight' = diplomatic_weight_update(weight, hosted, gain, decay, dt, ceiling)
         ties'   = summit_ties(ties, participants, ties_decay, dt)
     """
     return (
-        diplomatic_weight_update(weight, hosted, gain, decay, dt),
+        diplomatic_weight_update(weight, hosted, gain, decay, dt, ceiling),
         summit_ties(ties, participants, ties_decay, dt),
     )
 
@@ -147,10 +156,11 @@ def city_diplomacy_step_reference(
     participants: np.ndarray,
     ties_decay: float,
     dt: float,
+    ceiling: float = math.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Plain-numpy reference for `city_diplomacy_step`: the references of its parts."""
     return (
-        diplomatic_weight_update_reference(weight, hosted, gain, decay, dt),
+        diplomatic_weight_update_reference(weight, hosted, gain, decay, dt, ceiling),
         summit_ties_reference(ties, participants, ties_decay, dt),
     )
 
@@ -164,10 +174,11 @@ def city_diplomacy_step_python_loop(
     participants: np.ndarray,
     ties_decay: float,
     dt: float,
+    ceiling: float = math.inf,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Baseline for `geopol bench`: the baselines of its parts, over lists."""
     return (
-        diplomatic_weight_update_python_loop(weight, hosted, gain, decay, dt),
+        diplomatic_weight_update_python_loop(weight, hosted, gain, decay, dt, ceiling),
         summit_ties_python_loop(ties, participants, ties_decay, dt),
     )
 
@@ -183,17 +194,19 @@ def host_scores(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
-    hostile_below: float = 0.0,
+    hostile_below: float,
+    prestige: np.ndarray,
 ) -> np.ndarray:
-    """Score (C,) of each city as the venue of a meeting between the states `parties` (K,):
+    """Bid (C,) of each city to host a meeting between the states `parties` (K,):
 
-        score_c = W_c + b·[c is a capital] + (1/K)·Σ_p R[s_c, p]      (0 if K = 0)
+        bid_c = W_c + b·[c is a capital] + min_p R[s_c, p] + π_c      (min = 0 if K = 0)
 
-    with s_c the city's state, or −inf if the city cannot host: its state is hostile to a
-    party (R[s_c, p] < h for a party p ≠ s_c, h = `hostile_below`), or the parties are in
-    conflict (R[p, q] < h for two distinct parties) and s_c is one of them: a party's own city
-    is not a neutral venue (paper 001). A city of a party's state counts R[s_c, s_c] = 1 for
-    that party in the mean.
+    with s_c the city's state and π_c its state's wish for prestige, or −inf if the city
+    cannot host: its state is hostile to a party (R[s_c, p] < h for a party p ≠ s_c,
+    h = `hostile_below`), or the parties are in conflict (R[p, q] < h for two distinct
+    parties) and s_c is one of them: a party's own city is not a neutral venue (paper 001).
+    Neutrality is the worst relation to the parties, not the mean: a venue is as neutral as
+    it is towards the party it likes least. A city of a party's state counts R[s_c, s_c] = 1.
     """
     n = weight.shape[0]
     k = parties.shape[0]
@@ -207,7 +220,7 @@ def host_scores(
     for c in range(n):
         s = city_state[c]
         allowed = True
-        total = 0.0
+        worst = 1.0
         for a in range(k):
             p = parties[a]
             if p == s:
@@ -215,12 +228,12 @@ def host_scores(
                     allowed = False
             elif relations[s, p] < hostile_below:
                 allowed = False
-            total += relations[s, p]
+            worst = min(worst, relations[s, p])
         if not allowed:
             out[c] = -np.inf
             continue
-        mean = total / k if k > 0 else 0.0
-        out[c] = weight[c] + (capital_bonus if is_capital[c] else 0.0) + mean
+        neutrality = worst if k > 0 else 0.0
+        out[c] = weight[c] + (capital_bonus if is_capital[c] else 0.0) + neutrality + prestige[c]
     return out
 
 
@@ -231,7 +244,8 @@ def host_scores_reference(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
-    hostile_below: float = 0.0,
+    hostile_below: float,
+    prestige: np.ndarray,
 ) -> np.ndarray:
     """Plain-numpy reference for `host_scores`."""
     toward = relations[np.ix_(city_state, parties)]  # (C, K): R[s_c, p]
@@ -241,8 +255,8 @@ def host_scores_reference(
     hostile = np.any((toward < hostile_below) & ~own, axis=1)
     if conflict:
         hostile |= np.any(own, axis=1)
-    mean = toward.sum(axis=1) / len(parties) if len(parties) else np.zeros(len(weight))
-    score = weight + capital_bonus * is_capital + mean
+    worst = np.minimum(toward.min(axis=1), 1.0) if len(parties) else np.zeros(len(weight))
+    score = weight + capital_bonus * is_capital + worst + prestige
     return np.where(hostile, -np.inf, score)
 
 
@@ -253,23 +267,23 @@ def host_scores_python_loop(
     relations: np.ndarray,
     parties: np.ndarray,
     capital_bonus: float,
-    hostile_below: float = 0.0,
+    hostile_below: float,
+    prestige: np.ndarray,
 ) -> np.ndarray:
     """City-by-city plain Python, the baseline for `geopol bench`."""
     rel, meeting = relations.tolist(), parties.tolist()
     conflict = any(p != q and rel[p][q] < hostile_below for p in meeting for q in meeting)
     out = []
-    for w, s, capital in zip(weight.tolist(), city_state.tolist(), is_capital.tolist(),
-                             strict=True):
+    for w, s, capital, wish in zip(weight.tolist(), city_state.tolist(), is_capital.tolist(),
+                                   prestige.tolist(), strict=True):
         allowed = True
-        total = 0.0
+        worst = 1.0
         for p in meeting:
             if (p == s and conflict) or (p != s and rel[s][p] < hostile_below):
                 allowed = False
-            total += rel[s][p]
+            worst = min(worst, rel[s][p])
         if not allowed:
             out.append(-math.inf)
             continue
-        mean = total / len(meeting) if meeting else 0.0
-        out.append(w + (capital_bonus if capital else 0.0) + mean)
+        out.append(w + (capital_bonus if capital else 0.0) + (worst if meeting else 0.0) + wish)
     return np.array(out, dtype=np.float64)

@@ -22,20 +22,41 @@ def standing_weights(world: World, params: CitiesParams) -> np.ndarray:
     )
 
 
-def choose_parties(world: World, params: CitiesParams, rng: np.random.Generator) -> np.ndarray:
-    """The states that meet: the worst-related pair if one is below `talks_below` (talks on
-    neutral ground, paper 001), otherwise a bloc of two or more drawn at random (a summit)."""
+def choose_parties(world: World, params: CitiesParams, rng: np.random.Generator
+                   ) -> tuple[np.ndarray, bool]:
+    """The states that meet. If some pairs are below `talks_below`, talks between one of them
+    with probability 1/2, drawn in proportion to how far below it is times the fourth root of
+    the product of their GDPs (the worst conflicts of the largest economies likeliest, but not
+    every time: paper 001's Astana hosted talks on Iran and on Syria); otherwise, or else,
+    a summit of a bloc of two or more, drawn in proportion to its size (the six-state EAEU
+    meets more often than the two-state bloc of the Gulf). Guesses, both. Returns the parties
+    and whether they hold talks (at a neutral venue) rather than a summit (at a member's)."""
     relations, s = world.pairs.relations, world.n_states
-    upper = np.triu(relations, k=1) + np.tril(np.ones((s, s)))
-    worst = np.unravel_index(np.argmin(upper), upper.shape)
-    if s >= 2 and upper[worst] < params.talks_below:
-        return np.array(worst, dtype=np.int32)
+    i, j = np.triu_indices(s, k=1)
+    below = params.talks_below - relations[i, j]
+    hostile = np.flatnonzero(below > 0.0)
     labels, sizes = np.unique(world.nations.bloc, return_counts=True)
-    blocs = labels[sizes >= 2]
+    blocs, sizes = labels[sizes >= 2], sizes[sizes >= 2]
+    talks = len(hostile) > 0 and (len(blocs) == 0 or rng.random() < 0.5)
+    if talks:
+        gdp = world.actors.gdp[:s]
+        weight = below[hostile] * (gdp[i[hostile]] * gdp[j[hostile]]) ** 0.25
+        pick = hostile[rng.choice(len(hostile), p=weight / weight.sum())]
+        return np.array([i[pick], j[pick]], dtype=np.int32), True
     if len(blocs) == 0:
-        return np.zeros(0, dtype=np.int32)
-    chosen = blocs[rng.integers(len(blocs))]
-    return np.flatnonzero(world.nations.bloc == chosen).astype(np.int32)
+        return np.zeros(0, dtype=np.int32), False
+    chosen = blocs[rng.choice(len(blocs), p=sizes / sizes.sum())]
+    return np.flatnonzero(world.nations.bloc == chosen).astype(np.int32), False
+
+
+def prestige_bids(world: World, params: CitiesParams, multi_vector: np.ndarray) -> np.ndarray:
+    """(C,) each city's wish for prestige: `prestige` for a capital of a multi-vector state
+    (paper 001: Astana hosts to raise Kazakhstan's standing between the blocs), else 0."""
+    cities = np.flatnonzero(world.actors.kind == CITY)
+    eager = np.zeros(world.n_states, dtype=bool)
+    eager[multi_vector] = True
+    state = world.actors.state[cities]
+    return np.where(world.actors.is_capital[cities] & eager[state], params.prestige, 0.0)
 
 
 def update(
@@ -46,11 +67,19 @@ def update(
     dt: float,
     scheduled: list[tuple[int, list[int]]] = (),
     hostile_below: float = 0.0,
+    multi_vector: np.ndarray | None = None,
+    last_hosted: np.ndarray | None = None,
+    now: float = 0.0,
 ) -> list[int]:
     """Maybe hold a summit this step, then the `scheduled` ones (host city row, participant
     state rows); weights relax to the standing weights (`standing_weights`) and ties decay.
-    Returns the hosts' rows. Relations below
-    `hostile_below` are hostility (`relations.hostile_below`, as for blocs).
+    Returns the hosts' rows. Relations below `hostile_below` are hostility
+    (`relations.hostile_below`, as for blocs). The venue is the best bid (`host_scores`), the
+    capitals of `multi_vector` states (rows) bidding for prestige. Talks go to the best neutral
+    venue, its diplomatic weight counting; a bloc's summit to one of its members' cities, the
+    chair rotating: a city's standing weight counts, not what it gained by hosting, and its
+    turn comes back over `rotation_years` (`last_hosted`, (C,) years since the start of the
+    run when each city last hosted, updated here; `now`, the years since the start).
 
     The drawn summit goes through the kernel with the step's Δt, each scheduled one after it
     with Δt = 0, so that every summit adds its own ties and weight and nothing decays twice.
@@ -61,28 +90,42 @@ def update(
     participants = np.zeros(world.n_states, dtype=bool)
     host = None
     if rng.random() < 1.0 - np.exp(-params.summit_rate * dt):
-        parties = choose_parties(world, params, rng)
+        parties, talks = choose_parties(world, params, rng)
         if len(parties) >= 2:
+            weight = actors.diplomatic_weight[cities]
+            bids = prestige_bids(world, params, np.zeros(0, dtype=np.int64)
+                                 if multi_vector is None else multi_vector)
+            if not talks:
+                weight = standing_weights(world, params)[cities]
+                if last_hosted is not None:
+                    bids = bids + np.minimum(1.0, (now - last_hosted) / params.rotation_years)
             scores = kernels.host_scores(
-                actors.diplomatic_weight[cities],
+                weight,
                 actors.state[cities],
                 actors.is_capital[cities],
                 pairs.relations,
                 parties,
                 params.capital_bonus,
                 hostile_below,
+                bids,
             )
+            if not talks:  # a bloc meets in one of its members' cities
+                scores[~np.isin(actors.state[cities], parties)] = -np.inf
             if np.isfinite(scores).any():
                 best = int(np.argmax(scores))
                 hosted[best] = len(parties)
                 participants[parties] = True
                 host = int(cities[best])
+                if last_hosted is not None:
+                    last_hosted[best] = now
     hosts = [] if host is None else [host]
     column = {int(row): k for k, row in enumerate(cities)}
     summits = [(hosted, participants, dt)]
     for host_row, parties in scheduled:
         hosted = np.zeros(len(cities))
         hosted[column[host_row]] = len(parties)
+        if last_hosted is not None:
+            last_hosted[column[host_row]] = now
         participants = np.zeros(world.n_states, dtype=bool)
         participants[parties] = True
         summits.append((hosted, participants, 0.0))
@@ -100,6 +143,7 @@ def update(
             participants,
             params.ties_decay,
             step_dt,
+            params.weight_ceiling,
         )
         actors.diplomatic_weight[cities] = standing + excess
     return hosts
