@@ -824,7 +824,8 @@ def test_starting_settings_are_the_scenarios_own_values(scenario):
     settings = starting_settings(scenario, 9)
     flat = load(scenario).spec.params.flat()
     assert settings == {"scenario_name": scenario, "scenario_file": "", "seed": "9",
-                        **{slider.name: flat[slider.name] for slider in PARAMETER_SLIDERS}}
+                        **{slider.name: flat[slider.name] for slider in PARAMETER_SLIDERS},
+                        "decisions_coalitions": True, "decisions_retaliation": True}
     model = LiveModel(**settings)
     assert model.problem is None and model.seed == 9
     assert model.params == load(scenario).spec.params
@@ -846,6 +847,12 @@ def test_settings_widgets_write_the_settings():
     assert settings.value == {**starting_settings("eurasia", 3), "trade_sigma": 7.5,
                               "scenario_name": "synthetic"}
     assert rc.find(v.Select, label="Scenario").widget.items == sorted(bundled())
+    # The decisions' switches: off, the next Reset runs the scripted model.
+    rc.find(v.Checkbox, label="States join sanctions others start").widget.v_model = False
+    assert settings.value["decisions_coalitions"] is False
+    model = LiveModel(**settings.value)
+    assert model.problem is None and not model.params.decisions.coalitions
+    assert model.params.decisions.retaliation
 
 
 # ---------------------------------------------------------------- components

@@ -46,6 +46,13 @@ PARAMETER_SLIDERS = (
 )
 
 
+# The states' decisions a teacher or planner can switch off: parameter, label.
+DECISION_SWITCHES = (
+    ("decisions_coalitions", "States join sanctions others start"),
+    ("decisions_retaliation", "Sanctioned states answer with counter-sanctions"),
+)
+
+
 def starting_settings(scenario: str, seed: int) -> dict:
     """LiveModel's arguments for a scenario: its seed, and each slider at the scenario's own
     value (so that Reset without touching a slider reproduces the scenario as written)."""
@@ -53,13 +60,15 @@ def starting_settings(scenario: str, seed: int) -> dict:
     is_file = scenario not in bundled()
     return {"scenario_name": "eurasia" if is_file else scenario,
             "scenario_file": scenario if is_file else "", "seed": str(seed),
-            **{slider.name: float(flat[slider.name]) for slider in PARAMETER_SLIDERS}}
+            **{slider.name: float(flat[slider.name]) for slider in PARAMETER_SLIDERS},
+            **{name: bool(flat[name]) for name, _ in DECISION_SWITCHES}}
 
 
 @solara.component
 def Settings(settings: solara.Reactive[dict]):
-    """The scenario picker, the seed and the parameter sliders; they write `settings`, which
-    Mesa's ModelController passes to LiveModel on Reset."""
+    """The scenario picker, the seed, the switches of the states' decisions and the parameter
+    sliders; they write `settings`, which Mesa's ModelController passes to LiveModel on
+    Reset."""
     def put(name: str, value) -> None:
         settings.set({**settings.value, name: value})
 
@@ -69,6 +78,9 @@ def Settings(settings: solara.Reactive[dict]):
     solara.InputText("…or a scenario file (path)", values["scenario_file"],
                      on_value=lambda v: put("scenario_file", v))
     solara.InputText("Seed", values["seed"], on_value=lambda v: put("seed", v))
+    for name, label in DECISION_SWITCHES:
+        solara.Checkbox(label=label, value=values[name],
+                        on_value=lambda v, name=name: put(name, bool(v)))
     for slider in PARAMETER_SLIDERS:
         value = values[slider.name]
         label = f"{slider.label}: {value:g} {slider.unit} ({slider.low:g} to {slider.high:g})"
