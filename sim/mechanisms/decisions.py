@@ -196,6 +196,13 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         if not len(deciders):
             continue
         align = (relations[deciders] @ members - members[deciders]) / others[deciders]
+        # A state with no tie to the imposers has no stake in their coalition and is not
+        # asked (Tonga is not asked to join India's duties on Pakistan); one already in stays
+        # under review.
+        stake = (align > 0.0) | members[deciders]
+        deciders, align = deciders[stake], align[stake]
+        if not len(deciders):
+            continue
         hostile = relations[deciders, target]
         out_w, back_w = _trade_weights(item.event, params)
         k = len(deciders)
