@@ -460,3 +460,7 @@ def main() -> None:
         errors.print("interrupted: nothing was written")
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # python -m sim.cli, as the geopol command
+    main()
