@@ -196,7 +196,7 @@ def pair_decisions(run_dir: Path, a: str, b: str, start: int, end: int) -> pd.Da
     path = Path(run_dir) / "decisions.parquet"
     if not path.is_file():
         return pd.DataFrame(columns=["step", "date", "state", "action", "other", "sanction",
-                                     "reason"])
+                                     "utility", "reason"])
     log = pd.read_parquet(path)
     log = log[(log["step"] >= start) & (log["step"] < end)]
     ends = log[["state", "other"]].astype(str)

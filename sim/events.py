@@ -421,23 +421,14 @@ def sanction_layers(
 
     for item in items:
         event: Sanction = item.event
-        if event.intensity is not None:
-            intensity = event.intensity
-        else:
-            intensity = 1.0 if event.scope == "complete" else partial
         members = np.asarray(item.rows["members"], dtype=np.int64)
-        x = _member_levels(item, members, step, intensity, step_months)
+        x = _member_levels(item, members, step, sanction_intensity(event, partial), step_months)
         members, x = members[x > 0.0], x[x > 0.0]
         if not len(members):
             continue
         target = np.full(len(members), item.rows["target"][0], dtype=np.int64)
         add("political", members, target, x)
-        for kind in event.kinds:
-            if kind == "trade":
-                out = float(event.direction in ("export", "both"))
-                back = float(event.direction in ("import", "both"))
-            else:
-                out = back = trade_weight[kind]
+        for out, back in flow_weights(event, trade_weight):
             if out > 0.0:
                 add("trade", members, target, out * x)
             if back > 0.0:
@@ -449,6 +440,27 @@ def sanction_layers(
             np.multiply.at(spared, np.concatenate(where), 1.0 - np.concatenate(shares[layer]))
         layers[layer] = (1.0 - spared).reshape(n_states, n_states)
     return SanctionLayers(political=layers["political"], trade=layers["trade"])
+
+
+def sanction_intensity(event: Sanction, partial: float) -> float:
+    """The intensity a sanction's imposers apply: its own, else 1 if complete, `partial` if not."""
+    if event.intensity is not None:
+        return event.intensity
+    return 1.0 if event.scope == "complete" else partial
+
+
+def flow_weights(event: Sanction, trade_weight: dict[str, float]) -> list[tuple[float, float]]:
+    """Per kind of the sanction, its weight on the imposer's exports to the target and on its
+    imports from it: a trade sanction 1 on the flows its direction names, another kind
+    `trade_weight[kind]` both ways."""
+    weights = []
+    for kind in event.kinds:
+        if kind == "trade":
+            weights.append((float(event.direction in ("export", "both")),
+                            float(event.direction in ("import", "both"))))
+        else:
+            weights.append((trade_weight[kind], trade_weight[kind]))
+    return weights
 
 
 def level_changes(item: Scheduled, step: int, step_months: int) -> bool:

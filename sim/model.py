@@ -49,7 +49,7 @@ MODEL_REPORTERS: dict[str, str] = {
     "blocs": "bloc_count",
     "mean_technology": "mean_technology",
     "digital_incidents": "incident_count",
-    "decisions": "decision_count",
+    "decisions": "decisions_now",
 }
 # The numeric ones, which a sweep can keep as metrics.
 NUMERIC_SERIES: tuple[str, ...] = tuple(
@@ -138,6 +138,7 @@ class GeoModel(mesa.Model):
         self.chosen: list[tuple[mechanisms.decisions.Questions, int]] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
+        self.decisions_now = 0  # of them, taken this step
 
         # The links' starting state, which regional trade costs depend on.
         mechanisms.summits.starting_weights(self.world, self.params.cities)
@@ -291,10 +292,12 @@ class GeoModel(mesa.Model):
         )
         self.chosen = []
         self.states.shuffle_do("decide")
-        self.decisions += mechanisms.decisions.enact(
+        taken = mechanisms.decisions.enact(
             self.chosen, self.timeline, self.world_index, self.steps, self.params.decisions,
             self.world.actors.ids,
         )
+        self.decisions += taken
+        self.decisions_now = len(taken)
 
     def city_diplomacy(self) -> None:
         """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
@@ -554,11 +557,6 @@ class GeoModel(mesa.Model):
     @property
     def incident_count(self) -> int:
         return int(self.incidents.sum())
-
-    @property
-    def decision_count(self) -> int:
-        """States' decisions taken this step (the log: `decisions`)."""
-        return sum(1 for d in self.decisions if d.step == self.steps)
 
     @property
     def world_gdp(self) -> float:

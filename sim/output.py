@@ -143,6 +143,7 @@ def decisions_table(model: GeoModel) -> pa.Table:
         "action": pa.array([d.action for d in rows], pa.string()),
         "other": pa.array([d.other for d in rows], pa.string()),
         "sanction": pa.array([d.sanction for d in rows], pa.string()),
+        "utility": pa.array([d.utility for d in rows], pa.float64()),
         "reason": pa.array([d.reason for d in rows], pa.string()),
     })
 

@@ -187,7 +187,7 @@ def decisions(console: Console, model: GeoModel, shown: int = 20) -> None:
         if len(rows) == 1:
             why = f"{rows[0].sanction}: {rows[0].reason}"
         else:
-            utilities = [float(d.reason.split()[1].rstrip(":")) for d in rows]
+            utilities = [d.utility for d in rows]
             why = f"{len(rows)} decisions, utility {min(utilities):+.2f} to {max(utilities):+.2f}"
         shown_others = ", ".join(others[:8]) + (f" and {len(others) - 8} more"
                                                  if len(others) > 8 else "")

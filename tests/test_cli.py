@@ -36,7 +36,8 @@ TABLES = {
                           "attraction_ba"],
     "links.parquet": ["step", "a", "b", "kind", "economic", "cultural", "environmental",
                       "emergency", "local_authority"],
-    "decisions.parquet": ["step", "date", "state", "action", "other", "sanction", "reason"],
+    "decisions.parquet": ["step", "date", "state", "action", "other", "sanction", "utility",
+                          "reason"],
 }
 
 

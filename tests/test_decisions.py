@@ -146,7 +146,7 @@ def test_a_decision_names_its_step_and_its_reasons(replicates):
     assert model.decisions
     for d in model.decisions:
         assert 1 <= d.step <= STEPS
-        assert d.reason.startswith("utility ")
+        assert d.reason.startswith(f"utility {d.utility:+.2f}: ")
         assert "% of real income" in d.reason
     frame = model.datacollector.get_model_vars_dataframe()
     assert frame["decisions"].sum() == len(model.decisions)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import events
+from sim.mechanisms.events import trade_weights
 from sim.params import DecisionsParams, Params
 from sim.world import World
 
@@ -25,7 +26,7 @@ COALITION, RETALIATION = "coalition", "retaliation"
 
 @dataclass
 class Choice:
-    """A question one state answers this step: to be in a sanction or not.
+    """A question one state answered this step by changing course: to be in a sanction or not.
 
     `item` is the coalition's sanction (kind "coalition") or the counter-sanction in force
     (kind "retaliation"; None while there is none); `other` is the coalition's target or the
@@ -38,7 +39,6 @@ class Choice:
     item: events.Scheduled | None
     utility: float
     inside: bool
-    taste: float  # the state's own reasons, ε: logistic with scale T, drawn once a question
     parts: tuple[float, float, float]  # the utility's inputs, for the reason (`reason`)
 
     def reason(self) -> str:
@@ -61,6 +61,7 @@ class Decision:
     action: str  # joined, left, counter-sanctioned, lifted counter-sanction
     other: str
     sanction: str
+    utility: float
     reason: str
 
 
@@ -104,7 +105,7 @@ class Questions:
     def choice(self, q: int) -> Choice:
         """Entry q as one state's choice."""
         return Choice(self.kind, int(self.state[q]), int(self.other[q]), self.items[q],
-                      self.utility[q], self.inside[q], self.taste[q],
+                      self.utility[q], self.inside[q],
                       tuple(self.parts[q].tolist()))
 
 
@@ -144,29 +145,17 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     return by_state
 
 
-def _cut(intensity: np.ndarray | float, weight: float, beta: float) -> np.ndarray:
-    """Share of a flow a sanction of this intensity and trade weight removes."""
-    return 1.0 - np.exp(-beta * weight * np.asarray(intensity, dtype=float))
-
-
-def _trade_weights(event: events.Sanction, params: Params) -> tuple[float, float]:
-    """(on the imposer's exports, on its imports) of one unit of the sanction's intensity."""
-    other = {"financial": params.events.financial_trade, "travel": params.events.travel_trade,
-             "arms": params.events.arms_trade}
-    out = back = 0.0
-    for kind in event.kinds:
-        if kind == "trade":
-            out = max(out, float(event.direction in ("export", "both")))
-            back = max(back, float(event.direction in ("import", "both")))
-        else:
-            out, back = max(out, other[kind]), max(back, other[kind])
-    return out, back
-
-
-def _intensity(event: events.Sanction, params: Params) -> float:
-    if event.intensity is not None:
-        return event.intensity
-    return 1.0 if event.scope == "complete" else params.events.partial
+def _cuts(event: events.Sanction, intensity: float, params: Params) -> tuple[float, float]:
+    """Shares of the imposer's exports to the target and of its imports from it that a
+    sanction at `intensity` removes: its kinds compound on each flow as in the trade layer,
+    1 − Π(1 − w_k·x), and the flow falls by exp(−β_s·layer) (docs/model.md, "Events")."""
+    kept_out = kept_back = 1.0
+    for out, back in events.flow_weights(event, trade_weights(params.events)):
+        kept_out *= 1.0 - out * intensity
+        kept_back *= 1.0 - back * intensity
+    beta = params.trade.sanction
+    return (1.0 - math.exp(-beta * (1.0 - kept_out)),
+            1.0 - math.exp(-beta * (1.0 - kept_back)))
 
 
 def _coalition_questions(world: World, items: list[events.Scheduled],
@@ -184,7 +173,7 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         members[part] = True
         # A state that already sanctions the target as hard (the EU's members, under their own
         # measures on Russia, and a US bill) is not asked: joining would change nothing.
-        x = _intensity(item.event, params)
+        x = events.sanction_intensity(item.event, params.events.partial)
         asked = world.pairs.sanction[:, target] < x
         asked[list(item.decided_members)] = True
         asked[[*item.rows["imposers"], *changes, target]] = False
@@ -204,13 +193,11 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         if not len(deciders):
             continue
         hostile = relations[deciders, target]
-        out_w, back_w = _trade_weights(item.event, params)
+        cut_out, cut_back = _cuts(item.event, x, params)
         k = len(deciders)
         loss = kernels.sanction_loss(
             world.pairs.trade, deciders, np.full(k, target, dtype=np.int64),
-            np.full(k, float(_cut(x, out_w, params.trade.sanction))),
-            np.full(k, float(_cut(x, back_w, params.trade.sanction))),
-            params.trade.sigma,
+            np.full(k, cut_out), np.full(k, cut_back), params.trade.sigma,
         )
         utility = (p.alignment * align - p.target_relations * hostile - p.income * 100.0 * loss
                    - p.join_cost)
@@ -231,13 +218,13 @@ def _retaliation_questions(world: World, timeline: list[events.Scheduled],
     pairs: dict[tuple[int, int], float] = {key: 0.0 for key in counters}
     for item, part in zip(open_items, taking_part, strict=True):
         target = item.rows["target"][0]
-        x = _intensity(item.event, params)
+        x = events.sanction_intensity(item.event, params.events.partial)
         for member in part:
             key = (target, member)
             pairs[key] = 1.0 - (1.0 - pairs.get(key, 0.0)) * (1.0 - x)
     out = []
     relations = world.pairs.relations
-    cut = float(_cut(p.retaliation_intensity, 1.0, params.trade.sanction))
+    cut = 1.0 - math.exp(-params.trade.sanction * p.retaliation_intensity)  # a ban on imports
     for target in sorted({t for t, _ in pairs}):
         member = np.array(sorted(m for t, m in pairs if t == target), dtype=np.int64)
         k = len(member)
@@ -288,5 +275,6 @@ def enact(chosen: list[tuple[Questions, int]], timeline: list[events.Scheduled],
             item.decided = True
             timeline.append(item)
             action = "counter-sanctioned"
-        log.append(Decision(step, state, action, other, name, choice.reason()))
+        log.append(Decision(step, state, action, other, name, choice.utility,
+                            choice.reason()))
     return log

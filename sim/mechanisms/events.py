@@ -59,12 +59,8 @@ def update_layers(
             and not any(level_changes(item, step, index.step_months) for item in sanctions):
         layers = memo.layers
     else:
-        weights = {
-            "financial": params.financial_trade,
-            "travel": params.travel_trade,
-            "arms": params.arms_trade,
-        }
-        layers = sanction_layers(sanctions, step, s, index.step_months, params.partial, weights)
+        layers = sanction_layers(sanctions, step, s, index.step_months, params.partial,
+                                 trade_weights(params))
     if memo is not None:
         memo.signature, memo.step, memo.layers = signature, step, layers
     pairs.sanction, pairs.trade_sanction = layers.political, layers.trade
@@ -74,6 +70,12 @@ def update_layers(
         for item in facilitations
         if item.in_force(step) and len(item.rows["regions"]) >= 2
     ]
+
+
+def trade_weights(params: EventsParams) -> dict[str, float]:
+    """The weight of each non-trade kind of sanction on trade flows (docs/model.md, "Events")."""
+    return {"financial": params.financial_trade, "travel": params.travel_trade,
+            "arms": params.arms_trade}
 
 
 def exposure(sanction: np.ndarray) -> np.ndarray:

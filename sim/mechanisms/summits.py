@@ -49,12 +49,15 @@ def choose_parties(world: World, params: CitiesParams, rng: np.random.Generator
     return np.flatnonzero(world.nations.bloc == chosen).astype(np.int32), False
 
 
-def prestige_bids(world: World, params: CitiesParams, multi_vector: np.ndarray) -> np.ndarray:
+def prestige_bids(world: World, params: CitiesParams, multi_vector: np.ndarray | None
+                  ) -> np.ndarray:
     """(C,) each city's wish for prestige: `prestige` for a capital of a multi-vector state
-    (paper 001: Astana hosts to raise Kazakhstan's standing between the blocs), else 0."""
+    (rows; None: none) (paper 001: Astana hosts to raise Kazakhstan's standing between the
+    blocs), else 0."""
     cities = np.flatnonzero(world.actors.kind == CITY)
     eager = np.zeros(world.n_states, dtype=bool)
-    eager[multi_vector] = True
+    if multi_vector is not None:
+        eager[multi_vector] = True
     state = world.actors.state[cities]
     return np.where(world.actors.is_capital[cities] & eager[state], params.prestige, 0.0)
 
@@ -93,8 +96,7 @@ def update(
         parties, talks = choose_parties(world, params, rng)
         if len(parties) >= 2:
             weight = actors.diplomatic_weight[cities]
-            bids = prestige_bids(world, params, np.zeros(0, dtype=np.int64)
-                                 if multi_vector is None else multi_vector)
+            bids = prestige_bids(world, params, multi_vector)
             if not talks:
                 weight = standing_weights(world, params)[cities]
                 if last_hosted is not None:
