@@ -243,7 +243,7 @@ class GeoModel(mesa.Model):
                 mechanisms.events.relation_shock(world, item)
         if rebuild:
             self.link_geometry = mechanisms.paradiplomacy.link_geometry(
-                world, self.params.paradiplomacy
+                world, self.params.paradiplomacy, self.link_geometry.gdp
             )
             mechanisms.paradiplomacy.read_off(
                 world, self.params.paradiplomacy, self.kernels, self.link_geometry
@@ -325,6 +325,7 @@ class GeoModel(mesa.Model):
             self.dt,
             self.favoured,
             self.params.events.facilitation_drive,
+            self.params.decisions.partners,
         )
 
     def trade(self) -> None:
@@ -454,11 +455,17 @@ class GeoModel(mesa.Model):
         given = links.strength.copy()
         links.strength = np.where(unset, self.params.paradiplomacy.start_strength, given)
         quiet = self.params.paradiplomacy.model_copy(update={"formation_rate": 0.0})
-        mechanisms.paradiplomacy.update(
-            self.world, quiet, self.link_geometry, self.kernels, 0, 1_000.0, self.favoured,
-            self.params.events.facilitation_drive,
-        )
-        links.strength = np.where(unset, links.strength, given)
+        # An actor keeps up its active links first (docs/model.md, "Paradiplomacy"), so a link
+        # that does not hold moves its ends' attention to their other links: settle again
+        # until the same links hold.
+        held = None
+        while held is None or not np.array_equal(held, links.strength.any(axis=1)):
+            held = links.strength.any(axis=1)
+            mechanisms.paradiplomacy.update(
+                self.world, quiet, self.link_geometry, self.kernels, 0, 1_000.0, self.favoured,
+                self.params.events.facilitation_drive, self.params.decisions.partners,
+            )
+            links.strength = np.where(unset, links.strength, given)
 
     def _relation_drivers(self) -> mechanisms.relations.Drivers:
         political_plus = self.world.pairs.link_channels[CHANNELS.index("local_authority")]

@@ -77,6 +77,20 @@ class _ParadiplomacyBase(Section):
         0.5, ge=0.0, le=2.0, description="elasticity of a region's partner slots to its GDP"
     )
     proximity_km: float = Field(500.0, gt=0.0, le=20_000.0, description="scale of proximity")
+    attention: float = Field(
+        3.0, ge=0.0, le=10_000.0,
+        description="links' worth of full effort an actor of `partners_reference_gdp` gives",
+    )
+    attention_temperature: float = Field(
+        0.5, gt=0.0, le=100.0, description="how evenly an actor spreads its attention"
+    )
+    attention_commitment: float = Field(
+        2.0, ge=0.0, le=100.0, description="extra pay of a link already active, in odds units"
+    )
+    attention_focus: float = Field(
+        10.0, ge=0.0, le=1000.0,
+        description="how many times faster a sought candidate forms than one left to itself",
+    )
 
     @model_validator(mode="after")
     def _new_links_survive(self) -> _ParadiplomacyBase:
@@ -221,6 +235,9 @@ class DecisionsParams(Section):
 
     coalitions: bool = Field(True, description="states join, stay in or leave sanctions")
     retaliation: bool = Field(True, description="sanctioned states counter-sanction")
+    partners: bool = Field(
+        True, description="regions and cities spread their attention over their partners"
+    )
     temperature: float = Field(0.3, gt=0.0, le=100.0, description="logit temperature")
     review_rate: float = Field(
         2.0, ge=0.0, le=52.0, description="times a year a state reconsiders each choice"

@@ -643,7 +643,8 @@ def test_summit_ties_and_relations_among_participants(summit):
 
 # Without link formation, so that the agreement's link is the only one that changes (in a
 # world of 20,000 candidates, a small change of relations decides some formation draw).
-STILL_LINKS = {"paradiplomacy_formation_rate": 0.0}
+# Links neither form nor move their ends' attention: an event's link keeps what it is given.
+STILL_LINKS = {"paradiplomacy_formation_rate": 0.0, "decisions_partners": False}
 
 
 @pytest.fixture(scope="module")

@@ -66,7 +66,7 @@ def world_of(x, potential, beta=BETA, gamma=GAMMA):
 
 
 def step(strength, potential, x, seed=0, beta=BETA, gamma=GAMMA, dt=DT, kernel=None,
-         dissolve_below=D["dissolve_below"], formation_rate=D["formation_rate"]):
+         dissolve_below=D["dissolve_below"], formation_rate=D["formation_rate"], effort=1.0):
     """One kernel step for links with feature rows x: (new strength, formed, dissolved). Checks
     on the way that the kernel's link totals are the channel sums of its new strengths."""
     kernel = kernel or pd.link_dynamics
@@ -77,7 +77,7 @@ def step(strength, potential, x, seed=0, beta=BETA, gamma=GAMMA, dt=DT, kernel=N
     new, total, formed, dissolved = kernel(
         np.asarray(strength, dtype=np.float64), slots, relations, sanction, drive_static,
         formation_static, beta, gamma, formation_rate, np.full(C, D["growth"]),
-        np.full(C, D["decay"]), D["start_strength"], dissolve_below, seed, dt,
+        np.full(C, D["decay"]), D["start_strength"], dissolve_below, seed, dt, np.full(n, effort),
     )
     np.testing.assert_array_equal(total, pd.link_totals(new))
     return new, formed, dissolved
@@ -869,3 +869,122 @@ def test_changed_coefficients_reach_the_cached_static_drives(small_model):
         np.testing.assert_array_equal(geometry.drive_static, want)
     finally:
         params.constant_cultural = old
+
+
+# ---------------------------------------------------------------- attention: partner effort
+
+
+def star(pay, budget, temperature=0.5):
+    """Actor 0 linked to n leaves that give each link full effort: the efforts are actor 0's
+    shares of its budget."""
+    n = len(pay)
+    ends = np.column_stack([np.zeros(n), np.arange(1, n + 1)]).astype(np.int64)
+    budgets = np.full(n + 1, float(n + 1))
+    budgets[0] = budget
+    return pd.partner_effort(pd.actor_links(ends, n + 1), np.asarray(pay, dtype=np.float64),
+                             budgets, temperature)
+
+
+def random_attention_args(seed, e, n_actors):
+    rng = np.random.default_rng(seed)
+    ends = rng.integers(0, n_actors, (e, 2))
+    pay = rng.normal(0.0, rng.uniform(0.1, 4.0), e)
+    pay[rng.random(e) < 0.2] = 0.0  # ties
+    budget = rng.uniform(0.0, 6.0, n_actors) * (rng.random(n_actors) < 0.9)
+    return pd.actor_links(ends, n_actors), pay, budget, float(rng.uniform(0.05, 3.0))
+
+
+@settings(deadline=None, max_examples=60)
+@given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 120), n_actors=st.integers(1, 25))
+@example(seed=0, e=0, n_actors=1)
+@example(seed=1, e=1, n_actors=1)  # a link from an actor to itself
+def test_partner_effort_numba_agrees_with_numpy(seed, e, n_actors):
+    args = random_attention_args(seed, e, n_actors)
+    got, want = pd.partner_effort(*args), pd.partner_effort_reference(*args)
+    assert got.shape == want.shape == (e,) and got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert np.all((got >= 0.0) & (got <= 1.0))
+
+
+@settings(deadline=None, max_examples=60)
+@given(seed=st.integers(0, 2**32 - 1), e=st.integers(1, 120), n_actors=st.integers(2, 25))
+def test_each_actor_spends_its_budget_and_a_link_gets_its_weaker_ends_effort(seed, e, n_actors):
+    """Water-filling: an actor's shares add up to its budget (or to one per link if it has
+    fewer links than that), none exceeds one, and they rise with pay; a link's effort is the
+    smaller of its two ends' shares."""
+    links, pay, budget, temperature = random_attention_args(seed, e, n_actors)
+    share_of = {}
+    for r in range(n_actors):
+        mine = links.link[links.start[r]:links.start[r + 1]]
+        if not len(mine):
+            continue
+        # Actor r alone, its partners' attention unlimited.
+        ends = np.column_stack([np.zeros(len(mine)), np.arange(1, len(mine) + 1)])
+        budgets = np.full(len(mine) + 1, np.inf)
+        budgets[0] = budget[r]
+        share = pd.partner_effort(pd.actor_links(ends, len(mine) + 1), pay[mine], budgets,
+                                  temperature)
+        assert share.sum() == pytest.approx(min(budget[r], len(mine)), rel=1e-9, abs=1e-12)
+        assert np.all(share <= 1.0)
+        order = np.argsort(pay[mine], kind="stable")
+        assert np.all(np.diff(share[order]) >= -1e-12)
+        share_of.update({(r, int(k)): v for k, v in zip(mine, share, strict=True)})
+    effort = pd.partner_effort(links, pay, budget, temperature)
+    ends = links.link[links.entry]  # both entries of link k name link k
+    assert np.array_equal(ends, np.column_stack([np.arange(e), np.arange(e)]))
+    owner = np.repeat(np.arange(n_actors), np.diff(links.start))
+    for k in range(e):
+        a, b = owner[links.entry[k]]
+        assert effort[k] == pytest.approx(min(share_of[(a, k)], share_of[(b, k)]), rel=1e-9,
+                                          abs=1e-12)
+
+
+def test_effort_follows_pay_and_the_temperature():
+    """Six candidates, two links' worth of attention: equal pay shares it equally; a cold actor
+    gives its two best almost all of it; an actor with room for every link gives each its all."""
+    np.testing.assert_allclose(star(np.zeros(6), 2.0), np.full(6, 2.0 / 6.0), rtol=1e-12)
+    pay = np.array([0.0, 1.0, 3.0, 0.5, 2.5, -1.0])
+    cold = star(pay, 2.0, temperature=0.05)
+    np.testing.assert_allclose(cold[[2, 4]], 1.0, rtol=1e-12)
+    assert cold[[0, 1, 3, 5]].max() < 1e-6
+    warm = star(pay, 2.0, temperature=3.0)
+    assert np.all(np.diff(warm[np.argsort(pay)]) > 0.0) and warm.max() < 1.0
+    np.testing.assert_array_equal(star(pay, 6.0), np.ones(6))
+    np.testing.assert_array_equal(star(pay, 0.0), np.zeros(6))
+    # A link the actor's partner cannot attend to gets the partner's share, not the actor's.
+    ends = np.array([[0, 1], [0, 2]])
+    effort = pd.partner_effort(pd.actor_links(ends, 3), np.zeros(2), np.array([2.0, 0.3, 5.0]),
+                               0.5)
+    np.testing.assert_array_equal(effort, [0.3, 1.0])
+
+
+def test_effort_scales_growth_and_formation_and_full_effort_changes_nothing():
+    """a_e = 1 is every candidate on its own, to the bit; a_e = 0 neither forms nor grows (the
+    link only decays); in between, the link settles lower and forms at a lower hazard."""
+    args = random_dynamics_args(11, 60, 0.4, 1.0)
+    e = len(args[0])
+    on_its_own = pd.link_dynamics(*args)
+    for kernel in (pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop):
+        full = kernel(*args, np.ones(e))
+        for got, want in zip(full, kernel(*args), strict=True):
+            np.testing.assert_array_equal(got, want)
+    assert_dynamics_agree(pd.link_dynamics(*args, np.ones(e)), on_its_own)
+    effort = np.random.default_rng(3).random(e)
+    assert_dynamics_agree(pd.link_dynamics(*args, effort),
+                          pd.link_dynamics_reference(*args, effort))
+    new, _, _, _ = pd.link_dynamics_python_loop(*args, effort)
+    np.testing.assert_allclose(new, pd.link_dynamics(*args, effort)[0], rtol=1e-12, atol=1e-15)
+
+    x = features(relations=0.5)
+    half = settle(x, effort=0.5)
+    whole = settle(x)
+    assert np.all(half < whole)
+    drive = 1.0 / (1.0 + np.exp(-(x @ BETA.T)))
+    gd = 0.5 * D["growth"] * drive
+    np.testing.assert_allclose(half, gd / (gd + D["decay"]), rtol=1e-9)
+    dormant = np.zeros((1, C))
+    _, formed, _ = step(dormant, ALL, x, formation_rate=CERTAIN, effort=0.0)
+    assert not formed.any()
+    s = np.full((1, C), 0.6)
+    decayed, _, _ = step(s, ALL, x, effort=0.0)
+    np.testing.assert_allclose(decayed, 0.6 * np.exp(-D["decay"] * DT), rtol=1e-12)

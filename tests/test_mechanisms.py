@@ -17,6 +17,7 @@ import pytest
 from helpers import row, run
 
 from sim import GeoModel, load
+from sim.mechanisms import paradiplomacy as paradiplomacy_mechanism
 from sim.mechanisms import soft_power as soft_power_mechanism
 from sim.mechanisms import trade as trade_mechanism
 from sim.mechanisms.events import exposure as sanction_exposure
@@ -40,6 +41,12 @@ QUIET = {
     "digital_incident_hazard": 0.0,
     "technology_p": 0.0,
 }
+
+
+def without_forums(name: str = "eurasia"):
+    """A bundled scenario without its forums, whose summits meet on their calendar whatever
+    the randomness: a world where nothing happens, or where only the drawn meetings meet."""
+    return from_spec(load(name).spec.model_copy(update={"forums": []}))
 
 # Three states with inline GDP and population: Aland and Bland neighbours in Europe, Cland far
 # away in the southern hemisphere. One capital and one region each; no listed links.
@@ -203,14 +210,19 @@ def test_dormant_candidates_form_links_over_time(formation_run):
     table = model.datacollector.get_model_vars_dataframe()
     active = [int(s.any(axis=1).sum()) for s in history]
     # eurasia starts with its regional links settled (regional_links = "settled", from world):
-    # at the start the listed links and the regional candidates are active, and every twinning
+    # at the start the regional candidates are active, and so are the listed links but one:
+    # Omsk oblast's economic-only agreement with Hungary, far off, gets too little of the
+    # oblast's attention to hold (its nearer Kazakh partners pay more). Every twinning
     # candidate is dormant.
     candidates = regional_candidates(model)
     twinning = ~listed(model) & ~candidates
     assert candidates.sum() > 100 and twinning.sum() > 1000
-    assert history[0][listed(model) | candidates].any(axis=1).all()
+    assert history[0][candidates].any(axis=1).all()
+    ids = model.world.actors.ids[model.world.links.ends]
+    idle = listed(model) & ~history[0].any(axis=1)
+    assert [tuple(pair) for pair in ids[idle].tolist()] == [("RU-OMS", "HUN")]
     assert not history[0][twinning].any()
-    assert active[0] == int(listed(model).sum() + candidates.sum())
+    assert active[0] == int(listed(model).sum() - 1 + candidates.sum())
     # Links form: the active count rises, and the model table counts what the arrays show.
     assert table["active_links"].tolist() == active
     assert active[-1] > active[0] + 5
@@ -300,7 +312,7 @@ def test_regional_candidates_start_settled_and_stay_at_rest(tmp_path):
     there. With "dormant" the same candidates start unformed, and each state's trade starts at
     the same calibrated exports/GDP either way: regional ties held at the start are part of
     the data, and only their change moves trade costs."""
-    model = GeoModel(scenario="eurasia", rng=3, digital_base_rate=0.0, **QUIET)
+    model = GeoModel(scenario=without_forums(), rng=3, digital_base_rate=0.0, **QUIET)
     candidates = regional_candidates(model)
     start = model.world.links.strength.copy()
     assert candidates.sum() > 100 and start[candidates].any(axis=1).all()
@@ -402,12 +414,14 @@ def test_a_diaspora_tie_raises_the_cultural_channel_only(tmp_path):
     Attraction does not move relations here, so that the cultural channel's effect on soft
     power cannot feed back into the link's drives. (Kazakh–Russian relations start near 0.8,
     where the cultural drive is close to its ceiling g/(g + δ) = 0.83, so the tie adds about
-    three points.)"""
+    three points.) Regions spread no attention here, so that the tie, which also makes the link
+    promise more, does not draw effort from the oblast's other links."""
     variant = tmp_path / "no_diaspora.toml"
     variant.write_text('[scenario]\nname = "no-diaspora"\nextends = "eurasia"\n\n'
                        '[[links]]\na = "RU-OMS"\nb = "KZ-11"\nkind = "agreement"\n'
                        'diaspora = 0.0\n')
-    runs = [run(GeoModel(scenario=s, rng=2, relations_attraction=0.0), 12)
+    runs = [run(GeoModel(scenario=s, rng=2, relations_attraction=0.0,
+                         decisions_partners=False), 12)
             for s in ("eurasia", variant)]
     ends = [tuple(e) for e in runs[0].world.actors.ids[runs[0].world.links.ends].tolist()]
     k = ends.index(("RU-OMS", "KZ-11"))
@@ -443,8 +457,10 @@ def unsanctioned(tmp_path_factory) -> str:
 def sanction_runs(unsanctioned):
     """eurasia without the sanctions on Russia, seed 7, with and without a complete KAZ–RUS
     sanction set after step 4; the world arrays of every step after it. States decide nothing
-    (no one joins Kazakhstan, Russia does not answer), so that only this sanction acts."""
-    scripted = {"decisions_coalitions": False, "decisions_retaliation": False}
+    (no one joins Kazakhstan, Russia does not answer, regions spread no attention), so that
+    only this sanction acts on the drives."""
+    scripted = {"decisions_coalitions": False, "decisions_retaliation": False,
+                "decisions_partners": False}
     base = GeoModel(scenario=unsanctioned, rng=7, **scripted)
     hit = GeoModel(scenario=unsanctioned, rng=7, **scripted)
     for _ in range(4):
@@ -465,6 +481,31 @@ def sanction_runs(unsanctioned):
                 "terms": w.pairs.relation_terms.copy(),
             })
     return hit, history
+
+
+def test_regions_give_sanctioned_partners_more_attention(unsanctioned):
+    """With the regions choosing their partners (the default), the cushion draws their effort
+    too: four steps after Kazakhstan sanctions Russia, the KAZ–RUS regional agreements get more
+    of their ends' attention on average, and every one's economic channel is higher."""
+    scripted = {"decisions_coalitions": False, "decisions_retaliation": False}
+    base = GeoModel(scenario=unsanctioned, rng=7, **scripted)
+    hit = GeoModel(scenario=unsanctioned, rng=7, **scripted)
+    for _ in range(4):
+        base.step()
+        hit.step()
+    hit.inject(KAZ_RUS_SANCTION)
+    for _ in range(4):
+        base.step()
+        hit.step()
+    agreements = between(hit, "KAZ", "RUS") & (hit.world.links.kind == LINK_KINDS.index(
+        "agreement"))
+    assert agreements.sum() >= 20
+    effort = [paradiplomacy_mechanism.partner_effort(m.world, m.params.paradiplomacy,
+                                                     m.link_geometry, m.kernels)[agreements]
+              for m in (base, hit)]
+    assert effort[1].mean() > effort[0].mean()
+    economic = [m.world.links.strength[agreements, ECONOMIC] for m in (base, hit)]
+    assert np.all(economic[1] > economic[0])
 
 
 def test_a_sanction_raises_the_economic_channel_of_regional_links(sanction_runs):
@@ -546,7 +587,7 @@ def test_relations_stay_at_baseline_when_nothing_happens():
     change: it moves the digital pillar and appeal), nothing happens, and relations stay where
     they start: "relations start at rest" (docs/model.md, "Relations"). Listed links start
     settled and attraction starts at the appeal, so neither moves on its own."""
-    model = GeoModel(scenario="eurasia", rng=3, digital_base_rate=0.0, **QUIET)
+    model = GeoModel(scenario=without_forums(), rng=3, digital_base_rate=0.0, **QUIET)
     baseline = model.world.pairs.relations_baseline.copy()
     np.fill_diagonal(baseline, 1.0)
     np.testing.assert_array_equal(model.world.pairs.relations, baseline)
@@ -559,7 +600,7 @@ def test_relations_stay_at_baseline_when_nothing_happens():
 def test_relations_stay_at_baseline_when_every_driver_is_at_rest():
     """The same quiet world with attraction and link strengths held still as well: every
     driver is then at its step-0 value, every term is 0 and relations do not move."""
-    model = GeoModel(scenario="eurasia", rng=3, soft_power_attraction_rate=0.0,
+    model = GeoModel(scenario=without_forums(), rng=3, soft_power_attraction_rate=0.0,
                      paradiplomacy_growth=0.0, paradiplomacy_decay=0.0, **QUIET)
     baseline = model.world.pairs.relations_baseline.copy()
     np.fill_diagonal(baseline, 1.0)
@@ -607,8 +648,8 @@ def test_hosting_a_summit_raises_weight_engagement_and_ties():
     settings = {"cities_city_weight": 0.0, "paradiplomacy_formation_rate": 0.0,
                 "growth_volatility": 0.0, "digital_incident_hazard": 0.0,
                 "cities_talks_below": -1.0}  # summits of blocs only, no talks
-    hot = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=52.0, **settings)
-    cold = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=0.0, **settings)
+    hot = GeoModel(scenario=without_forums(), rng=2, cities_summit_rate=52.0, **settings)
+    cold = GeoModel(scenario=without_forums(), rng=2, cities_summit_rate=0.0, **settings)
     blocs = hot.world.nations.bloc.copy()
     hot.step()
     cold.step()
@@ -658,7 +699,7 @@ def test_a_hosts_weight_relaxes_to_its_standing_weight():
     over a capital's standing weight shrinks by exp(−λ·Δt) a step, never below it; capitals
     that host nothing keep their standing weight, and the engagement pillar reads the state's
     city weights W as W/(1 + W)."""
-    model = GeoModel(scenario="eurasia", rng=2, cities_summit_rate=0.0)
+    model = GeoModel(scenario=without_forums(), rng=2, cities_summit_rate=0.0)
     p = model.params.cities
     astana = row(model, "astana")
     capitals = np.flatnonzero(model.world.actors.is_capital & (model.world.actors.kind == CITY))

@@ -146,6 +146,7 @@ class LinkSlots(NamedTuple):
     start: np.ndarray  # (E + 1,) int64: first slot of each link; start[E] = P
     channel: np.ndarray  # (P,) int8: channel of each slot
     pair: np.ndarray  # (P,) int32: state pair of each slot's link
+    link: np.ndarray  # (P,) int64: each slot's link
     link_pair: np.ndarray  # (E,) int32: state pair of each link
     n_states: int
 
@@ -177,6 +178,7 @@ def link_slots(
         start=start,
         channel=channel.astype(np.int8),
         pair=link_pair[link],
+        link=link.astype(np.int64),
         link_pair=link_pair,
         n_states=int(n_states),
     )
@@ -321,16 +323,16 @@ def _drive_exponents(
 
 @njit(cache=True, parallel=True)
 def _targets(
-    z: np.ndarray, w: np.ndarray, channel: np.ndarray, growth: np.ndarray, decay: np.ndarray,
-    dt: float,
+    z: np.ndarray, w: np.ndarray, channel: np.ndarray, link: np.ndarray, growth: np.ndarray,
+    effort: np.ndarray, decay: np.ndarray, dt: float,
 ) -> None:
     """Stage 2, per slot, in place: from z and w = e^−|z|, the target s* into z and the exponent
-    −(g D + δ)·Δt into w. If the rate g D + δ is 0 they are 0 and 0, so that stage 3 keeps the
-    strength: 0 + (s − 0)·e^0 = s exactly."""
+    −(g a D + δ)·Δt into w (a the slot's link's effort). If the rate g a D + δ is 0 they are 0
+    and 0, so that stage 3 keeps the strength: 0 + (s − 0)·e^0 = s exactly."""
     for j in prange(z.shape[0]):
         e = w[j]
         c = channel[j]
-        gd = growth[c] * ((1.0 if z[j] >= 0.0 else e) / (1.0 + e))
+        gd = growth[c] * effort[link[j]] * ((1.0 if z[j] >= 0.0 else e) / (1.0 + e))
         rate = gd + decay[c]
         moves = rate > 0.0
         z[j] = gd / rate if moves else 0.0
@@ -350,6 +352,7 @@ def _advance(
     formation_static: np.ndarray,
     formation_coef: np.ndarray,
     formation_rate: float,
+    effort: np.ndarray,
     start_strength: float,
     dissolve_below: float,
     seed: int,
@@ -398,7 +401,7 @@ def _advance(
             if bits != 0:
                 q = link_pair[e]
                 z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
-                hazard = -math.expm1(-formation_rate * _logistic(z) * dt)
+                hazard = -math.expm1(-formation_rate * effort[e] * _logistic(z) * dt)
                 grow = _uniform(key, e) < hazard
             formed[e] = grow
             for c in range(c_n):
@@ -439,6 +442,7 @@ def link_dynamics(
     dissolve_below: float,
     seed: int,
     dt: float,
+    effort: np.ndarray | None = None,
     out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One step of Δt = `dt` years for every link: (new strength E×C, new total E, formed E,
@@ -462,10 +466,12 @@ def link_dynamics(
     channel with g_c D_c + δ_c = 0 keeps its strength); other channels are set to 0. If then
     Σ_c s_c' < `dissolve_below`, the link dissolves: all strengths 0, dissolved = True.
     Dormant link (all s_c = 0) with at least one potential channel: it forms if
-    u_e < h = 1 − exp(−r·logistic(γ · x)·Δt), u_e the link's draw from `formation_uniforms(seed,
-    E)`, and then every potential channel starts at `start_strength` (no growth in the step it
-    forms). Needs g, δ, r ≥ 0, strengths and `start_strength` in [0, 1], 0 ≤ seed < 2^63.
-    docs/model.md, "Paradiplomacy".
+    u_e < h = 1 − exp(−r·a_e·logistic(γ · x)·Δt), u_e the link's draw from
+    `formation_uniforms(seed, E)`, and then every potential channel starts at `start_strength`
+    (no growth in the step it forms). `effort` a_e ∈ [0, 1] is the attention its two ends give
+    link e (`partner_effort`); it scales growth and formation, g_c → g_c·a_e and r → r·a_e
+    (None: a = 1, every candidate on its own). Needs g, δ, r ≥ 0, strengths and
+    `start_strength` in [0, 1], 0 ≤ seed < 2^63. docs/model.md, "Paradiplomacy".
 
     `out`, if given, is a pair of float64 arrays (E×C, E) that receive the new strengths and
     totals and are returned in their place, as with numpy's `out=`: nothing else changes, and
@@ -480,21 +486,31 @@ def link_dynamics(
     are computed and ignored.
     """
     n = strength.shape[0]
+    effort = _full_effort(n) if effort is None else effort
     rel, san = _pair_features(relations, sanction)
     p = slots.channel.shape[0]
     z, w = _scratch(p + 1)
     z[p] = w[p] = 0.0
     _drive_exponents(slots.pair, slots.channel, rel, san, drive_static, drive_coef, z, w)
     np.exp(w, out=w)
-    _targets(z[:p], w[:p], slots.channel, growth, decay, dt)
+    _targets(z[:p], w[:p], slots.channel, slots.link, growth, effort, decay, dt)
     np.exp(w, out=w)
     new, total = _outputs(strength, out)
     formed = np.empty(n, dtype=np.bool_)
     dissolved = np.empty(n, dtype=np.bool_)
     _advance(strength, slots.potential, slots.start, slots.link_pair, z, w, rel, san,
-             formation_static, formation_coef, formation_rate, start_strength, dissolve_below,
-             seed, dt, new, total, formed, dissolved)
+             formation_static, formation_coef, formation_rate, effort, start_strength,
+             dissolve_below, seed, dt, new, total, formed, dissolved)
     return new, total, formed, dissolved
+
+
+def _full_effort(n: int) -> np.ndarray:
+    """a = 1 on n links (read-only, kept from call to call)."""
+    ones = getattr(_SCRATCH, "ones", None)
+    if ones is None or ones.shape[0] < n:
+        ones = _SCRATCH.ones = np.ones(n)
+        ones.flags.writeable = False
+    return ones[:n]
 
 
 def _outputs(
@@ -551,17 +567,19 @@ def link_dynamics_reference(
     dissolve_below: float,
     seed: int,
     dt: float,
+    effort: np.ndarray | None = None,
     out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-numpy reference for `link_dynamics`."""
     n, c_n = strength.shape
+    effort = np.ones(n) if effort is None else np.asarray(effort, dtype=np.float64)
     pair_rel, pair_san = _pair_features(relations, sanction)
     rel, san = pair_rel[slots.link_pair], pair_san[slots.link_pair]
     mask = _slot_mask(slots, c_n)
     static = np.zeros((n, c_n))
     static[mask] = drive_static
     z = static + drive_coef[:, RELATIONS] * rel[:, None] + drive_coef[:, SANCTION] * san[:, None]
-    gd = growth * _logistic_reference(z)
+    gd = growth * effort[:, None] * _logistic_reference(z)
     rate = gd + decay
     positive = rate > 0.0
     safe = np.where(positive, rate, 1.0)
@@ -572,7 +590,7 @@ def link_dynamics_reference(
     dissolved = active & (_channel_sum(updated) < dissolve_below)
     new = np.where((active & ~dissolved)[:, None], updated, 0.0)
     odds = formation_static + formation_coef[RELATIONS] * rel + formation_coef[SANCTION] * san
-    hazard = -np.expm1(-formation_rate * _logistic_reference(odds) * dt)
+    hazard = -np.expm1(-formation_rate * effort * _logistic_reference(odds) * dt)
     uniforms = formation_uniforms_reference(seed, n)
     formed = ~active & mask.any(axis=1) & (uniforms < hazard)
     new[formed] = np.where(mask[formed], start_strength, 0.0)
@@ -610,6 +628,7 @@ def link_dynamics_python_loop(
     dissolve_below: float,
     seed: int,
     dt: float,
+    effort: np.ndarray | None = None,
     out: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Python-loop baseline for `link_dynamics` (one link, one channel at a time)."""
@@ -620,6 +639,7 @@ def link_dynamics_python_loop(
     beta_s = drive_coef[:, SANCTION].tolist()
     gamma_r, gamma_s = float(formation_coef[RELATIONS]), float(formation_coef[SANCTION])
     g_l, d_l = growth.tolist(), decay.tolist()
+    a_l = [1.0] * len(s_l) if effort is None else effort.tolist()
     n_states, c_n = slots.n_states, strength.shape[1]
     new, total, formed, dissolved = [], [], [], []
     j = 0  # the next slot
@@ -635,7 +655,7 @@ def link_dynamics_python_loop(
                 if (bits >> c) & 1:
                     z = static_l[slot] + beta_r[c] * rel + beta_s[c] * san
                     slot += 1
-                    gd = g_l[c] / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
+                    gd = g_l[c] * a_l[e] / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
                     rate = gd + d_l[c]
                     s = s_row[c]
                     if rate > 0.0:
@@ -648,7 +668,7 @@ def link_dynamics_python_loop(
         elif bits:
             z = fstatic_l[e] + gamma_r * rel + gamma_s * san
             p = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
-            if _uniform_python(seed, e) < 1.0 - math.exp(-formation_rate * p * dt):
+            if _uniform_python(seed, e) < 1.0 - math.exp(-formation_rate * a_l[e] * p * dt):
                 was_formed = True
                 row = [start_strength if (bits >> c) & 1 else 0.0 for c in range(c_n)]
         j += sum((bits >> c) & 1 for c in range(c_n))
@@ -664,6 +684,137 @@ def link_dynamics_python_loop(
         np.copyto(total_out, total_a)
         new_a, total_a = new_out, total_out
     return new_a, total_a, np.array(formed, dtype=bool), np.array(dissolved, dtype=bool)
+
+
+# ---------------------------------------------------------------- attention of actors
+
+
+class ActorLinks(NamedTuple):
+    """Each actor's links, for `partner_effort` (fixed for a run): actor r's entries are
+    `start[r]:start[r + 1]` of `link` (2E: a link once at each end, in link order within an
+    actor), and link e's two entries are `entry[e]`."""
+
+    start: np.ndarray  # (N + 1,) int64
+    link: np.ndarray  # (2E,) int64
+    entry: np.ndarray  # (E, 2) int64
+
+
+def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
+    """The links of every actor, from the links' `ends` (E×2 actor rows; plain numpy)."""
+    ends = np.asarray(ends, dtype=np.int64).reshape(-1, 2)
+    order = np.argsort(ends.ravel(), kind="stable")
+    start = np.zeros(n_actors + 1, dtype=np.int64)
+    np.cumsum(np.bincount(ends.ravel(), minlength=n_actors), out=start[1:])
+    entry = np.empty(2 * len(ends), dtype=np.int64)
+    entry[order] = np.arange(2 * len(ends))
+    return ActorLinks(start=start, link=order // 2, entry=entry.reshape(-1, 2))
+
+
+def formation_logits(
+    slots: LinkSlots, relations: np.ndarray, sanction: np.ndarray,
+    formation_static: np.ndarray, formation_coef: np.ndarray,
+) -> np.ndarray:
+    """γ · x of every link (E,), as `link_dynamics` computes it for formation: what a link
+    promises its ends (complementarity, proximity, relations, sanction, diaspora,
+    similarity). Plain numpy."""
+    rel, san = _pair_features(relations, sanction)
+    q = slots.link_pair
+    return formation_static + formation_coef[RELATIONS] * rel[q] + formation_coef[SANCTION] * san[q]
+
+
+@njit(cache=True, parallel=True)
+def _allocate(start: np.ndarray, link: np.ndarray, pay: np.ndarray, budget: np.ndarray,
+              temperature: float, share: np.ndarray) -> None:
+    """Each actor's shares of its budget, into `share` (2E), one actor per iteration."""
+    for r in prange(start.shape[0] - 1):
+        lo, hi = start[r], start[r + 1]
+        n = hi - lo
+        if n == 0:
+            continue
+        b = budget[r]
+        if b >= n:
+            for i in range(lo, hi):
+                share[i] = 1.0
+            continue
+        top = -np.inf
+        for i in range(lo, hi):
+            top = max(top, pay[link[i]])
+        w = np.empty(n)
+        for i in range(n):
+            w[i] = math.exp((pay[link[lo + i]] - top) / temperature)
+        lam = _water_level(np.sort(w)[::-1], b)
+        for i in range(n):
+            share[lo + i] = 0.0 if w[i] == 0.0 else min(1.0, lam * w[i])
+
+
+@njit(cache=True)
+def _water_level(ws: np.ndarray, b: float) -> float:
+    """λ with Σ_i min(1, λ·w_i) = b, for weights `ws` sorted from the largest, b < len(ws):
+    the first k (the number capped at 1) with (b − k)·w_k ≤ Σ_{i≥k} w_i; λ = (b − k)/Σ_{i≥k} w_i
+    (+inf if that sum is 0: the rest weigh nothing)."""
+    n = ws.shape[0]
+    tail = np.empty(n)
+    acc = 0.0
+    for i in range(n - 1, -1, -1):
+        acc += ws[i]
+        tail[i] = acc
+    k = 0
+    while (b - k) * ws[k] > tail[k]:
+        k += 1
+    return (b - k) / tail[k] if tail[k] > 0.0 else np.inf
+
+
+@njit(cache=True, parallel=True)
+def _weakest_end(entry: np.ndarray, share: np.ndarray, effort: np.ndarray) -> None:
+    for e in prange(entry.shape[0]):
+        effort[e] = min(share[entry[e, 0]], share[entry[e, 1]])
+
+
+def partner_effort(
+    actors: ActorLinks, pay: np.ndarray, budget: np.ndarray, temperature: float
+) -> np.ndarray:
+    """The effort a_e ∈ [0, 1] each link gets from its two ends (E,): each actor r spreads
+    its attention budget B_r (links' worth of full effort) over its candidate links, in
+    proportion to what they pay, none getting more than full effort:
+
+        a_re = min(1, λ_r·w_e),   w_e = exp((π_e − max_{e'∋r} π_e')/τ),   Σ_{e∋r} a_re = B_r,
+
+    λ_r found by water-filling (a_re = 1 for all its links if B_r ≥ its number of links), and a
+    link gets the effort of the end that gives it less, a_e = min(a_ae, a_be). π = `pay` (E,),
+    τ = `temperature` > 0, B = `budget` (N,) ≥ 0. docs/model.md, "Paradiplomacy".
+
+    One actor per parallel iteration, each sorting its own weights, so the result does not
+    depend on the thread count.
+    """
+    share = np.empty(actors.link.shape[0])
+    _allocate(actors.start, actors.link, pay, budget, temperature, share)
+    effort = np.empty(actors.entry.shape[0])
+    _weakest_end(actors.entry, share, effort)
+    return effort
+
+
+def partner_effort_reference(
+    actors: ActorLinks, pay: np.ndarray, budget: np.ndarray, temperature: float
+) -> np.ndarray:
+    """Plain-numpy reference for `partner_effort` (actor by actor, the same operations)."""
+    share = np.empty(len(actors.link))
+    for r in range(len(actors.start) - 1):
+        lo, hi = actors.start[r], actors.start[r + 1]
+        n = hi - lo
+        if n == 0:
+            continue
+        if budget[r] >= n:
+            share[lo:hi] = 1.0
+            continue
+        p = pay[actors.link[lo:hi]]
+        w = np.exp((p - p.max()) / temperature)
+        ws = np.sort(w)[::-1]
+        tail = np.cumsum(ws[::-1])[::-1]
+        k = int(np.argmax((budget[r] - np.arange(n)) * ws <= tail))
+        lam = (budget[r] - k) / tail[k] if tail[k] > 0.0 else np.inf
+        with np.errstate(invalid="ignore"):
+            share[lo:hi] = np.where(w == 0.0, 0.0, np.minimum(1.0, lam * w))
+    return np.minimum(share[actors.entry[:, 0]], share[actors.entry[:, 1]])
 
 
 # ---------------------------------------------------------------- activity of actors

@@ -10,9 +10,12 @@ import numpy as np
 from sim.kernels.paradiplomacy import (
     DRIVE_DEFAULTS,
     FORMATION_DEFAULTS,
+    ActorLinks,
     LinkSlots,
+    actor_links,
     drive_coefficients,
     formation_coefficients,
+    formation_logits,
     link_slots,
     link_totals,
     state_pairs,
@@ -31,7 +34,7 @@ class LinkGeometry:
     The links' ends, potential channels, owning states and diaspora ties are fixed for a run
     (docs/model.md, "Paradiplomacy"), so their layout (`slots`) and the parts of β · x and γ · x
     that do not change (`drive_static` per slot, `formation_static` per link) are computed
-    once, for the coefficients `drive_coef` and `formation_coef`; `update` recomputes the static
+    once (and the actors' sizes, `gdp`, which set their attention budgets), for the coefficients `drive_coef` and `formation_coef`; `update` recomputes the static
     parts if the parameters' coefficients change. `active_links` counts the links with any
     channel open after the last `update` (at first, as the world starts; `read_off` with this
     geometry recounts). `update` keeps the strength array it replaced and the link totals it
@@ -42,6 +45,8 @@ class LinkGeometry:
     proximity: np.ndarray
     similarity: np.ndarray
     slots: LinkSlots
+    actors: ActorLinks
+    gdp: np.ndarray  # (N,) the actors' GDP when the run started, which sets their attention
     drive_coef: np.ndarray
     formation_coef: np.ndarray
     drive_static: np.ndarray
@@ -51,7 +56,8 @@ class LinkGeometry:
     link_total: np.ndarray | None = None
 
 
-def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
+def link_geometry(world: World, params: ParadiplomacyParams, gdp: np.ndarray | None = None
+                  ) -> LinkGeometry:
     """Complementarity, proximity and similarity of every link (docs/model.md, "Paradiplomacy"),
     the links' slots, and the static parts of the drives for `params`' coefficients; sets the
     world's `pairs.link_capacity` to match the links.
@@ -61,6 +67,9 @@ def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
       levels of development have more to exchange (a guess);
     - similarity = ½·exp(−|ln(pop_a / pop_b)|) + ½·[both capitals or neither] (size and
       prestige, paper 001; a guess).
+
+    `gdp` (N,) sizes the actors' attention; None: their GDP now (a run keeps its starting
+    sizes, so that a world at rest stays at rest as it grows).
     """
     links, act = world.links, world.actors
     a, b = links.ends[:, 0], links.ends[:, 1]
@@ -73,6 +82,8 @@ def link_geometry(world: World, params: ParadiplomacyParams) -> LinkGeometry:
         proximity=np.exp(-distance / params.proximity_km),
         similarity=0.5 * np.exp(-size) + 0.5 * (act.is_capital[a] == act.is_capital[b]),
         slots=link_slots(links.channels, links.ends, act.state, world.n_states, len(CHANNELS)),
+        actors=actor_links(links.ends, world.n_actors),
+        gdp=act.gdp.copy() if gdp is None else gdp,
         drive_coef=none,
         formation_coef=none,
         drive_static=none,
@@ -132,6 +143,7 @@ def update(
     dt: float,
     favoured: list[list[int]] = (),
     favour: float = 0.0,
+    choose: bool = False,
 ) -> tuple[int, int]:
     """One step of link dynamics and the activity classes; returns (formed, dissolved), and
     leaves the number of active links after the step in `geometry.active_links` (and each
@@ -141,7 +153,11 @@ def update(
     through a counter-based generator, so results do not depend on the number of threads.
     The sanction feature is `cushion(pairs.sanction)`: sanctions on either state count, from
     anyone. Links among the actors of each group in `favoured` (customs facilitation) get
-    `favour` added to their economic drive.
+    `favour` added to their economic drive. With `choose`, each region and city spreads its
+    attention over its candidate links (`partner_effort`): a link grows at g·a_e and a
+    candidate forms at the rate r·F·a_e, F = `attention_focus` (a candidate its ends seek out
+    forms faster than one left to chance); without, every candidate moves on its own (a = 1,
+    rate r).
     """
     links, pairs = world.links, world.pairs
     _static_parts(geometry, world, params)
@@ -149,6 +165,8 @@ def update(
     drive_static = geometry.drive_static
     if favoured and favour:
         drive_static = drive_static + favour * favoured_slots(world, geometry, favoured)
+    effort = partner_effort(world, params, geometry, kernels) if choose else None
+    formation_rate = params.formation_rate * (params.attention_focus if choose else 1.0)
     new, link_total, formed, dissolved = kernels.link_dynamics(
         links.strength,
         geometry.slots,
@@ -158,13 +176,14 @@ def update(
         geometry.formation_static,
         geometry.drive_coef,
         geometry.formation_coef,
-        params.formation_rate,
+        formation_rate,
         np.full(c, params.growth),
         np.full(c, params.decay),
         params.start_strength,
         params.dissolve_below,
         seed,
         dt,
+        effort,
         _reusable_outputs(geometry, links.strength),  # out (positional: kernels may be wrapped)
     )
     geometry.spare_strength, links.strength = links.strength, new
@@ -172,6 +191,24 @@ def update(
     _read_off(world, params, kernels, link_total, geometry.slots.link_pair)
     geometry.active_links = int(np.count_nonzero(link_total))
     return int(np.count_nonzero(formed)), int(np.count_nonzero(dissolved))
+
+
+def partner_effort(world: World, params: ParadiplomacyParams, geometry: LinkGeometry, kernels
+                   ) -> np.ndarray:
+    """The effort each link gets from its ends (E,): every region and city spreads an attention
+    budget B_r = attention·(Y_r / GDP_ref)^ε (links' worth of full effort; Y_r its GDP at the
+    start, GDP_ref and ε as for the partner slots) over its candidate links, favouring those that promise more, the
+    formation odds γ · x, and a link already active by `attention_commitment` more: it keeps
+    up the partnerships it has before it seeks new ones (docs/model.md, "Paradiplomacy")."""
+    pairs = world.pairs
+    pay = formation_logits(geometry.slots, pairs.relations, cushion(pairs.sanction),
+                           geometry.formation_static, geometry.formation_coef)
+    total = geometry.link_total
+    active = (total if total is not None else link_totals(world.links.strength)) > 0.0
+    pay += params.attention_commitment * active
+    budget = params.attention * (geometry.gdp / params.partners_reference_gdp) ** (
+        params.partners_gdp_elasticity)
+    return kernels.partner_effort(geometry.actors, pay, budget, params.attention_temperature)
 
 
 def favoured_slots(world: World, geometry: LinkGeometry, groups: list[list[int]]) -> np.ndarray:
