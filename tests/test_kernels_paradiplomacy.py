@@ -930,11 +930,8 @@ def test_each_actor_spends_its_budget_and_a_link_gets_its_weaker_ends_effort(see
         assert np.all(np.diff(share[order]) >= -1e-12)
         share_of.update({(r, int(k)): v for k, v in zip(mine, share, strict=True)})
     effort = pd.partner_effort(links, pay, budget, temperature)
-    ends = links.link[links.entry]  # both entries of link k name link k
-    assert np.array_equal(ends, np.column_stack([np.arange(e), np.arange(e)]))
-    owner = np.repeat(np.arange(n_actors), np.diff(links.start))
     for k in range(e):
-        a, b = owner[links.entry[k]]
+        a, b = links.ends[k]
         assert effort[k] == pytest.approx(min(share_of[(a, k)], share_of[(b, k)]), rel=1e-9,
                                           abs=1e-12)
 
@@ -988,3 +985,25 @@ def test_effort_scales_growth_and_formation_and_full_effort_changes_nothing():
     s = np.full((1, C), 0.6)
     decayed, _, _ = step(s, ALL, x, effort=0.0)
     np.testing.assert_allclose(decayed, 0.6 * np.exp(-D["decay"] * DT), rtol=1e-12)
+
+
+@settings(deadline=None, max_examples=50)
+@given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 80))
+def test_link_promise_numba_agrees_with_numpy(seed, e):
+    """π = γ · x as `link_dynamics` computes the formation odds, plus the commitment on active
+    links: a dormant link promises exactly its formation odds."""
+    args = random_dynamics_args(seed, e, 0.5, 1.0)
+    strength, slots, relations, sanction, _, formation_static, _, gamma = args[:8]
+    total = pd.link_totals(strength)
+    promise = (slots.link_pair, relations, sanction, formation_static, gamma, total, 1.7)
+    got, want = pd.link_promise(*promise), pd.link_promise_reference(*promise)
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    bare = pd.link_promise(*promise[:-1], 0.0)
+    active = total > 0.0
+    np.testing.assert_allclose(got[active], bare[active] + 1.7, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(got[~active], bare[~active])
+    rel = 0.5 * (relations + relations.T)
+    san = np.maximum(sanction, sanction.T)
+    a, b = np.divmod(slots.link_pair, slots.n_states)
+    odds = formation_static + gamma[pd.RELATIONS] * rel[a, b] + gamma[pd.SANCTION] * san[a, b]
+    np.testing.assert_allclose(bare, odds, rtol=1e-12, atol=1e-12)

@@ -690,61 +690,106 @@ def link_dynamics_python_loop(
 
 
 class ActorLinks(NamedTuple):
-    """Each actor's links, for `partner_effort` (fixed for a run): actor r's entries are
-    `start[r]:start[r + 1]` of `link` (2E: a link once at each end, in link order within an
-    actor), and link e's two entries are `entry[e]`."""
+    """Each actor's links, for `partner_effort` (fixed for a run): the links' `ends`, each
+    actor's number of link ends `degree`, and its entries `start[r]:start[r + 1]` of `link`
+    (2E: a link once at each end, in link order within an actor)."""
 
+    ends: np.ndarray  # (E, 2) int64
+    degree: np.ndarray  # (N,) int64
     start: np.ndarray  # (N + 1,) int64
     link: np.ndarray  # (2E,) int64
-    entry: np.ndarray  # (E, 2) int64
 
 
 def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
     """The links of every actor, from the links' `ends` (E×2 actor rows; plain numpy)."""
-    ends = np.asarray(ends, dtype=np.int64).reshape(-1, 2)
-    order = np.argsort(ends.ravel(), kind="stable")
+    ends = np.ascontiguousarray(ends, dtype=np.int64).reshape(-1, 2)
+    degree = np.bincount(ends.ravel(), minlength=n_actors).astype(np.int64)
     start = np.zeros(n_actors + 1, dtype=np.int64)
-    np.cumsum(np.bincount(ends.ravel(), minlength=n_actors), out=start[1:])
-    entry = np.empty(2 * len(ends), dtype=np.int64)
-    entry[order] = np.arange(2 * len(ends))
-    return ActorLinks(start=start, link=order // 2, entry=entry.reshape(-1, 2))
-
-
-def formation_logits(
-    slots: LinkSlots, relations: np.ndarray, sanction: np.ndarray,
-    formation_static: np.ndarray, formation_coef: np.ndarray,
-) -> np.ndarray:
-    """γ · x of every link (E,), as `link_dynamics` computes it for formation: what a link
-    promises its ends (complementarity, proximity, relations, sanction, diaspora,
-    similarity). Plain numpy."""
-    rel, san = _pair_features(relations, sanction)
-    q = slots.link_pair
-    return formation_static + formation_coef[RELATIONS] * rel[q] + formation_coef[SANCTION] * san[q]
+    np.cumsum(degree, out=start[1:])
+    order = np.argsort(ends.ravel(), kind="stable")
+    return ActorLinks(ends=ends, degree=degree, start=start, link=order // 2)
 
 
 @njit(cache=True, parallel=True)
-def _allocate(start: np.ndarray, link: np.ndarray, pay: np.ndarray, budget: np.ndarray,
-              temperature: float, share: np.ndarray) -> None:
-    """Each actor's shares of its budget, into `share` (2E), one actor per iteration."""
-    for r in prange(start.shape[0] - 1):
-        lo, hi = start[r], start[r + 1]
-        n = hi - lo
-        if n == 0:
-            continue
-        b = budget[r]
-        if b >= n:
-            for i in range(lo, hi):
-                share[i] = 1.0
-            continue
-        top = -np.inf
-        for i in range(lo, hi):
-            top = max(top, pay[link[i]])
-        w = np.empty(n)
-        for i in range(n):
-            w[i] = math.exp((pay[link[lo + i]] - top) / temperature)
-        lam = _water_level(np.sort(w)[::-1], b)
-        for i in range(n):
-            share[lo + i] = 0.0 if w[i] == 0.0 else min(1.0, lam * w[i])
+def _promise(link_pair: np.ndarray, rel: np.ndarray, san: np.ndarray,
+             formation_static: np.ndarray, gamma_r: float, gamma_s: float,
+             link_total: np.ndarray, commitment: float) -> np.ndarray:
+    out = np.empty(link_pair.shape[0])
+    for e in prange(link_pair.shape[0]):
+        q = link_pair[e]
+        z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
+        out[e] = z + commitment if link_total[e] > 0.0 else z
+    return out
+
+
+def link_promise(
+    link_pair: np.ndarray, relations: np.ndarray, sanction: np.ndarray,
+    formation_static: np.ndarray, formation_coef: np.ndarray, link_total: np.ndarray,
+    commitment: float,
+) -> np.ndarray:
+    """What each link promises its ends (E,): π_e = γ · x_e, the formation odds as
+    `link_dynamics` computes them (complementarity, proximity, relations, sanction, diaspora,
+    similarity; `link_pair` the links' state pairs, `formation_static` their fixed part), plus
+    `commitment` if the link is active (`link_total` > 0): an actor keeps up the partnerships it
+    has before it seeks new ones. docs/model.md, "Paradiplomacy"."""
+    rel, san = _pair_features(relations, sanction)
+    return _promise(link_pair, rel, san, formation_static, float(formation_coef[RELATIONS]),
+                    float(formation_coef[SANCTION]), link_total, commitment)
+
+
+def link_promise_reference(
+    link_pair: np.ndarray, relations: np.ndarray, sanction: np.ndarray,
+    formation_static: np.ndarray, formation_coef: np.ndarray, link_total: np.ndarray,
+    commitment: float,
+) -> np.ndarray:
+    """Plain-numpy reference for `link_promise`."""
+    rel, san = _pair_features(relations, sanction)
+    odds = (formation_static + formation_coef[RELATIONS] * rel[link_pair]
+            + formation_coef[SANCTION] * san[link_pair])
+    return np.where(link_total > 0.0, odds + commitment, odds)
+
+
+# The link ends are streamed in this many fixed parts (consecutive link ranges), in parallel,
+# each into its own actor sums, then the parts are added in order: a fixed number, so the sums
+# do not depend on the thread count (as for `activity_classes`).
+ATTENTION_PARTS = 2
+
+
+@njit(cache=True, parallel=True)
+def _best_pay(ends: np.ndarray, pay: np.ndarray, n_actors: int) -> np.ndarray:
+    """max π over each actor's links (−inf without links)."""
+    e_n = pay.shape[0]
+    part = np.full((ATTENTION_PARTS, n_actors), -np.inf)
+    for k in prange(ATTENTION_PARTS):
+        best = part[k]
+        for e in range(k * e_n // ATTENTION_PARTS, (k + 1) * e_n // ATTENTION_PARTS):
+            for side in range(2):
+                a = ends[e, side]
+                best[a] = max(best[a], pay[e])
+    top = part[0].copy()
+    for k in range(1, ATTENTION_PARTS):
+        top = np.maximum(top, part[k])
+    return top
+
+
+@njit(cache=True, parallel=True)
+def _weights(ends: np.ndarray, pay: np.ndarray, top: np.ndarray, temperature: float,
+             weight: np.ndarray) -> np.ndarray:
+    """w at each link end, into `weight` (E×2), and their sums per actor."""
+    e_n, n_actors = pay.shape[0], top.shape[0]
+    part = np.zeros((ATTENTION_PARTS, n_actors))
+    for k in prange(ATTENTION_PARTS):
+        acc = part[k]
+        for e in range(k * e_n // ATTENTION_PARTS, (k + 1) * e_n // ATTENTION_PARTS):
+            for side in range(2):
+                a = ends[e, side]
+                w = math.exp((pay[e] - top[a]) / temperature)
+                weight[e, side] = w
+                acc[a] += w
+    total = part[0].copy()
+    for k in range(1, ATTENTION_PARTS):
+        total += part[k]
+    return total
 
 
 @njit(cache=True)
@@ -765,9 +810,39 @@ def _water_level(ws: np.ndarray, b: float) -> float:
 
 
 @njit(cache=True, parallel=True)
-def _weakest_end(entry: np.ndarray, share: np.ndarray, effort: np.ndarray) -> None:
-    for e in prange(entry.shape[0]):
-        effort[e] = min(share[entry[e, 0]], share[entry[e, 1]])
+def _levels(start: np.ndarray, link: np.ndarray, degree: np.ndarray, pay: np.ndarray,
+            top: np.ndarray, total: np.ndarray, budget: np.ndarray, temperature: float
+            ) -> np.ndarray:
+    """λ of each actor: +inf if it has room for all its links, b/Σw if its best link is not
+    capped, else water-filling over its sorted weights (the few actors that need it)."""
+    n_actors = degree.shape[0]
+    level = np.empty(n_actors)
+    for r in prange(n_actors):
+        b = budget[r]
+        if b >= degree[r]:
+            level[r] = np.inf
+        elif b <= total[r]:  # the best link weighs 1
+            level[r] = b / total[r]
+        else:
+            lo, hi = start[r], start[r + 1]
+            w = np.empty(hi - lo)
+            for i in range(lo, hi):
+                w[i - lo] = math.exp((pay[link[i]] - top[r]) / temperature)
+            level[r] = _water_level(np.sort(w)[::-1], b)
+    return level
+
+
+@njit(cache=True, parallel=True)
+def _weakest_end(ends: np.ndarray, weight: np.ndarray, level: np.ndarray,
+                 effort: np.ndarray) -> None:
+    for e in prange(ends.shape[0]):
+        a = 1.0
+        for side in range(2):
+            w = weight[e, side]
+            lam = level[ends[e, side]]
+            share = 1.0 if lam == np.inf else (0.0 if w == 0.0 else min(1.0, lam * w))
+            a = min(a, share)
+        effort[e] = a
 
 
 def partner_effort(
@@ -783,20 +858,26 @@ def partner_effort(
     link gets the effort of the end that gives it less, a_e = min(a_ae, a_be). π = `pay` (E,),
     τ = `temperature` > 0, B = `budget` (N,) ≥ 0. docs/model.md, "Paradiplomacy".
 
-    One actor per parallel iteration, each sorting its own weights, so the result does not
-    depend on the thread count.
+    The links are streamed in order (each actor's best pay, then its weights and their sum,
+    in ATTENTION_PARTS fixed parts), so that memory is read in order however the links are
+    laid out; only an actor whose best link is capped gathers its links to sort them. Nothing
+    depends on the thread count.
     """
-    share = np.empty(actors.link.shape[0])
-    _allocate(actors.start, actors.link, pay, budget, temperature, share)
-    effort = np.empty(actors.entry.shape[0])
-    _weakest_end(actors.entry, share, effort)
+    n_actors = actors.degree.shape[0]
+    top = _best_pay(actors.ends, pay, n_actors)
+    weight = np.empty((pay.shape[0], 2))
+    total = _weights(actors.ends, pay, top, temperature, weight)
+    level = _levels(actors.start, actors.link, actors.degree, pay, top, total, budget,
+                    temperature)
+    effort = np.empty(pay.shape[0])
+    _weakest_end(actors.ends, weight, level, effort)
     return effort
 
 
 def partner_effort_reference(
     actors: ActorLinks, pay: np.ndarray, budget: np.ndarray, temperature: float
 ) -> np.ndarray:
-    """Plain-numpy reference for `partner_effort` (actor by actor, the same operations)."""
+    """Plain-numpy reference for `partner_effort` (actor by actor)."""
     share = np.empty(len(actors.link))
     for r in range(len(actors.start) - 1):
         lo, hi = actors.start[r], actors.start[r + 1]
@@ -808,13 +889,17 @@ def partner_effort_reference(
             continue
         p = pay[actors.link[lo:hi]]
         w = np.exp((p - p.max()) / temperature)
-        ws = np.sort(w)[::-1]
-        tail = np.cumsum(ws[::-1])[::-1]
-        k = int(np.argmax((budget[r] - np.arange(n)) * ws <= tail))
-        lam = (budget[r] - k) / tail[k] if tail[k] > 0.0 else np.inf
+        if budget[r] <= w.sum():
+            lam = budget[r] / w.sum()
+        else:
+            ws = np.sort(w)[::-1]
+            tail = np.cumsum(ws[::-1])[::-1]
+            k = int(np.argmax((budget[r] - np.arange(n)) * ws <= tail))
+            lam = (budget[r] - k) / tail[k] if tail[k] > 0.0 else np.inf
         with np.errstate(invalid="ignore"):
             share[lo:hi] = np.where(w == 0.0, 0.0, np.minimum(1.0, lam * w))
-    return np.minimum(share[actors.entry[:, 0]], share[actors.entry[:, 1]])
+    by_link = np.argsort(actors.link, kind="stable").reshape(-1, 2)  # link k's two entries
+    return np.minimum(share[by_link[:, 0]], share[by_link[:, 1]])
 
 
 # ---------------------------------------------------------------- activity of actors

@@ -15,7 +15,6 @@ from sim.kernels.paradiplomacy import (
     actor_links,
     drive_coefficients,
     formation_coefficients,
-    formation_logits,
     link_slots,
     link_totals,
     state_pairs,
@@ -52,6 +51,8 @@ class LinkGeometry:
     drive_static: np.ndarray
     formation_static: np.ndarray
     active_links: int = 0
+    budget: np.ndarray | None = None  # (N,) attention budgets, for the parameters `budget_key`
+    budget_key: tuple | None = None
     spare_strength: np.ndarray | None = None
     link_total: np.ndarray | None = None
 
@@ -201,14 +202,20 @@ def partner_effort(world: World, params: ParadiplomacyParams, geometry: LinkGeom
     formation odds γ · x, and a link already active by `attention_commitment` more: it keeps
     up the partnerships it has before it seeks new ones (docs/model.md, "Paradiplomacy")."""
     pairs = world.pairs
-    pay = formation_logits(geometry.slots, pairs.relations, cushion(pairs.sanction),
-                           geometry.formation_static, geometry.formation_coef)
     total = geometry.link_total
-    active = (total if total is not None else link_totals(world.links.strength)) > 0.0
-    pay += params.attention_commitment * active
-    budget = params.attention * (geometry.gdp / params.partners_reference_gdp) ** (
-        params.partners_gdp_elasticity)
-    return kernels.partner_effort(geometry.actors, pay, budget, params.attention_temperature)
+    pay = kernels.link_promise(
+        geometry.slots.link_pair, pairs.relations, cushion(pairs.sanction),
+        geometry.formation_static, geometry.formation_coef,
+        total if total is not None else link_totals(world.links.strength),
+        params.attention_commitment,
+    )
+    key = (params.attention, params.partners_reference_gdp, params.partners_gdp_elasticity)
+    if geometry.budget_key != key:
+        geometry.budget = params.attention * (geometry.gdp / params.partners_reference_gdp) ** (
+            params.partners_gdp_elasticity)
+        geometry.budget_key = key
+    return kernels.partner_effort(geometry.actors, pay, geometry.budget,
+                                  params.attention_temperature)
 
 
 def favoured_slots(world: World, geometry: LinkGeometry, groups: list[list[int]]) -> np.ndarray:
