@@ -91,6 +91,21 @@ class StateAgent(ActorAgent):
             in_favour = question.utility[q] + inertia * inside + question.taste[q]
             if (in_favour > 0.0) != inside:
                 self.model.chosen.append((question, q))
+        # A deal (a trade agreement, or for a multi-vector state a customs facilitation): if it
+        # looks for a partner this step, it proposes the deal it values most, if it values one
+        # at all (docs/model.md, "Decisions").
+        offer = self.model.offers.proposal(self.row)
+        if offer is not None:
+            self.model.proposals.append((self.row, *offer))
+
+    def answer(self) -> None:
+        """Phase 2, after every state has decided: take up the deals offered to this state
+        that are worth it (U + ε > 0 for it too; one trade agreement at a time, and only while
+        it looks for a partner itself)."""
+        offered = [(proposer, kind) for proposer, partner, kind in self.model.proposals
+                   if partner == self.row]
+        for proposer, kind in self.model.offers.answer(self.row, offered):
+            self.model.accepted.append((proposer, self.row, kind))
 
 
 class CityAgent(ActorAgent):

@@ -106,15 +106,17 @@ class GeoModel(mesa.Model):
         # One stream per source of randomness, spawned from the model's generator: a scenario
         # and its baseline then draw the same growth shocks, summits, link formations and
         # incidents whatever their events do (common random numbers for `geopol compare`).
-        streams = self.rng.spawn(5)
-        self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital", "decisions"),
-                                streams, strict=True))
+        streams = self.rng.spawn(6)
+        self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital", "decisions",
+                                 "agreements"), streams, strict=True))
 
         # The timeline; sanctions and facilitation in force at the start are part of the world
         # as it starts, which is then at rest.
         self.world_index = _world_index(self)
         self.multi_vector = np.array([self.world_index.row[state]
                                       for state in spec.scenario.multi_vector], dtype=np.int64)
+        self.customs_union = mechanisms.agreements.in_customs_union(
+            spec.memberships, self.world_index.row, self.world.n_states, self.start_date.year)
         self.timeline: list[events.Scheduled] = [
             _scheduled(event, self.world_index, 0, self.setup, f"events[{k}]")
             for k, event in enumerate(spec.events)
@@ -136,6 +138,10 @@ class GeoModel(mesa.Model):
         # This step's questions to each state, and the answers that change something.
         self.briefing: dict[int, list[tuple[mechanisms.decisions.Questions, int]]] = {}
         self.chosen: list[tuple[mechanisms.decisions.Questions, int]] = []
+        # This step's trade-agreement offers, proposals and the ones accepted.
+        self.offers = mechanisms.agreements.no_offers(self.world.n_states)
+        self.proposals: list[tuple[int, int, str]] = []
+        self.accepted: list[tuple[int, int, str]] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
         self.decisions_now = 0  # of them, taken this step
@@ -290,12 +296,26 @@ class GeoModel(mesa.Model):
             self.world, self.timeline, self.steps, self.params, self.kernels,
             self.streams["decisions"], self.dt, self.tastes,
         )
-        self.chosen = []
+        self.offers = (
+            mechanisms.agreements.offers(self.world, self.params, self.kernels,
+                                         self.streams["agreements"], self.dt, self.multi_vector,
+                                         self.customs_union)
+            if self.params.decisions.agreements or self.params.decisions.hedging
+            else mechanisms.agreements.no_offers(self.world.n_states)
+        )
+        self.chosen, self.proposals, self.accepted = [], [], []
         self.states.shuffle_do("decide")
+        self.states.shuffle_do("answer")
         taken = mechanisms.decisions.enact(
             self.chosen, self.timeline, self.world_index, self.steps, self.params.decisions,
             self.world.actors.ids,
+        ) + mechanisms.agreements.enact(
+            self.accepted, self.world, self.params, self.offers, self.timeline,
+            self.world_index, self.steps, self.world.actors.ids,
         )
+        if self.params.decisions.hedging and len(self.multi_vector):
+            mechanisms.agreements.hedge_relations(self.world, self.params, self.multi_vector,
+                                                  self.dt)
         self.decisions += taken
         self.decisions_now = len(taken)
 

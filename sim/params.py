@@ -238,6 +238,10 @@ class DecisionsParams(Section):
     partners: bool = Field(
         True, description="regions and cities spread their attention over their partners"
     )
+    agreements: bool = Field(True, description="states propose and accept trade agreements")
+    hedging: bool = Field(
+        True, description="multi-vector states seek deals that cut their largest dependence"
+    )
     temperature: float = Field(0.3, gt=0.0, le=100.0, description="logit temperature")
     review_rate: float = Field(
         2.0, ge=0.0, le=52.0, description="times a year a state reconsiders each choice"
@@ -264,6 +268,35 @@ class DecisionsParams(Section):
     )
     retaliation_intensity: float = Field(
         0.5, gt=0.0, le=1.0, description="intensity of a counter-sanction on imports"
+    )
+    agreement_rate: float = Field(
+        1.5, ge=0.0, le=52.0, description="times a year a state looks for a deal"
+    )
+    deal_income: float = Field(
+        10.0, ge=0.0, le=500.0, description="utility of a deal per % of real income it brings"
+    )
+    partner_relations: float = Field(
+        1.0, ge=0.0, le=50.0, description="utility of a deal per unit of relations"
+    )
+    complementarity: float = Field(
+        0.5, ge=0.0, le=50.0, description="utility of a deal per unit of complementarity"
+    )
+    agreement_cost: float = Field(
+        0.5, ge=-20.0, le=50.0, description="utility lost by concluding a trade agreement"
+    )
+    facilitation_cost: float = Field(
+        0.25, ge=-20.0, le=50.0, description="utility lost by concluding a customs facilitation"
+    )
+    hedge: float = Field(
+        5.0, ge=0.0, le=100.0,
+        description="utility per point a deal cuts a multi-vector state's largest partner share",
+    )
+    hedge_pull: float = Field(
+        0.2, ge=0.0, le=10.0,
+        description="rate a year at which a multi-vector state evens its relations with blocs",
+    )
+    hedge_cut: float = Field(
+        0.05, gt=0.0, lt=1.0, description="share of trade costs a hedging state's deal removes"
     )
 
 

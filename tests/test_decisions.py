@@ -160,12 +160,17 @@ def test_a_state_keeps_its_mind_while_the_world_stands_still(replicates):
         assert not [d for d in model.decisions if d.action in ("left", "lifted counter-sanction")]
 
 
+# Deals switched off, so that only the sanction decisions act.
+NO_DEALS = {"decisions_agreements": False, "decisions_hedging": False}
+
+
 def test_switches_turn_each_decision_off():
-    only_answers = sanctioned(0, decisions_coalitions=False)
+    only_answers = sanctioned(0, decisions_coalitions=False, **NO_DEALS)
     assert {d.action for d in only_answers.decisions} == {"counter-sanctioned"}
-    only_joins = sanctioned(0, decisions_retaliation=False)
+    only_joins = sanctioned(0, decisions_retaliation=False, **NO_DEALS)
     assert {d.action for d in only_joins.decisions} == {"joined"}
-    scripted = sanctioned(0, decisions_coalitions=False, decisions_retaliation=False)
+    scripted = sanctioned(0, decisions_coalitions=False, decisions_retaliation=False,
+                          **NO_DEALS)
     assert scripted.decisions == []
     assert scripted.in_force() == [n for n in only_joins.in_force()]
 
@@ -173,12 +178,12 @@ def test_switches_turn_each_decision_off():
 def test_decisions_act_exactly_as_the_same_sanctions_scripted():
     """Replay a run's decisions as scripted events in a model with decisions off: the world
     comes out the same, number for number."""
-    decided = sanctioned(3, steps=6)
+    decided = sanctioned(3, steps=6, **NO_DEALS)
     assert decided.decisions
     joins = [{"state": d.state, "at": d.step + 1} for d in decided.decisions
              if d.action == "joined"]
     replay = GeoModel(scenario="eurasia", rng=3, decisions_coalitions=False,
-                      decisions_retaliation=False)
+                      decisions_retaliation=False, **NO_DEALS)
     replay.inject({**NEW_SANCTION, "join": joins})
     answers = [d for d in decided.decisions if d.action == "counter-sanctioned"]
     params = replay.params.decisions
@@ -212,11 +217,12 @@ def test_the_order_states_decide_in_does_not_matter():
 
 
 def test_no_question_is_put_in_a_world_without_new_sanctions():
-    """Sanctions in force at the start are the world at rest: nobody joins them or answers."""
+    """Sanctions in force at the start are the world at rest: nobody joins them or answers
+    (states do conclude trade agreements)."""
     model = GeoModel(scenario="world", rng=0)
     for _ in range(8):
         model.step()
-    assert model.decisions == []
+    assert {d.action for d in model.decisions} == {"concluded a trade agreement"}
 
 
 # ---------------------------------------------------------------- regions and cities choose
@@ -279,3 +285,84 @@ def test_full_attention_is_every_candidate_on_its_own():
     np.testing.assert_array_equal(runs["off"].world.pairs.relations,
                                   runs["unbound"].world.pairs.relations)
     assert not np.array_equal(runs["off"].world.links.strength, runs["on"].world.links.strength)
+
+
+# ---------------------------------------------------------------- deals and hedging
+
+
+@pytest.fixture(scope="module")
+def hedging_runs() -> dict[bool, list[GeoModel]]:
+    """eurasia over ten years, three seeds, Kazakhstan hedging and not."""
+    runs = {}
+    for hedging in (True, False):
+        runs[hedging] = []
+        for seed in (1, 2, 3):
+            model = GeoModel(scenario="eurasia", rng=seed, decisions_hedging=hedging)
+            for _ in range(40):
+                model.step()
+            runs[hedging].append(model)
+    return runs
+
+
+def kaz_with(model: GeoModel, partners: list[str]) -> tuple[float, float]:
+    """Kazakhstan's trade (both ways) with `partners`, and its mean relations with them."""
+    ids = list(model.world.actors.ids)
+    kaz, rows = ids.index("KAZ"), [ids.index(p) for p in partners]
+    trade, relations = model.world.pairs.trade, model.world.pairs.relations
+    return (float(trade[kaz, rows].sum() + trade[rows, kaz].sum()),
+            float(relations[kaz, rows].mean()))
+
+
+def test_states_conclude_trade_agreements_at_about_the_recorded_rate(hedging_runs):
+    """About ten to fifteen regional trade agreements a year enter into force worldwide (WTO
+    RTA database); the model's states conclude a comparable number, none of them a member of
+    a customs union on its own (EU, EAEU), none with a state they sanction or are hostile to,
+    and each one shows in the pair's trade costs."""
+    for model in hedging_runs[False]:
+        deals = [d for d in model.decisions if d.action == "concluded a trade agreement"]
+        assert 50 <= len(deals) <= 250
+        ids = list(model.world.actors.ids)
+        for d in deals:
+            a, b = ids.index(d.state), ids.index(d.other)
+            assert not model.customs_union[a] and not model.customs_union[b]
+            assert model.world.pairs.agreement[a, b] and model.world.pairs.agreement[b, a]
+            assert "gains" in d.reason and d.step <= model.steps
+        assert not [d for d in model.decisions if "facilitation" in d.action]
+
+
+def test_kazakhstan_hedges_between_the_blocs(hedging_runs):
+    """Hedging, Kazakhstan (an EAEU member, so no trade agreements of its own) seeks customs
+    facilitation first with partners that cut its dependence on one partner or bloc (Russia
+    and China share a bloc), and evens its relations with the blocs' leaders: over ten years
+    its trade and relations with China, the USA and the EU are all higher than without
+    hedging. (Later deals with Russia and China, worth more in income, leave its dependence
+    on their bloc about where it was.)"""
+
+    for on, off in zip(hedging_runs[True], hedging_runs[False], strict=True):
+        assert any(d.state == "KAZ" and d.action == "concluded a customs facilitation"
+                   for d in on.decisions)
+        assert not any("KAZ" in (d.state, d.other) for d in off.decisions)
+        for partners in (["CHN"], ["USA"], EU):
+            assert kaz_with(on, partners)[1] > kaz_with(off, partners)[1] + 0.005
+            assert kaz_with(on, partners)[0] > 1.01 * kaz_with(off, partners)[0]
+        assert kaz_with(on, ["USA"])[0] > 1.1 * kaz_with(off, ["USA"])[0]
+        # Its first deal is outside its bloc: what it weighs then cuts its dependence.
+        first = next(d for d in on.decisions if d.state == "KAZ")
+        assert first.other not in ("RUS", "CHN") and "cuts its dependence" in first.reason
+
+
+def test_deal_switches_leave_no_trace():
+    """With trade agreements and hedging switched off, the run is the one where nobody looks
+    for a deal and nobody evens out relations, number for number."""
+    off = GeoModel(scenario="eurasia", rng=9, decisions_agreements=False,
+                   decisions_hedging=False)
+    idle = GeoModel(scenario="eurasia", rng=9, decisions_agreement_rate=0.0,
+                    decisions_hedge_pull=0.0)
+    for _ in range(8):
+        off.step()
+        idle.step()
+    assert off.decisions == idle.decisions
+    for a, b in ((off.world.pairs.trade, idle.world.pairs.trade),
+                 (off.world.pairs.relations, idle.world.pairs.relations),
+                 (off.world.actors.gdp, idle.world.actors.gdp)):
+        np.testing.assert_array_equal(a, b)

@@ -35,21 +35,23 @@ def sanction_loss(
     its sales to `target[k]` and `import_cut[k]` of its purchases from it (module docstring).
 
     `trade` is the S×S flow matrix with the home market on the diagonal; a state with no
-    output or no spending loses nothing on that side. Serial over the K pairs, each reading a
-    row and a column of `trade`.
+    output or no spending loses nothing on that side. A cut may be negative: trade that grows
+    (an agreement) gives a gain, L < 0. Every state's output and spending are summed once, in
+    one pass over `trade`; then serial over the K pairs.
     """
     n = trade.shape[0]
+    output = np.zeros(n)
+    spending = np.zeros(n)
+    for i in range(n):
+        for m in range(n):
+            output[i] += trade[i, m]
+            spending[m] += trade[i, m]
     k_pairs = imposer.shape[0]
     loss = np.empty(k_pairs)
     for k in range(k_pairs):
         i, j = imposer[k], target[k]
-        output = 0.0
-        spending = 0.0
-        for m in range(n):
-            output += trade[i, m]
-            spending += trade[m, i]
-        y = trade[i, j] / output if output > 0.0 else 0.0
-        pi = trade[j, i] / spending if spending > 0.0 else 0.0
+        y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
+        pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
         kept = (1.0 - y * export_cut[k]) ** (1.0 / sigma)
         kept *= (1.0 - pi * import_cut[k]) ** (1.0 / (sigma - 1.0))
         loss[k] = 1.0 - kept

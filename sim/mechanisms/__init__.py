@@ -2,6 +2,7 @@
 kernel it calls, and what it writes back. Equations: docs/model.md."""
 
 from sim.mechanisms import (
+    agreements,
     decisions,
     events,
     paradiplomacy,
@@ -13,5 +14,5 @@ from sim.mechanisms import (
 )
 
 __all__ = [
-    "decisions", "events",
+    "agreements", "decisions", "events",
     "paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]

@@ -214,7 +214,8 @@ def _retaliation_questions(world: World, timeline: list[events.Scheduled],
     counter-sanction in force is reviewed even after the coalition has gone."""
     p = params.decisions
     counters = {(item.rows["imposers"][0], item.rows["target"][0]): item for item in timeline
-                if item.decided and item.in_force(step)}
+                if item.decided and isinstance(item.event, events.Sanction)
+                and item.in_force(step)}
     pairs: dict[tuple[int, int], float] = {key: 0.0 for key in counters}
     for item, part in zip(open_items, taking_part, strict=True):
         target = item.rows["target"][0]
