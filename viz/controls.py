@@ -50,6 +50,9 @@ PARAMETER_SLIDERS = (
 DECISION_SWITCHES = (
     ("decisions_coalitions", "States join sanctions others start"),
     ("decisions_retaliation", "Sanctioned states answer with counter-sanctions"),
+    ("decisions_agreements", "States propose and accept trade agreements"),
+    ("decisions_hedging", "Multi-vector states hedge between the blocs"),
+    ("decisions_partners", "Regions and cities choose their partners"),
 )
 
 
