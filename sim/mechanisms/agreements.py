@@ -55,12 +55,12 @@ class Offers:
     def proposal(self, state: int) -> tuple[int, str] | None:
         """The partner and the deal `state` proposes: its best U + ε over partners and kinds,
         if it looks this step and that is positive."""
-        k = np.flatnonzero(self.seeking == state)
-        if not len(k):
+        k = np.searchsorted(self.seeking, state)
+        if k == len(self.seeking) or self.seeking[k] != state:
             return None
         best = None
         for kind, worth in self.worth.items():
-            row = worth[k[0]] + self.taste[state]
+            row = worth[k] + self.taste[state]
             j = int(np.argmax(row))
             if row[j] > 0.0 and (best is None or row[j] > best[0]):
                 best = (row[j], j, kind)
@@ -120,17 +120,25 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     p, s = params.decisions, world.n_states
     review = 1.0 - math.exp(-p.agreement_rate * dt)
     looks = rng.random(s) < review
-    u = rng.random((s, s))
-    with np.errstate(divide="ignore"):
-        taste = p.temperature * (np.log(u) - np.log1p(-u))
+    taste = rng.logistic(0.0, p.temperature, (s, s))
     hedgers = np.zeros(s, dtype=bool)
     if p.hedging:
         hedgers[multi_vector] = True
     free = ~bound if p.agreements else np.zeros(s, dtype=bool)
     seeking = np.flatnonzero(looks & (free | hedgers))
+    known: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def value(rows: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        return _worth(world, params, kernels, hedgers, bound, rows, kind)
+        # Each state's row is worked out once a step, when first asked for.
+        if kind not in known:
+            known[kind] = (np.zeros(s, dtype=bool), np.empty((s, s)), np.empty((s, s, 4)))
+        done, worth, parts = known[kind]
+        missing = np.unique(rows[~done[rows]])
+        if len(missing):
+            worth[missing], parts[missing] = _worth(world, params, kernels, hedgers, bound,
+                                                    missing, kind)
+            done[missing] = True
+        return worth[rows], parts[rows]
 
     worth = {}
     if p.agreements:
