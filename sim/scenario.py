@@ -2,8 +2,8 @@
 
 A scenario names its actors (or asks for a synthetic world), their links and the parameters.
 A variant file says `extends = "eurasia"` in its `[scenario]` table and holds only what differs:
-tables merge key by key, actors merge by `id`, links by `(a, b, kind)`, trade agreements by `name`,
-events by `(type, name)` (unnamed events add to the timeline).
+tables merge key by key, actors merge by `id`, links by `(a, b, kind)`, trade agreements and forums
+by `name`, events by `(type, name)` (unnamed events add to the timeline).
 Every error names the file the offending key came from.
 """
 
@@ -197,6 +197,44 @@ class MembershipSpec(Strict):
     source: str = ""
 
 
+class ForumSpec(Strict):
+    """A forum whose membership may cross blocs (SCO, CICA, OSCE): its summits meet on a
+    calendar, every `every_years` from `first`, the chair rotating among its members
+    (docs/model.md, "City diplomacy")."""
+
+    name: Annotated[str, Field(min_length=1)]
+    # States of the scenario, or organisations of its memberships (their members in the year
+    # of each summit).
+    members: Annotated[list[ActorId], Field(min_length=1)]
+    every_years: Annotated[float, Field(gt=0.0, le=100.0)]
+    # The date of its first summit (may be before the start: the summits before it are not
+    # held); None: the start plus every_years.
+    first: dt.date | None = None
+    # The year a listed state joined, for those that joined after `first`.
+    joined: dict[ActorId, Annotated[int, Field(ge=1800, le=2100)]] = {}
+    # Summits on the timeline that are this forum's: each stands for the forum's summit
+    # nearest it, which is not held again.
+    scripted: list[str] = []
+    source: str = ""
+
+
+def forum_members(forum: ForumSpec, memberships: list[MembershipSpec], year: int | None = None
+                  ) -> list[tuple[str, int | None, int | None]]:
+    """A forum's member states as (id, joined, left), years or None, each listed once per
+    spell: the states it lists (joined as `joined` gives), and the members of each
+    organisation it names, by the memberships. With `year`, only those members then."""
+    out: list[tuple[str, int | None, int | None]] = []
+    for entry in forum.members:
+        spells = [(m.state, m.joined, m.left) for m in memberships if m.org == entry]
+        for spell in spells or [(entry, forum.joined.get(entry), None)]:
+            _, joined, left = spell
+            current = year is None or ((joined is None or joined <= year)
+                                       and (left is None or year < left))
+            if current and spell not in out:
+                out.append(spell)
+    return out
+
+
 class SyntheticSpec(Strict):
     """Size of a generated world (docs/model.md, "Synthetic world")."""
 
@@ -222,6 +260,7 @@ class ScenarioSpec(Strict):
     relations: list[RelationSpec] = []
     state_pairs: list[StatePairSpec] = []
     memberships: list[MembershipSpec] = []
+    forums: list[ForumSpec] = []
     events: list[Event] = []
     params: Params = Params()
 
@@ -302,6 +341,7 @@ MERGE_KEYS: dict[str, tuple[str, ...]] = {
     "relations": ("a", "b"),
     "state_pairs": ("a", "b"),
     "memberships": ("org", "state"),
+    "forums": ("name",),
     "events": ("type", "name"),  # a variant adds to its base's timeline, or renames to replace
 }
 
@@ -560,6 +600,39 @@ def _check_references(
                 fail(("relations", i, "b"), "a state other than a", pair.b)
 
 
+def _check_forums(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
+    """Each forum has its own name; its members are states of the scenario or organisations of
+    its memberships, two or more states in all; `joined` names listed states; `scripted` names
+    summits of the timeline. (A synthetic world's members are checked when the model builds it.)"""
+    def fail(loc: tuple, expected: str, found: object) -> None:
+        raise prov.error(("forums", *loc), fallback, expected, describe(found))
+
+    states = {s.id for s in spec.states}
+    orgs = {m.org for m in spec.memberships}
+    summits = {e.name for e in spec.events if e.type == "summit" and e.name}
+    names: set[str] = set()
+    for i, forum in enumerate(spec.forums):
+        if forum.name in names:
+            fail((i, "name"), "a name not used by another forum", forum.name)
+        names.add(forum.name)
+        if spec.synthetic is None:
+            for j, entry in enumerate(forum.members):
+                if entry not in states and entry not in orgs:
+                    fail((i, "members", j), "a state of the scenario or an organisation of its "
+                         f"memberships ({', '.join(sorted(orgs)) or 'none'})", entry)
+                if entry in forum.members[:j]:
+                    fail((i, "members", j), "each member named once", entry)
+            count = len({state for state, _, _ in forum_members(forum, spec.memberships)})
+            if count < 2:
+                fail((i, "members"), "two or more member states", count)
+        for state in forum.joined:
+            if state not in forum.members or state in orgs:
+                fail((i, "joined", state), "a state listed in members", state)
+        for j, name in enumerate(forum.scripted):
+            if name not in summits:
+                fail((i, "scripted", j), "the name of a summit on the scenario's timeline", name)
+
+
 def world_index(spec: ScenarioSpec) -> WorldIndex:
     """Rows, kinds and owning states of a listed world's actors, in the order `build_world`
     gives them: states, then cities, then regions."""
@@ -725,6 +798,7 @@ def _load(path: Path) -> Scenario:
     spec, dropped, kept = _focus_only(spec)
     _check_references(spec, prov, path, dropped, kept)
     _check_events(spec, prov, path)
+    _check_forums(spec, prov, path)
     if spec.data.economy is not None:
         spec, table = _join_economy(spec, economy_src)
         files = (*files, table)

@@ -223,6 +223,36 @@ def unknown_scenario_name(tmp, tiny):
                 ("'no_such_scenario'",))
 
 
+FORUM = '[[forums]]\nname = "Pair"\nmembers = ["AAA", "BBB"]\nevery_years = 1.0\n'
+
+
+@case
+def forum_member_not_in_the_scenario(tmp, tiny):
+    path = write(tmp, "tiny.toml", tiny + "\n" + FORUM.replace('"BBB"]', '"ZZZ"]'))
+    return Case(path, path, "forums[0].members[1]",
+                "a state of the scenario or an organisation of its memberships", ("'ZZZ'",))
+
+
+@case
+def forum_meeting_every_zero_years(tmp, tiny):
+    path = write(tmp, "tiny.toml", tiny + "\n" + FORUM.replace("= 1.0", "= 0.0"))
+    return Case(path, path, "forums[0].every_years", "> 0", ("0.0",), command="validate")
+
+
+@case
+def forum_joined_by_a_state_it_does_not_list(tmp, tiny):
+    path = write(tmp, "tiny.toml", tiny + "\n" + FORUM + "joined = { CCC = 2020 }\n")
+    return Case(path, path, "forums[0].joined.CCC", "a state listed in members", ("'CCC'",))
+
+
+@case
+def forum_in_a_variant_scripting_a_summit_not_on_the_timeline(tmp, tiny):
+    path = variant(tmp, tiny + "\n" + FORUM,
+                   '[[forums]]\nname = "Pair"\nscripted = ["Pair summit 2024"]\n')
+    return Case(path, path, "forums[0].scripted[0]", "a summit on the scenario's timeline",
+                ("'Pair summit 2024'",), command="validate")
+
+
 def resolved(source: str | Path) -> str:
     return str(source.resolve()) if isinstance(source, Path) else source
 
