@@ -131,6 +131,17 @@ class GeoModel(mesa.Model):
         # When each city last hosted, in years from the start (−∞: never): a bloc's chair
         # rotates (docs/model.md, "City diplomacy").
         self.last_hosted = np.full(int((self.world.actors.kind == CITY).sum()), -np.inf)
+        # Forums meet on their calendars, put on Mesa's event list: the summits that come due
+        # before a step are held in its city diplomacy, and logged as (step, forum, host row;
+        # None if no member's capital could host).
+        self.forums_due: list[tuple[mechanisms.summits.Forum, int]] = []
+        self.forums = mechanisms.summits.forums(
+            spec, self.world_index.row, set(np.flatnonzero(kind == STATE).tolist()),
+            np.flatnonzero(kind == CITY), self.timeline, self.forums_due,
+            self.setup.path or self.setup.name)
+        for forum in self.forums:
+            forum.schedule(self)
+        self.forum_summits: list[tuple[int, str, int | None]] = []
         self.scheduled_summits: list[tuple[int, list[int]]] = []
         self.event_penalty = np.zeros(self.world.n_states)
         self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
@@ -320,7 +331,12 @@ class GeoModel(mesa.Model):
         self.decisions_now = len(taken)
 
     def city_diplomacy(self) -> None:
-        """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks."""
+        """Phase 2 (after the states' own decisions): capitals bid to host a summit or talks;
+        the forums' summits due meet, each chaired by a member in its turn."""
+        due = [forum.summit(k) for forum, k in self.forums_due]
+        self.forums_due.clear()
+        for forum in self.forums:
+            forum.chair_scripted(self.steps, self.steps * self.dt)
         self.summit_hosts = mechanisms.summits.update(
             self.world,
             self.params.cities,
@@ -332,7 +348,9 @@ class GeoModel(mesa.Model):
             self.multi_vector,
             self.last_hosted,
             self.steps * self.dt,
+            due,
         )
+        self.forum_summits += [(self.steps, meeting.name, meeting.host) for meeting in due]
 
     def paradiplomacy(self) -> None:
         """Phase 3: region and city links form, strengthen and decay; activity classes."""
