@@ -63,10 +63,12 @@ def test_eurasia_other_seed_other_gdp_same_actors():
     assert not a["trade"].equals(b["trade"])
 
 
-# Every place where randomness enters, switched off: GDP shocks, link formation, summits and
-# digital incidents. States decide nothing in a world without new sanctions.
+# Every place where randomness enters, switched off: GDP shocks, link formation, summits,
+# digital incidents and deals (who looks for a partner). States decide nothing else in a world
+# without new sanctions.
 NO_CHANCE = {"growth_volatility": 0.0, "paradiplomacy_formation_rate": 0.0,
-             "cities_summit_rate": 0.0, "digital_incident_hazard": 0.0}
+             "cities_summit_rate": 0.0, "digital_incident_hazard": 0.0,
+             "decisions_agreements": False, "decisions_hedging": False}
 
 
 def test_eurasia_without_chance_does_not_depend_on_the_seed():

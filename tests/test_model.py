@@ -198,10 +198,11 @@ def test_recorded_flows_add_up_to_recorded_gdp(model):
 
 
 def test_gdp_grows_at_the_trend_without_shocks():
-    # Regional ties held out of trade costs: links forming would move them. One trend for all
-    # (growth.data_trends = 0).
+    # Regional ties held out of trade costs: links forming would move them; no trade deals,
+    # which would too. One trend for all (growth.data_trends = 0).
     model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0, growth_data_trends=0.0,
-                     technology_gdp_elasticity=0.0, trade_regional=0.0)
+                     technology_gdp_elasticity=0.0, trade_regional=0.0,
+                     decisions_agreements=False, decisions_hedging=False)
     gdp0 = model.world.actors.gdp.copy()
     steps = 8
     for _ in range(steps):
@@ -223,7 +224,8 @@ def test_each_state_grows_at_its_own_trend():
     """With the data's trends (growth.data_trends = 1) and no shocks, states grow apart: each
     at its trend, within a point, the rest being the gains from trade as shares shift."""
     model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0,
-                     technology_gdp_elasticity=0.0, trade_regional=0.0)
+                     technology_gdp_elasticity=0.0, trade_regional=0.0,
+                     decisions_agreements=False, decisions_hedging=False)
     s = model.world.n_states
     gdp0 = model.world.actors.gdp[:s].copy()
     for _ in range(8):

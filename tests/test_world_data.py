@@ -82,8 +82,10 @@ def model() -> GeoModel:
 
 @pytest.fixture(scope="module")
 def run() -> SimpleNamespace:
-    """A second world, its step-0 values kept, then run STEPS steps with no event injected."""
-    m = GeoModel(scenario="world", rng=SEED)
+    """A second world, its step-0 values kept, then run STEPS steps with no event injected and
+    no trade deal concluded (tests/test_decisions.py has the deals)."""
+    m = GeoModel(scenario="world", rng=SEED, decisions_agreements=False,
+                 decisions_hedging=False)
     world, s = m.world, m.world.n_states
     start = SimpleNamespace(relations=world.pairs.relations.copy(),
                             sanction=world.pairs.sanction.copy(),
