@@ -91,6 +91,14 @@ class StateAgent(ActorAgent):
             in_favour = question.utility[q] + inertia * inside + question.taste[q]
             if (in_favour > 0.0) != inside:
                 self.model.chosen.append((question, q))
+        # A digital-diplomacy programme, when it reviews its choice (paper 003).
+        looks, utility, _ = self.model.programme_review
+        if looks[self.row]:
+            running = bool(self.model.programmes[self.row])
+            favour = (utility[self.row] + inertia * running
+                      + self.model.programme_taste[self.row])
+            if (favour > 0.0) != running:
+                self.model.programme_changes.append(self.row)
         # A deal (a trade agreement, or for a multi-vector state a customs facilitation): if it
         # looks for a partner this step, it proposes the deal it values most, if it values one
         # at all (docs/model.md, "Decisions").

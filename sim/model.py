@@ -106,9 +106,9 @@ class GeoModel(mesa.Model):
         # One stream per source of randomness, spawned from the model's generator: a scenario
         # and its baseline then draw the same growth shocks, summits, link formations and
         # incidents whatever their events do (common random numbers for `geopol compare`).
-        streams = self.rng.spawn(6)
+        streams = self.rng.spawn(7)
         self.streams = dict(zip(("growth", "summits", "paradiplomacy", "digital", "decisions",
-                                 "agreements"), streams, strict=True))
+                                 "agreements", "programmes"), streams, strict=True))
 
         # The timeline; sanctions and facilitation in force at the start are part of the world
         # as it starts, which is then at rest.
@@ -153,6 +153,15 @@ class GeoModel(mesa.Model):
         self.offers = mechanisms.agreements.no_offers(self.world.n_states)
         self.proposals: list[tuple[int, int, str]] = []
         self.accepted: list[tuple[int, int, str]] = []
+        # Digital programmes: who runs one, each state's taste for one (drawn once), the
+        # scenario's own investment, and this step's review.
+        s = self.world.n_states
+        self.programmes = np.zeros(s, dtype=bool)
+        self.programme_taste = self.streams["programmes"].logistic(
+            0.0, self.params.decisions.temperature, s)
+        self.scripted_investment = self.world.nations.digital_investment.copy()
+        self.programme_review = (np.zeros(s, dtype=bool), np.zeros(s), np.zeros((s, 2)))
+        self.programme_changes: list[int] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
         self.decisions_now = 0  # of them, taken this step
@@ -314,7 +323,14 @@ class GeoModel(mesa.Model):
             if self.params.decisions.agreements or self.params.decisions.hedging
             else mechanisms.agreements.no_offers(self.world.n_states)
         )
+        self.programme_review = (
+            mechanisms.digital_programmes.review(self.world, self.params,
+                                                 self.streams["programmes"], self.dt)
+            if self.params.decisions.digital
+            else (np.zeros(self.world.n_states, dtype=bool), *self.programme_review[1:])
+        )
         self.chosen, self.proposals, self.accepted = [], [], []
+        self.programme_changes = []
         self.states.shuffle_do("decide")
         self.states.shuffle_do("answer")
         taken = mechanisms.decisions.enact(
@@ -324,6 +340,13 @@ class GeoModel(mesa.Model):
             self.accepted, self.world, self.params, self.offers, self.timeline,
             self.world_index, self.steps, self.world.actors.ids,
         )
+        _, u, parts = self.programme_review
+        taken += mechanisms.digital_programmes.enact(
+            self.programme_changes, self.programmes, u, parts, self.steps,
+            self.world.actors.ids)
+        if self.params.decisions.digital:
+            mechanisms.digital_programmes.invest(self.world, self.params, self.programmes,
+                                                 self.scripted_investment, self.dt)
         if self.params.decisions.hedging and len(self.multi_vector):
             mechanisms.agreements.hedge_relations(self.world, self.params, self.multi_vector,
                                                   self.dt)

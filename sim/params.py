@@ -239,6 +239,9 @@ class DecisionsParams(Section):
         True, description="regions and cities spread their attention over their partners"
     )
     agreements: bool = Field(True, description="states propose and accept trade agreements")
+    digital: bool = Field(
+        True, description="states run digital-diplomacy programmes when it pays"
+    )
     hedging: bool = Field(
         True, description="multi-vector states seek deals that cut their largest dependence"
     )
@@ -290,6 +293,22 @@ class DecisionsParams(Section):
     hedge: float = Field(
         5.0, ge=0.0, le=100.0,
         description="utility per point a deal cuts a multi-vector state's largest partner share",
+    )
+    digital_gap: float = Field(
+        1.0, ge=0.0, le=50.0,
+        description="utility of a programme per share of the reachable audience not reached",
+    )
+    digital_income: float = Field(
+        1.0, ge=0.0, le=50.0, description="utility of a programme per log of GDP per head"
+    )
+    digital_cost: float = Field(
+        1.5, ge=-20.0, le=50.0, description="utility lost by running a programme"
+    )
+    digital_budget: float = Field(
+        1.0, ge=0.0, le=100.0, description="investment v a programme adds to audience growth"
+    )
+    digital_capacity_rate: float = Field(
+        0.2, ge=0.0, le=10.0, description="rate a year at which a programme builds capacity"
     )
     hedge_pull: float = Field(
         0.2, ge=0.0, le=10.0,

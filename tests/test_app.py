@@ -827,7 +827,7 @@ def test_starting_settings_are_the_scenarios_own_values(scenario):
                         **{slider.name: flat[slider.name] for slider in PARAMETER_SLIDERS},
                         "decisions_coalitions": True, "decisions_retaliation": True,
                         "decisions_agreements": True, "decisions_hedging": True,
-                        "decisions_partners": True}
+                        "decisions_digital": True, "decisions_partners": True}
     model = LiveModel(**settings)
     assert model.problem is None and model.seed == 9
     assert model.params == load(scenario).spec.params
@@ -899,9 +899,9 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
 def test_decisions_panel_lists_what_states_decided_newest_first():
     """After a sanction on Russia by the USA and France, the panel lists Russia's answers and
     the states that joined, each with its date and reasons, the newest first. (Trade deals
-    are off, so that the sanction decisions are all there is.)"""
+    and digital programmes are off, so that the sanction decisions are all there is.)"""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED, decisions_agreements=False,
-                          decisions_hedging=False), 1)
+                          decisions_hedging=False, decisions_digital=False), 1)
     _, rc = solara.render(DecisionsPanel(model), handle_error=False)
     assert rc.find(v.Alert).widget.children  # none yet: says so
     model.inject({"type": "sanction", "name": "west on Russia", "imposers": ["USA", "FRA"],

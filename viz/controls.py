@@ -52,6 +52,7 @@ DECISION_SWITCHES = (
     ("decisions_retaliation", "Sanctioned states answer with counter-sanctions"),
     ("decisions_agreements", "States propose and accept trade agreements"),
     ("decisions_hedging", "Multi-vector states hedge between the blocs"),
+    ("decisions_digital", "States run digital-diplomacy programmes"),
     ("decisions_partners", "Regions and cities choose their partners"),
 )
 

@@ -4,6 +4,7 @@ kernel it calls, and what it writes back. Equations: docs/model.md."""
 from sim.mechanisms import (
     agreements,
     decisions,
+    digital_programmes,
     events,
     paradiplomacy,
     relations,
@@ -14,5 +15,5 @@ from sim.mechanisms import (
 )
 
 __all__ = [
-    "agreements", "decisions", "events",
+    "agreements", "decisions", "digital_programmes", "events",
     "paradiplomacy", "relations", "soft_power", "summits", "technology", "trade"]
