@@ -64,11 +64,12 @@ def test_eurasia_other_seed_other_gdp_same_actors():
 
 
 # Every place where randomness enters, switched off: GDP shocks, link formation, summits,
-# digital incidents and deals (who looks for a partner). States decide nothing else in a world
+# digital incidents, deals (who looks for a partner) and digital programmes. States decide nothing else in a world
 # without new sanctions.
 NO_CHANCE = {"growth_volatility": 0.0, "paradiplomacy_formation_rate": 0.0,
              "cities_summit_rate": 0.0, "digital_incident_hazard": 0.0,
-             "decisions_agreements": False, "decisions_hedging": False}
+             "decisions_agreements": False, "decisions_hedging": False,
+             "decisions_digital": False}
 
 
 def test_eurasia_without_chance_does_not_depend_on_the_seed():

@@ -65,13 +65,13 @@ def snapshot(model: GeoModel) -> dict[str, np.ndarray]:
 def quiet_text() -> str:
     """eurasia with every sanction of the world's timeline at intensity 0, its forums' summits
     put off beyond the runs, and the scripted model: no state decides to join a sanction or
-    answer it, nor concludes a deal or hedges, so that each test sees only what its own events
+    answer it, nor concludes a deal, hedges or runs a digital programme, so that each test sees only what its own events
     do (tests/test_decisions.py has the decisions, tests/test_forums.py the forums)."""
     spec = load("eurasia").spec
     names = [e.name for e in spec.events if isinstance(e, events.Sanction)]
     return (f'[scenario]\nname = "quiet"\nextends = "{EURASIA.as_posix()}"\n\n'
             "[params.decisions]\ncoalitions = false\nretaliation = false\nagreements = false\n"
-            "hedging = false\n\n"
+            "hedging = false\ndigital = false\n\n"
             + "".join(f'[[events]]\ntype = "sanction"\nname = "{name}"\nintensity = 0.0\n\n'
                       for name in names)
             + "".join(f'[[forums]]\nname = "{forum.name}"\nfirst = 2100-01-01\n\n'

@@ -32,11 +32,12 @@ INACTIVE, EPISODIC, ACTIVE, LEADING = range(4)
 EAEU = ("RUS", "KAZ", "BLR", "KGZ")
 
 # Every random mechanism off: no GDP shocks, no link formation, no summits, no digital incidents,
-# no deals (and no hedging), and no technology wave spreading (p = 0 and no state has adopted any
+# no deals (and no hedging) or digital programmes, and no technology wave spreading (p = 0 and no state has adopted any
 # of it).
 QUIET = {
     "decisions_agreements": False,
     "decisions_hedging": False,
+    "decisions_digital": False,
     "growth_volatility": 0.0,
     "growth_data_trends": 0.0,
     "paradiplomacy_formation_rate": 0.0,

@@ -202,7 +202,8 @@ def test_gdp_grows_at_the_trend_without_shocks():
     # which would too. One trend for all (growth.data_trends = 0).
     model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0, growth_data_trends=0.0,
                      technology_gdp_elasticity=0.0, trade_regional=0.0,
-                     decisions_agreements=False, decisions_hedging=False)
+                     decisions_agreements=False, decisions_hedging=False,
+                     decisions_digital=False)
     gdp0 = model.world.actors.gdp.copy()
     steps = 8
     for _ in range(steps):
@@ -225,7 +226,8 @@ def test_each_state_grows_at_its_own_trend():
     at its trend, within a point, the rest being the gains from trade as shares shift."""
     model = GeoModel(scenario="eurasia", rng=3, growth_volatility=0.0,
                      technology_gdp_elasticity=0.0, trade_regional=0.0,
-                     decisions_agreements=False, decisions_hedging=False)
+                     decisions_agreements=False, decisions_hedging=False,
+                     decisions_digital=False)
     s = model.world.n_states
     gdp0 = model.world.actors.gdp[:s].copy()
     for _ in range(8):

@@ -83,9 +83,9 @@ def model() -> GeoModel:
 @pytest.fixture(scope="module")
 def run() -> SimpleNamespace:
     """A second world, its step-0 values kept, then run STEPS steps with no event injected and
-    no trade deal concluded (tests/test_decisions.py has the deals)."""
+    no trade deal concluded or digital programme run (tests/test_decisions.py has them)."""
     m = GeoModel(scenario="world", rng=SEED, decisions_agreements=False,
-                 decisions_hedging=False)
+                 decisions_hedging=False, decisions_digital=False)
     world, s = m.world, m.world.n_states
     start = SimpleNamespace(relations=world.pairs.relations.copy(),
                             sanction=world.pairs.sanction.copy(),
