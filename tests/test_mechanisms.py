@@ -457,20 +457,26 @@ def unsanctioned(tmp_path_factory) -> str:
     return str(path)
 
 
+def about_to_sanction(scenario: str, **params) -> tuple[GeoModel, GeoModel]:
+    """Two runs of `scenario`, seed 7, four steps in, the second with a complete KAZ–RUS
+    sanction set to act at the next step."""
+    base = GeoModel(scenario=scenario, rng=7, **params)
+    hit = GeoModel(scenario=scenario, rng=7, **params)
+    for _ in range(4):
+        base.step()
+        hit.step()
+    hit.inject(KAZ_RUS_SANCTION)
+    return base, hit
+
+
 @pytest.fixture(scope="module")
 def sanction_runs(unsanctioned):
     """eurasia without the sanctions on Russia, seed 7, with and without a complete KAZ–RUS
     sanction set after step 4; the world arrays of every step after it. States decide nothing
     (no one joins Kazakhstan, Russia does not answer, regions spread no attention), so that
     only this sanction acts on the drives."""
-    scripted = {"decisions_coalitions": False, "decisions_retaliation": False,
-                "decisions_partners": False}
-    base = GeoModel(scenario=unsanctioned, rng=7, **scripted)
-    hit = GeoModel(scenario=unsanctioned, rng=7, **scripted)
-    for _ in range(4):
-        base.step()
-        hit.step()
-    hit.inject(KAZ_RUS_SANCTION)
+    base, hit = about_to_sanction(unsanctioned, decisions_coalitions=False,
+                                  decisions_retaliation=False, decisions_partners=False)
     history = {"base": [], "hit": []}
     for _ in range(4):
         for name, model in (("base", base), ("hit", hit)):
@@ -491,13 +497,8 @@ def test_regions_give_sanctioned_partners_more_attention(unsanctioned):
     """With the regions choosing their partners (the default), the cushion draws their effort
     too: four steps after Kazakhstan sanctions Russia, the KAZ–RUS regional agreements get more
     of their ends' attention on average, and every one's economic channel is higher."""
-    scripted = {"decisions_coalitions": False, "decisions_retaliation": False}
-    base = GeoModel(scenario=unsanctioned, rng=7, **scripted)
-    hit = GeoModel(scenario=unsanctioned, rng=7, **scripted)
-    for _ in range(4):
-        base.step()
-        hit.step()
-    hit.inject(KAZ_RUS_SANCTION)
+    base, hit = about_to_sanction(unsanctioned, decisions_coalitions=False,
+                                  decisions_retaliation=False)
     for _ in range(4):
         base.step()
         hit.step()
