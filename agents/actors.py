@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.mechanisms.agreements import CORRIDOR
+
 if TYPE_CHECKING:
     from sim.model import GeoModel
 
@@ -85,35 +87,42 @@ class StateAgent(ActorAgent):
         (so that across replicates P(in) = 1 / (1 + exp(−(U + ι·[in now]) / T))). A choice that
         changes something is handed to the model, which enacts every state's at once.
         """
-        inertia = self.model.params.decisions.inertia
-        for question, q in self.model.briefing.get(self.row, ()):
+        model, row = self.model, self.row
+        inertia = model.params.decisions.inertia
+        for question, q in model.briefing.get(row, ()):
             inside = question.inside[q]
             in_favour = question.utility[q] + inertia * inside + question.taste[q]
             if (in_favour > 0.0) != inside:
-                self.model.chosen.append((question, q))
+                model.chosen.append((question, q))
         # A digital-diplomacy programme, when it reviews its choice (paper 003).
-        looks, utility, _ = self.model.programme_review
-        if looks[self.row]:
-            running = bool(self.model.programmes[self.row])
-            favour = (utility[self.row] + inertia * running
-                      + self.model.programme_taste[self.row])
+        reviewing, utility, _ = model.programme_review
+        if row in reviewing:
+            running = bool(model.programmes[row])
+            favour = utility[row] + inertia * running + model.programme_taste[row]
             if (favour > 0.0) != running:
-                self.model.programme_changes.append(self.row)
+                model.programme_changes.append(row)
         # A deal (a trade agreement, or for a multi-vector state a customs facilitation): if it
-        # looks for a partner this step, it proposes the deal it values most, if it values one
-        # at all (docs/model.md, "Decisions").
-        offer = self.model.offers.proposal(self.row)
-        if offer is not None:
-            self.model.proposals.append((self.row, *offer))
+        # is open to one this step, it proposes the deal it values most, if it values one at
+        # all (docs/model.md, "Decisions").
+        deal = model.offers.best.get(row)
+        if deal is not None and deal[0] > 0.0:
+            model.proposals.append((row, deal[1], deal[2]))
 
     def answer(self) -> None:
         """Phase 2, after every state has decided: take up the deals offered to this state
-        that are worth it (U + ε > 0 for it too; one trade agreement at a time, and only while
-        it looks for a partner itself)."""
-        offered = [(proposer, kind) for proposer, partner, kind in self.model.proposals
-                   if partner == self.row]
-        for proposer, kind in self.model.offers.answer(self.row, offered):
-            self.model.accepted.append((proposer, self.row, kind))
+        that are worth it to it too (U + ε > 0). A government negotiates one trade agreement
+        at a time: it takes up the best one offered. A customs facilitation is the customs and
+        transport agencies' business, and each one worth it is accepted."""
+        agreement = None
+        for proposer, kind, worth in self.model.offers.offered.get(self.row, ()):
+            if worth <= 0.0:
+                continue
+            if kind == CORRIDOR:
+                self.model.accepted.append((proposer, self.row, kind))
+            elif agreement is None or worth > agreement[0]:
+                agreement = (worth, proposer, kind)
+        if agreement is not None:
+            self.model.accepted.append((agreement[1], self.row, agreement[2]))
 
 
 class CityAgent(ActorAgent):

@@ -336,6 +336,11 @@ def _spans(item: Scheduled, imposer: int) -> list[tuple[int, int | None]]:
     changes = [(item.at, +1)] if imposer in item.rows["imposers"] else []
     changes += [(step, +1) for row, step in item.joins if row == imposer]
     changes += [(step, -1) for row, step in item.leaves if row == imposer]
+    return _spans_of(item, changes)
+
+
+def _spans_of(item: Scheduled, changes: list[tuple[int, int]]) -> list[tuple[int, int | None]]:
+    """The [on, off) spans that one imposer's changes (step, +1 join / −1 leave) make."""
     spans: list[tuple[int, int | None]] = []
     on = None
     for step, change in sorted(changes, key=lambda c: (c[0], -c[1])):
@@ -358,6 +363,22 @@ def takes_part(item: Scheduled, imposer: int, step: int) -> bool:
     if not item.joins and not item.leaves:
         return item.in_force(step) and imposer in item.rows["imposers"]
     return any(on <= step and (off is None or step < off) for on, off in _spans(item, imposer))
+
+
+def taking_part(item: Scheduled, step: int) -> list[int]:
+    """The members (`rows["members"]`, in order) that impose the sanction at a step:
+    `takes_part` for each, with the joins and leaves read once."""
+    imposers = set(item.rows["imposers"])
+    if not item.joins and not item.leaves:
+        return [m for m in item.rows["members"] if m in imposers] if item.in_force(step) else []
+    changes: dict[int, list[tuple[int, int]]] = {m: [(item.at, +1)] for m in imposers}
+    for row, at in item.joins:
+        changes.setdefault(row, []).append((at, +1))
+    for row, at in item.leaves:
+        changes.setdefault(row, []).append((at, -1))
+    return [m for m in item.rows["members"]
+            if any(on <= step and (off is None or step < off)
+                   for on, off in _spans_of(item, changes.get(m, [])))]
 
 
 def sanction_level(item: Scheduled, imposer: int, step: int, intensity: float,

@@ -160,7 +160,8 @@ class GeoModel(mesa.Model):
         self.programme_taste = self.streams["programmes"].logistic(
             0.0, self.params.decisions.temperature, s)
         self.scripted_investment = self.world.nations.digital_investment.copy()
-        self.programme_review = (np.zeros(s, dtype=bool), np.zeros(s), np.zeros((s, 2)))
+        self.programme_review: tuple[set[int], np.ndarray, np.ndarray] = (
+            set(), np.zeros(s), np.zeros((s, 2)))
         self.programme_changes: list[int] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
@@ -327,11 +328,12 @@ class GeoModel(mesa.Model):
             mechanisms.digital_programmes.review(self.world, self.params,
                                                  self.streams["programmes"], self.dt)
             if self.params.decisions.digital
-            else (np.zeros(self.world.n_states, dtype=bool), *self.programme_review[1:])
+            else (set(), *self.programme_review[1:])
         )
         self.chosen, self.proposals, self.accepted = [], [], []
         self.programme_changes = []
         self.states.shuffle_do("decide")
+        self.offers.receive(self.proposals)
         self.states.shuffle_do("answer")
         taken = mechanisms.decisions.enact(
             self.chosen, self.timeline, self.world_index, self.steps, self.params.decisions,

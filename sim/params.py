@@ -273,7 +273,11 @@ class DecisionsParams(Section):
         0.5, gt=0.0, le=1.0, description="intensity of a counter-sanction on imports"
     )
     agreement_rate: float = Field(
-        1.5, ge=0.0, le=52.0, description="times a year a state looks for a deal"
+        0.5, ge=0.0, le=52.0, description="times a year a state is open to a trade agreement"
+    )
+    facilitation_rate: float = Field(
+        1.5, ge=0.0, le=52.0,
+        description="times a year a hedging state looks for a customs facilitation",
     )
     deal_income: float = Field(
         10.0, ge=0.0, le=500.0, description="utility of a deal per % of real income it brings"
@@ -285,7 +289,7 @@ class DecisionsParams(Section):
         0.5, ge=0.0, le=50.0, description="utility of a deal per unit of complementarity"
     )
     agreement_cost: float = Field(
-        0.5, ge=-20.0, le=50.0, description="utility lost by concluding a trade agreement"
+        1.25, ge=-20.0, le=50.0, description="utility lost by concluding a trade agreement"
     )
     facilitation_cost: float = Field(
         0.25, ge=-20.0, le=50.0, description="utility lost by concluding a customs facilitation"

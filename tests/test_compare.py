@@ -303,10 +303,13 @@ def test_sanction_dates_map_to_their_steps():
 
 
 def test_astana_hosts_the_summits_of_paper_001_on_their_dates():
-    # The scripted model for sanctions: the events of the step are the timeline's alone (states
-    # answer the 2010 sanctions on Iran otherwise, Iran counter-sanctioning some that step).
+    # The scripted model for sanctions and facilitation: the events of the step are the
+    # timeline's alone (states answer the 2010 sanctions on Iran otherwise, Iran
+    # counter-sanctioning some that step, and Kazakhstan, hedging, concludes customs
+    # facilitation with its partners).
     model = GeoModel(scenario="astana-summits", rng=1, cities_summit_rate=0.0,
-                     decisions_coalitions=False, decisions_retaliation=False)
+                     decisions_coalitions=False, decisions_retaliation=False,
+                     decisions_hedging=False)
     steps = {item.event.name: item.at for item in model.timeline}
     assert steps["OSCE summit"] == 24  # 1 Dec 2010: Oct 2010–Jan 2011
     assert steps["CIS summit"] == steps["CICA summit"] == 72

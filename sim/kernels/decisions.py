@@ -1,4 +1,5 @@
-"""What a state stands to lose by sanctioning another (docs/model.md, "Decisions").
+"""What a state stands to lose by sanctioning another, what a deal with another would give it,
+and its own tastes for deals (docs/model.md, "Decisions").
 
 A state weighing whether to join a sanction, or to retaliate against one, reads the cost from
 the gravity solution: the first-order change in its real income if its trade with the other
@@ -18,8 +19,35 @@ index rising as the cheaper imports go.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
+
+from sim.kernels.draws import UNIT, counter_uniform, counter_uniforms_reference
+
+
+@njit(cache=True)
+def _output_and_spending(trade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's output (row sums of `trade`) and spending (column sums)."""
+    n = trade.shape[0]
+    output = np.empty(n)
+    spending = np.zeros(n)
+    for i in range(n):
+        output[i] = trade[i].sum()
+        spending += trade[i]  # row by row: contiguous, and no chain of dependent additions
+    return output, spending
+
+
+@njit(cache=True)
+def _kept(trade: np.ndarray, output: np.ndarray, spending: np.ndarray, i: int, j: int,
+          export_cut: float, import_cut: float, sigma: float) -> float:
+    """1 − L: the share of i's real income kept when its sales to j and purchases from j are
+    cut by `export_cut` and `import_cut` (module docstring)."""
+    y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
+    pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
+    kept = (1.0 - y * export_cut) ** (1.0 / sigma)
+    return kept * (1.0 - pi * import_cut) ** (1.0 / (sigma - 1.0))
 
 
 @njit(cache=True)
@@ -39,22 +67,11 @@ def sanction_loss(
     (an agreement) gives a gain, L < 0. Every state's output and spending are summed once, in
     one pass over `trade`; then serial over the K pairs.
     """
-    n = trade.shape[0]
-    output = np.zeros(n)
-    spending = np.zeros(n)
-    for i in range(n):
-        for m in range(n):
-            output[i] += trade[i, m]
-            spending[m] += trade[i, m]
-    k_pairs = imposer.shape[0]
-    loss = np.empty(k_pairs)
-    for k in range(k_pairs):
-        i, j = imposer[k], target[k]
-        y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
-        pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
-        kept = (1.0 - y * export_cut[k]) ** (1.0 / sigma)
-        kept *= (1.0 - pi * import_cut[k]) ** (1.0 / (sigma - 1.0))
-        loss[k] = 1.0 - kept
+    output, spending = _output_and_spending(trade)
+    loss = np.empty(imposer.shape[0])
+    for k in range(imposer.shape[0]):
+        loss[k] = 1.0 - _kept(trade, output, spending, imposer[k], target[k], export_cut[k],
+                              import_cut[k], sigma)
     return loss
 
 
@@ -75,3 +92,115 @@ def sanction_loss_reference(
     kept = (1.0 - y * export_cut) ** (1.0 / sigma) * (1.0 - pi * import_cut) ** (
         1.0 / (sigma - 1.0))
     return 1.0 - kept
+
+
+@njit(cache=True)
+def deal_worth(
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    closed: np.ndarray,
+    bound: np.ndarray,
+    per_head: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    growth: float,
+    sigma: float,
+    hostile_below: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """U_k of a deal between states i = rows[k] and j = cols[k], for i, and its parts
+    (docs/model.md, "Decisions", Deals); weights = (w, p, c, cost):
+
+        U    = w·100·G + p·R_ij + c·K_ij − cost
+        G    = (1 + y·g)^(1/σ)·(1 + π·g)^(1/(σ−1)) − 1   real income i gains as its flows with
+               j grow by g = e^gain − 1 both ways (−L of `sanction_loss` with cut −g), with
+               y = X_ij / output_i and π = X_ji / spending_i
+        K_ij = 1 − exp(−|ln(y_i/y_j)|) = 1 − min(y_i/y_j, y_j/y_i)   complementarity of GDP per
+               head (0 where either is not positive)
+
+    parts[k] = (G, R_ij, K_ij). A deal is closed, U = −inf with G and K left at 0, where i = j,
+    either state sanctions the other, either holds the other below `hostile_below`,
+    `closed[i, j]` (the pair has the deal already), or `bound[i]` or `bound[j]` (a state that
+    cannot sign it on its own). `output` and `spending`
+    are the row and column sums of `trade`, summed once a step by the caller, since every call
+    in a step reads the same flows.
+    """
+    n = rows.shape[0]
+    worth = np.empty(n)
+    parts = np.zeros((n, 3))
+    to_sales, to_purchases = 1.0 / sigma, 1.0 / (sigma - 1.0)
+    for k in range(n):
+        i, j = rows[k], cols[k]
+        parts[k, 1] = relations[i, j]
+        if (i == j or sanction[i, j] > 0.0 or sanction[j, i] > 0.0
+                or relations[i, j] < hostile_below or relations[j, i] < hostile_below
+                or closed[i, j] or bound[i] or bound[j]):
+            worth[k] = -np.inf  # whatever its parts: spare the logarithms
+            continue
+        y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
+        pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
+        parts[k, 0] = math.expm1(to_sales * math.log1p(y * growth)
+                                 + to_purchases * math.log1p(pi * growth))
+        a, b = per_head[i], per_head[j]
+        parts[k, 2] = 1.0 - min(a / b, b / a) if a > 0.0 and b > 0.0 else 0.0
+        worth[k] = (weights[0] * 100.0 * parts[k, 0] + weights[1] * parts[k, 1]
+                    + weights[2] * parts[k, 2] - weights[3])
+    return worth, parts
+
+
+def deal_worth_reference(
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    closed: np.ndarray,
+    bound: np.ndarray,
+    per_head: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    growth: float,
+    sigma: float,
+    hostile_below: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `deal_worth`, with G in powers and K in logarithms."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        y = np.where(output[rows] > 0.0, trade[rows, cols] / output[rows], 0.0)
+        pi = np.where(spending[rows] > 0.0, trade[cols, rows] / spending[rows], 0.0)
+        a, b = per_head[rows], per_head[cols]
+        fit = np.where((a > 0.0) & (b > 0.0), 1.0 - np.exp(-np.abs(np.log(a / b))), 0.0)
+    gain = (1.0 + y * growth) ** (1.0 / sigma) * (1.0 + pi * growth) ** (1.0 / (sigma - 1.0)) - 1.0
+    open_ = ((rows != cols) & (sanction[rows, cols] <= 0.0) & (sanction[cols, rows] <= 0.0)
+             & (relations[rows, cols] >= hostile_below) & (relations[cols, rows] >= hostile_below)
+             & ~closed[rows, cols] & ~bound[rows] & ~bound[cols])
+    gain, fit = np.where(open_, gain, 0.0), np.where(open_, fit, 0.0)
+    worth = np.where(open_, weights[0] * 100.0 * gain + weights[1] * relations[rows, cols]
+                     + weights[2] * fit - weights[3], -np.inf)
+    return worth, np.stack([gain, relations[rows, cols], fit], axis=-1).reshape(-1, 3)
+
+
+@njit(cache=True)
+def pair_tastes(key: int, rows: np.ndarray, cols: np.ndarray, n_states: int, scale: float
+                ) -> np.ndarray:
+    """ε_k: state rows[k]'s own taste for a deal with cols[k], logistic with scale T:
+    ε = T·ln(u/(1 − u)), u the counter-based draw (sim/kernels/draws.py) of index i·S + j under
+    the step's `key`, moved half a unit of its last bit off 0 so that ε is finite. Each pair's
+    taste depends only on (key, i, j): not on which pairs are asked, nor in what order."""
+    k_ = np.uint64(key)
+    out = np.empty(rows.shape[0])
+    for k in range(rows.shape[0]):
+        u = counter_uniform(k_, rows[k] * n_states + cols[k]) + 0.5 * UNIT
+        out[k] = scale * math.log(u / (1.0 - u))
+    return out
+
+
+def pair_tastes_reference(key: int, rows: np.ndarray, cols: np.ndarray, n_states: int,
+                          scale: float) -> np.ndarray:
+    """Plain-numpy reference for `pair_tastes`."""
+    u = counter_uniforms_reference(key, np.asarray(rows) * n_states + np.asarray(cols))
+    u = u + 0.5 * UNIT
+    return scale * np.log(u / (1.0 - u))

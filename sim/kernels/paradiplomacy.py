@@ -38,6 +38,12 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from sim.kernels.draws import (
+    counter_uniform,
+    counter_uniform_python,
+    counter_uniforms_reference,
+)
+
 CHANNELS = ("economic", "cultural", "environmental", "emergency", "local_authority")
 FEATURES = (
     "constant", "complementarity", "proximity", "relations", "sanction", "diaspora", "similarity",
@@ -233,25 +239,6 @@ def _pair_features(relations: np.ndarray, sanction: np.ndarray) -> tuple[np.ndar
 
 # ---------------------------------------------------------------- formation draws
 
-# splitmix64 (Steele, Lea & Flood 2014): the state advances by the golden gamma and each output
-# is the state through a 64-bit finaliser. All arithmetic is on uint64 and wraps.
-_GAMMA = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_UNIT = 1.0 / 9007199254740992.0  # 2^−53
-_MASK64 = (1 << 64) - 1
-
-
-@njit(cache=True)
-def _uniform(key: np.uint64, e: int) -> float:
-    """The formation draw of link e for seed `key` (see `formation_uniforms`)."""
-    z = key + np.uint64(e + 1) * _GAMMA
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    z = z ^ (z >> _S31)
-    return np.float64(z >> _S11) * _UNIT
-
 
 @njit(cache=True, parallel=True)
 def formation_uniforms(seed: int, n: int) -> np.ndarray:
@@ -265,30 +252,19 @@ def formation_uniforms(seed: int, n: int) -> np.ndarray:
     key = np.uint64(seed)
     out = np.empty(max(n, 0))
     for e in prange(max(n, 0)):
-        out[e] = _uniform(key, e)
+        out[e] = counter_uniform(key, e)
     return out
 
 
 def formation_uniforms_reference(seed: int, n: int) -> np.ndarray:
-    """Plain-numpy reference for `formation_uniforms` (uint64 arrays, which wrap silently)."""
-    z = np.arange(1, max(n, 0) + 1, dtype=np.uint64) * _GAMMA + np.uint64(seed)
-    z = (z ^ (z >> _S30)) * _MIX1
-    z = (z ^ (z >> _S27)) * _MIX2
-    z ^= z >> _S31
-    return (z >> _S11).astype(np.float64) * _UNIT
-
-
-def _uniform_python(seed: int, e: int) -> float:
-    z = (seed + (e + 1) * int(_GAMMA)) & _MASK64
-    z = ((z ^ (z >> 30)) * int(_MIX1)) & _MASK64
-    z = ((z ^ (z >> 27)) * int(_MIX2)) & _MASK64
-    z ^= z >> 31
-    return (z >> 11) * _UNIT
+    """Plain-numpy reference for `formation_uniforms`."""
+    return counter_uniforms_reference(seed, np.arange(max(n, 0)))
 
 
 def formation_uniforms_python_loop(seed: int, n: int) -> np.ndarray:
     """Python-loop baseline for `formation_uniforms` (Python integers masked to 64 bits)."""
-    return np.array([_uniform_python(seed, e) for e in range(max(n, 0))], dtype=np.float64)
+    return np.array([counter_uniform_python(seed, e) for e in range(max(n, 0))],
+                    dtype=np.float64)
 
 
 # ---------------------------------------------------------------- dynamics
@@ -404,7 +380,7 @@ def _advance(
                 q = link_pair[e]
                 z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
                 hazard = -math.expm1(-formation_rate * effort[e] * _logistic(z) * dt)
-                grow = _uniform(key, e) < hazard
+                grow = counter_uniform(key, e) < hazard
             formed[e] = grow
             for c in range(c_n):
                 v = 0.0
@@ -670,7 +646,8 @@ def link_dynamics_python_loop(
         elif bits:
             z = fstatic_l[e] + gamma_r * rel + gamma_s * san
             p = 1.0 / (1.0 + math.exp(-z)) if z > -700.0 else 0.0
-            if _uniform_python(seed, e) < 1.0 - math.exp(-formation_rate * a_l[e] * p * dt):
+            hazard = 1.0 - math.exp(-formation_rate * a_l[e] * p * dt)
+            if counter_uniform_python(seed, e) < hazard:
                 was_formed = True
                 row = [start_strength if (bits >> c) & 1 else 0.0 for c in range(c_n)]
         j += sum((bits >> c) & 1 for c in range(c_n))

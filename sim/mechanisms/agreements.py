@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,111 +43,140 @@ AGREEMENT, CORRIDOR = "trade agreement", "customs facilitation"
 
 @dataclass
 class Offers:
-    """This step's deal questions: the states looking for a partner, what each deal with each
-    state is worth to them, and every state's tastes. `value(rows, kind)` gives what a deal of
-    `kind` is worth to other states (U and its parts), for partners answering an offer."""
+    """This step's deals: the states that look for a partner, each one's best deal, and, once
+    the proposals are in (`receive`), the offers each partner has to answer.
 
-    seeking: np.ndarray  # (K,) rows of the states that look for a partner
-    worth: dict[str, np.ndarray]  # kind → (K, S) U of that deal with each state, −inf if closed
-    taste: np.ndarray  # (S, S) each state's taste ε for a deal with each other one
-    value: Callable[[np.ndarray, str], tuple[np.ndarray, np.ndarray]]
+    `best[i]` = (U + ε, partner, kind) of the deal state i values most this step; whether it
+    proposes is its own decision (agents/actors.py). `terms(rows, cols, kind)` gives U of a
+    deal for rows[k] with cols[k] and its parts: (G, R, K) as `deal_worth` gives them, and the
+    cut in dependence (D − D'); `tastes(rows, cols)` the partners' own tastes for the offers
+    they receive."""
 
-    def proposal(self, state: int) -> tuple[int, str] | None:
-        """The partner and the deal `state` proposes: its best U + ε over partners and kinds,
-        if it looks this step and that is positive."""
-        k = np.searchsorted(self.seeking, state)
-        if k == len(self.seeking) or self.seeking[k] != state:
-            return None
-        best = None
-        for kind, worth in self.worth.items():
-            row = worth[k] + self.taste[state]
-            j = int(np.argmax(row))
-            if row[j] > 0.0 and (best is None or row[j] > best[0]):
-                best = (row[j], j, kind)
-        return None if best is None else (best[1], best[2])
+    looking: np.ndarray  # (S,) bool: looks for a partner this step
+    best: dict[int, tuple[float, int, str]]
+    terms: Callable[[np.ndarray, np.ndarray, str], tuple[np.ndarray, tuple]]
+    tastes: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    offered: dict[int, list[tuple[int, str, float]]] = field(default_factory=dict)
 
-    def answer(self, state: int, offered: list[tuple[int, str]]) -> list[tuple[int, str]]:
-        """The offers (proposer, kind) `state` accepts, each worth U + ε > 0 to it too. A
-        government negotiates one trade agreement at a time: it takes up the best offered,
-        and only while it looks for a partner itself. A customs facilitation is the customs
-        and transport agencies' business, and each one worth it is accepted."""
-        taken, best = [], None
-        for proposer, kind in offered:
-            worth, _ = self.value(np.array([state]), kind)
-            u = worth[0, proposer] + self.taste[state, proposer]
-            if u <= 0.0:
-                continue
-            if kind == CORRIDOR:
-                taken.append((proposer, kind))
-            elif state in self.seeking and (best is None or u > best[0]):
-                best = (u, proposer, kind)
-        return taken + ([] if best is None else [(best[1], best[2])])
+    def receive(self, proposals: list[tuple[int, int, str]]) -> None:
+        """Put each proposal (proposer, partner, kind) to its partner with U + ε of the deal
+        for the partner: `offered[partner]` = [(proposer, kind, U + ε), …], proposers in
+        order, whatever the order the proposals came in."""
+        self.offered = {}
+        if not proposals:
+            return
+        proposer, partner, kind = (np.array(c) for c in zip(*sorted(proposals), strict=True))
+        worth = np.empty(len(proposals))
+        for name in np.unique(kind).tolist():
+            these = kind == name
+            worth[these] = self.terms(partner[these], proposer[these], name)[0]
+        worth += self.tastes(partner, proposer)
+        for a, b, k, u in zip(proposer.tolist(), partner.tolist(), kind.tolist(),
+                              worth.tolist(), strict=True):
+            self.offered.setdefault(b, []).append((a, k, u))
 
     def reason(self, state: int, other: int, kind: str) -> tuple[float, str]:
         """U of `state`'s deal with `other`, and its parts as the decision log gives them."""
-        worth, parts = self.value(np.array([state]), kind)
-        gain, ties, fit, hedge = parts[0, other]
-        text = (f"utility {worth[0, other]:+.2f}: gains {gain:.2f}% of real income, "
+        worth, (parts, hedge) = self.terms(np.array([state]), np.array([other]), kind)
+        (gain, ties, fit), hedge = parts[0] * (100.0, 1.0, 1.0), 100.0 * hedge[0]
+        text = (f"utility {worth[0]:+.2f}: gains {gain:.2f}% of real income, "
                 f"relations {ties:+.2f}, complementarity {fit:.2f}")
         if hedge:
             text += f", cuts its dependence on one partner or bloc by {hedge:.2f} points"
-        return float(worth[0, other]), text
+        return float(worth[0]), text
 
 
 def no_offers(n_states: int) -> Offers:
     """No state looks for a partner (agreements and hedging switched off)."""
-    return Offers(np.zeros(0, dtype=np.int64), {}, np.zeros((n_states, n_states)),
-                  lambda rows, kind: (None, None))
+    return Offers(np.zeros(n_states, dtype=bool), {}, lambda rows, cols, kind: (None, None),
+                  lambda rows, cols: np.zeros(len(rows)))
 
 
 def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: float,
            multi_vector: np.ndarray, bound: np.ndarray) -> Offers:
-    """Who looks for a partner this step (each state with probability 1 − exp(−rate·Δt)) and
-    what a deal is worth (docs/model.md, "Decisions"):
+    """Who looks for a partner this step, what each deal open to it is worth, and its best one
+    (docs/model.md, "Decisions"):
 
         U_ij = w·100·G_ij + p·R_ij + c·K_ij + h·100·(D_i − D_i') − cost_kind,
 
-    G_ij the real income i gains as its trade with j grows by the deal's effect
-    (`sanction_loss` with a negative cut), R relations, K the complementarity of GDP per head,
-    and for a multi-vector state (with hedging on) D_i its dependence (`dependence`: the
-    largest share of its trade held by one partner or one bloc) before and after the deal. A trade agreement is open to states outside a customs
-    union (`bound`, (S,) bool: CUSTOMS_UNIONS) not yet in one together; a customs facilitation
-    (single windows, transit corridors) is what a multi-vector state, in a customs union or
-    not, also seeks when hedging, with states it does not yet facilitate trade with. No deal
-    between states that sanction each other or are hostile. Draws come from `rng` in a fixed
-    order: who looks, then every state's tastes (logistic, scale T).
+    G_ij the real income i gains as its trade with j grows by the deal's effect, R relations,
+    K the complementarity of GDP per head (`deal_worth`), and for a multi-vector state (with
+    hedging on) D_i its dependence (`dependence`: the largest share of its trade held by one
+    partner or one bloc) before and after the deal.
+
+    A trade agreement is negotiated between governments both open to one this step (each
+    state outside a customs union, `bound`: CUSTOMS_UNIONS, with probability
+    1 − exp(−`agreement_rate`·Δt)), not yet in one together. A customs facilitation (single
+    windows, transit corridors) is what a multi-vector state, in a customs union or not, also
+    seeks when hedging (with probability 1 − exp(−`facilitation_rate`·Δt)), with any state it
+    does not yet facilitate trade with. No deal between states that sanction each other or are
+    hostile.
+
+    Draws come from `rng` in a fixed order and number: one uniform per state for who looks
+    (the same for both kinds of deal), then two keys for the
+    proposers' and the partners' tastes (`pair_tastes`, logistic with scale T), so that a
+    scenario and its baseline draw alike whatever their deals.
     """
     p, s = params.decisions, world.n_states
-    review = 1.0 - math.exp(-p.agreement_rate * dt)
-    looks = rng.random(s) < review
-    taste = rng.logistic(0.0, p.temperature, (s, s))
+    draw = rng.random(s)
+    own_key, partner_key = (int(k) for k in rng.integers(0, 2**63, size=2))
     hedgers = np.zeros(s, dtype=bool)
     if p.hedging:
         hedgers[multi_vector] = True
     free = ~bound if p.agreements else np.zeros(s, dtype=bool)
-    seeking = np.flatnonzero(looks & (free | hedgers))
-    known: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-
-    def value(rows: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        # Each state's row is worked out once a step, when first asked for.
-        if kind not in known:
-            known[kind] = (np.zeros(s, dtype=bool), np.empty((s, s)), np.empty((s, s, 4)))
-        done, worth, parts = known[kind]
-        missing = np.unique(rows[~done[rows]])
-        if len(missing):
-            worth[missing], parts[missing] = _worth(world, params, kernels, hedgers, bound,
-                                                    missing, kind)
-            done[missing] = True
-        return worth[rows], parts[rows]
-
-    worth = {}
-    if p.agreements:
-        worth[AGREEMENT] = value(seeking, AGREEMENT)[0]
-        worth[AGREEMENT][bound[seeking]] = -np.inf
+    negotiating = (draw < -math.expm1(-p.agreement_rate * dt)) & free
+    facilitating = (draw < -math.expm1(-p.facilitation_rate * dt)) & hedgers
+    looking = negotiating | facilitating
+    pairs = world.pairs
+    per_head = world.actors.gdp[:s] / world.actors.population[:s]
+    output, spending = pairs.trade.sum(axis=1), pairs.trade.sum(axis=0)
+    # What closes a deal to a pair: the same deal already, and for a trade agreement a customs
+    # union on either side.
+    closed = {AGREEMENT: (pairs.agreement, bound)} if p.agreements else {}
     if hedgers.any():
-        worth[CORRIDOR] = value(seeking, CORRIDOR)[0]
-        worth[CORRIDOR][~hedgers[seeking]] = -np.inf
-    return Offers(seeking, worth, taste, value)
+        closed[CORRIDOR] = (pairs.facilitation >= _log_gain(CORRIDOR, params),
+                            np.zeros(s, dtype=bool))
+    dependence_cut: dict[tuple[int, str], np.ndarray] = {}
+
+    def terms(rows: np.ndarray, cols: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
+        log_gain = _log_gain(kind, params)
+        weights = np.array([p.deal_income, p.partner_relations, p.complementarity,
+                            p.agreement_cost if kind == AGREEMENT else p.facilitation_cost])
+        worth, parts = kernels.deal_worth(
+            pairs.trade, output, spending, pairs.relations, pairs.sanction, *closed[kind],
+            per_head, rows, cols, math.expm1(log_gain), params.trade.sigma,
+            params.relations.hostile_below, weights)
+        hedge = np.zeros(len(rows))
+        for i in np.unique(rows[hedgers[rows]]).tolist():
+            if (i, kind) not in dependence_cut:  # once a step for each hedger and kind
+                dependence_cut[i, kind] = _dependence_removed(
+                    pairs.trade, world.nations.bloc, np.array([i]), math.expm1(log_gain))[0]
+            hedge[rows == i] = dependence_cut[i, kind][cols[rows == i]]
+            worth[rows == i] += p.hedge * 100.0 * hedge[rows == i]
+        return worth, (parts, hedge)
+
+    def tastes(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        return kernels.pair_tastes(partner_key, rows, cols, s, p.temperature)
+
+    best: dict[int, tuple[float, int, str]] = {}
+    # A trade agreement is negotiated between governments that are both open to one this step;
+    # a customs facilitation with any state (its agencies take up each one worth it).
+    open_to_agreements = np.flatnonzero(negotiating)
+    for kind, askers, partners in ((AGREEMENT, open_to_agreements, open_to_agreements),
+                                   (CORRIDOR, np.flatnonzero(facilitating), np.arange(s))):
+        if kind not in closed or not len(askers) or not len(partners):
+            continue
+        rows, cols = np.repeat(askers, len(partners)), np.tile(partners, len(askers))
+        worth = terms(rows, cols, kind)[0]
+        open_ = np.flatnonzero(worth > -np.inf)  # a taste for a closed deal changes nothing
+        worth[open_] += kernels.pair_tastes(own_key, rows[open_], cols[open_], s, p.temperature)
+        worth = worth.reshape(len(askers), len(partners))
+        top = worth.argmax(axis=1)
+        for i, j, u in zip(askers.tolist(), partners[top].tolist(),
+                           worth[np.arange(len(askers)), top].tolist(), strict=True):
+            if u > -np.inf and (i not in best or u > best[i][0]):
+                best[i] = (u, j, kind)
+    return Offers(looking, best, terms, tastes)
 
 
 def _log_gain(kind: str, params: Params) -> float:
@@ -156,47 +185,6 @@ def _log_gain(kind: str, params: Params) -> float:
     if kind == AGREEMENT:
         return params.trade.agreement
     return -(params.trade.sigma - 1.0) * math.log1p(-params.decisions.hedge_cut)
-
-
-def _worth(world: World, params: Params, kernels, hedgers: np.ndarray, bound: np.ndarray,
-           rows: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """U of a deal of `kind` for the states `rows` with every state ((K, S), −inf where none
-    is open), and its parts ((K, S, 4): gain in % of real income, relations, complementarity,
-    hedge in points of dependence)."""
-    p, s, k = params.decisions, world.n_states, len(rows)
-    pairs = world.pairs
-    log_gain = _log_gain(kind, params)
-    grow = -math.expm1(log_gain)  # a negative cut: flows grow by e^gain − 1
-    gain = -kernels.sanction_loss(pairs.trade, np.repeat(rows, s), np.tile(np.arange(s), k),
-                                  np.full(k * s, grow), np.full(k * s, grow),
-                                  params.trade.sigma).reshape(k, s)
-    per_head = world.actors.gdp[:s] / world.actors.population[:s]
-    fit = 1.0 - np.exp(-np.abs(np.log(per_head[rows, None] / per_head[None, :])))
-    hedge = np.zeros((k, s))
-    eager = hedgers[rows]
-    if eager.any():
-        hedge[eager] = _dependence_removed(pairs.trade, world.nations.bloc, rows[eager],
-                                           math.expm1(log_gain))
-    relations = pairs.relations[rows]
-    worth = (p.deal_income * 100.0 * gain + p.partner_relations * relations
-             + p.complementarity * fit + p.hedge * 100.0 * hedge
-             - (p.agreement_cost if kind == AGREEMENT else p.facilitation_cost))
-    hostile = params.relations.hostile_below
-    closed = ((pairs.sanction[rows] > 0.0) | (pairs.sanction[:, rows].T > 0.0)
-              | (relations < hostile) | (pairs.relations[:, rows].T < hostile))
-    if kind == AGREEMENT:
-        closed |= pairs.agreement[rows] | bound[None, :]
-    else:
-        closed |= pairs.facilitation[rows] >= log_gain
-    closed[np.arange(k), rows] = True
-    worth = np.where(closed, -np.inf, worth)
-    return worth, np.stack([100.0 * gain, relations, fit, 100.0 * hedge], axis=-1)
-
-
-def dependence(trade: np.ndarray, bloc: np.ndarray, state: int) -> float:
-    """D = the largest share of a state's foreign trade (both ways) held by one partner or by
-    one bloc, whichever is larger."""
-    return float(_dependence_removed(trade, bloc, np.array([state]), 0.0, before=True)[0, 0])
 
 
 def _largest(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -123,8 +123,7 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     """
     p = params.decisions
     open_items = coalitions(timeline, step) if p.coalitions or p.retaliation else []
-    members = [[m for m in item.rows["members"] if events.takes_part(item, m, step)]
-               for item in open_items]
+    members = [events.taking_part(item, step) for item in open_items]
     blocks: list[Questions] = []
     if p.coalitions:
         blocks += _coalition_questions(world, open_items, members, params, kernels)
@@ -184,7 +183,7 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         deciders = np.flatnonzero(asked)
         if not len(deciders):
             continue
-        align = (relations[deciders] @ members - members[deciders]) / others[deciders]
+        align = ((relations @ members)[deciders] - members[deciders]) / others[deciders]
         # A state with no tie to the imposers has no stake in their coalition and is not
         # asked (Tonga is not asked to join India's duties on Pakistan); one already in stays
         # under review.

@@ -39,11 +39,11 @@ def utility(world: World, params: Params) -> tuple[np.ndarray, np.ndarray]:
 
 
 def review(world: World, params: Params, rng: np.random.Generator, dt: float
-           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+           ) -> tuple[set[int], np.ndarray, np.ndarray]:
     """Who reviews its choice this step (each state with probability 1 − exp(−review_rate·Δt),
     drawn from `rng` for every state at once), and U with its parts for every state."""
     looks = rng.random(world.n_states) < 1.0 - math.exp(-params.decisions.review_rate * dt)
-    return (looks, *utility(world, params))
+    return (set(np.flatnonzero(looks).tolist()), *utility(world, params))
 
 
 def enact(changes: list[int], running: np.ndarray, u: np.ndarray, parts: np.ndarray,
