@@ -34,3 +34,19 @@ def describe(value: object, limit: int = 60) -> str:
         return value.isoformat()  # as TOML writes it
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class NonFiniteState(Exception):
+    """A run's state went non-finite (NaN or ±inf): the first step, array and actor where it
+    did. The CLI prints it as one line and exits with code 3; the output written so far stays
+    in its staging folder, never renamed into place as if complete."""
+
+    def __init__(self, step: int, array: str, actor: str) -> None:
+        self.step = step
+        self.array = array
+        self.actor = actor
+        super().__init__(step, array, actor)
+
+    def __str__(self) -> str:
+        return (f"the run went non-finite at step {self.step}: {self.array} of {self.actor} "
+                "is not a finite number")
