@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import pyarrow as pa
 
+from sim.errors import NonFiniteState
 from sim.mechanisms.events import exposure as sanction_exposure
 from sim.mechanisms.trade import cost_changes
 from sim.params import TradeParams
@@ -105,16 +106,43 @@ class Recorder:
         ):
             for name, column in registry.items():
                 value = column(w)
-                self._keep(self._series[group][name], name,
-                           value.take(self._upper) if group == "pair" else value)
+                if group == "pair":
+                    value = value.take(self._upper)
+                self._check_finite(step, name, value, group)
+                self._keep(self._series[group][name], name, value)
+        self._check_finite(step, "trade_usd", w.pairs.trade, "matrix")
         self._trade["trade_usd"].append(w.pairs.trade.copy())
         for name, value in cost_changes(w.pairs, self.trade_params).items():
             self._keep(self._trade[f"cost_{name}"], f"cost_{name}", value)
+        self._check_finite(step, "attraction", w.pairs.attraction, "matrix")
         self._attraction.append(w.pairs.attraction.copy())
         if len(self._links) == 2 and self._links[1].shape == w.links.strength.shape:
             np.copyto(self._links[1], w.links.strength)  # the latest step, kept in one buffer
         else:  # the first step, or the links changed shape (an agreement added one)
             self._links[1:] = [w.links.strength.copy()]
+
+    def _check_finite(self, step: int, name: str, value: np.ndarray, group: str) -> None:
+        """Stop the run at the first non-finite number it would record (NonFiniteState),
+        naming the step, the series and the actor or pair. Link strengths are covered by
+        their actors' totals (`link_strength`). One sum is the cheap test: it is finite when
+        every term is, barring an overflow, which the search then rules out."""
+        if value.dtype.kind != "f":
+            return
+        with np.errstate(over="ignore", invalid="ignore"):
+            if np.isfinite(value.sum()):
+                return
+        bad = np.flatnonzero(~np.isfinite(value.ravel()))
+        if not len(bad):
+            return
+        ids, s = self.world.actors.ids, self.world.n_states
+        first = int(bad[0])
+        if group == "pair":
+            first = int(self._upper[first])
+        if group in ("pair", "matrix"):
+            who = f"{ids[first // s]}–{ids[first % s]}"
+        else:
+            who = str(ids[first])
+        raise NonFiniteState(step, name, who)
 
     @staticmethod
     def _keep(snapshots: list[np.ndarray], name: str, value: np.ndarray) -> None:
