@@ -2,7 +2,8 @@
 
 Model-level series go through Mesa's DataCollector (a few scalars a step). Everything else would
 be far too large for it, so each step copies the arrays once here. Link strengths are kept for
-the first and the last recorded step only: a million links times every step would not fit.
+the first recorded step only, and read from the world for the last: a million links times
+every step would not fit, and copying them each step would cost more than the step itself.
 Symmetric pair series are kept for i < j only, and a series that often stands still (sanctions,
 shocks, blocs) keeps the last snapshot's array again when nothing changed: at 190 states a
 step's snapshot is then about 2 MB instead of 4, and fresh memory costs a page fault a page.
@@ -116,10 +117,8 @@ class Recorder:
             self._keep(self._trade[f"cost_{name}"], f"cost_{name}", value)
         self._check_finite(step, "attraction", w.pairs.attraction, "matrix")
         self._attraction.append(w.pairs.attraction.copy())
-        if len(self._links) == 2 and self._links[1].shape == w.links.strength.shape:
-            np.copyto(self._links[1], w.links.strength)  # the latest step, kept in one buffer
-        else:  # the first step, or the links changed shape (an agreement added one)
-            self._links[1:] = [w.links.strength.copy()]
+        if not self._links:  # the first step; the last is the world's own array (links_table)
+            self._links.append(w.links.strength.copy())
 
     def _check_finite(self, step: int, name: str, value: np.ndarray, group: str) -> None:
         """Stop the run at the first non-finite number it would record (NonFiniteState),
@@ -270,7 +269,9 @@ class Recorder:
         # Links an agreement added mid-run come last; they had no strength at the first step.
         first = np.zeros((e, len(CHANNELS)))
         first[: len(self._links[0])] = self._links[0]
-        snapshots = [first, self._links[-1]][: len(which)]
+        # The last recorded step's strengths are the world's: nothing moves them between the
+        # end of a step (`capture`) and the next step.
+        snapshots = [first, links.strength][: len(which)]
         strength = np.concatenate(snapshots) if e else np.zeros((0, len(CHANNELS)))
         for c, name in enumerate(CHANNELS):
             columns[name] = strength[:, c]
