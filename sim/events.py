@@ -18,9 +18,10 @@ import numpy as np
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.errors import InputError, describe
-from sim.schema import STRICT, ActorId, Channel, first_error
+from sim.schema import LAST_DATE, MAX_STEPS, STRICT, ActorId, CalendarDate, Channel, first_error
 
-When = Annotated[int, Field(ge=0)] | dt.date
+# A step of the run, or a date of the calendar (sim/schema.py).
+When = Annotated[int, Field(ge=0, le=MAX_STEPS)] | CalendarDate
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 SanctionKind = Literal["trade", "financial", "travel", "arms"]
 
@@ -149,7 +150,7 @@ def parse(event: object, source: str = "inject") -> Event:
     try:
         return _ADAPTER.validate_python(event)
     except ValidationError as exc:
-        loc, expected, found = first_error(exc)
+        loc, expected, found = first_error(exc, event)
         kind = event.get("type") if isinstance(event, dict) else None
         if loc and loc[0] == kind:  # the union's tag, not a field
             loc = loc[1:]
@@ -196,6 +197,13 @@ def date_of(start: dt.date, step_months: int, step: int) -> dt.date:
     months = start.month - 1 + step * step_months
     year, month = start.year + months // 12, months % 12 + 1
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def last_step(start: dt.date, step_months: int) -> int:
+    """The last step whose date (`date_of`) is within the calendar, which ends on LAST_DATE:
+    the most steps a run from `start` may take."""
+    months = (LAST_DATE.year - start.year) * 12 + (LAST_DATE.month - start.month)
+    return max(0, months // step_months)
 
 
 def step_of(when: int | dt.date, start: dt.date, step_months: int) -> int:

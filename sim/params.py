@@ -14,13 +14,16 @@ from sim.kernels import paradiplomacy as para
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=True,
+                              allow_inf_nan=False)
 
 
 class TradeParams(Section):
     """Structural gravity (docs/model.md, "Trade")."""
 
-    sigma: float = Field(5.0, ge=1.5, le=20.0, description="elasticity of substitution σ")
+    # Below 3 the gains from trade echo a state's own growth back into it, and runs diverge
+    # (docs/model.md, "Why σ ≥ 3").
+    sigma: float = Field(5.0, ge=3.0, le=20.0, description="elasticity of substitution σ")
     distance_elasticity: float = Field(
         1.0, ge=0.0, le=3.0, description="−∂ln X/∂ln d, so that ρ = value/(σ−1)"
     )
@@ -43,8 +46,10 @@ class TradeParams(Section):
         0.30, gt=0.0, lt=1.0,
         description="exports / output at step 0 of a state without data (or of the world)",
     )
+    # A cap below half of output would clip the data of most states (their median is 0.40), and
+    # one near 0 leaves the calibration without a solution (flows overflow at 1e-300).
     export_share_cap: float = Field(
-        0.95, gt=0.0, lt=1.0, description="largest exports / output a state is calibrated to"
+        0.95, ge=0.5, lt=1.0, description="largest exports / output a state is calibrated to"
     )
     tolerance: float = Field(1e-10, gt=0.0, le=1e-3, description="fixed-point tolerance")
     max_iterations: int = Field(1000, ge=1, le=100_000, description="fixed-point iteration cap")

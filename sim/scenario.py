@@ -12,28 +12,45 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim import tables
 from sim.errors import InputError, describe
-from sim.events import Event, EventError, WorldIndex, event_key, schedule
+from sim.events import Event, EventError, WorldIndex, event_key, last_step, schedule
 from sim.params import Params
 from sim.schema import (
+    LAST_DATE,
+    MAX_STEPS,
     STRICT,
     ActorId,
+    AreaKm2,
+    Audience,
+    CalendarDate,
     Channel,
+    DistanceKm,
     Latitude,
+    LocalGdp,
     Longitude,
-    Positive,
+    Population,
+    StateGdp,
+    Year,
+    check_nesting,
     first_error,
+    read_toml,
 )
 
 BUNDLED_DIR = Path(__file__).resolve().parent.parent / "scenarios"
@@ -47,9 +64,9 @@ class ScenarioMeta(Strict):
     title: str = ""
     description: str = ""
     extends: str | None = None
-    start: dt.date = dt.date(2023, 1, 1)
+    start: CalendarDate = dt.date(2023, 1, 1)
     step_months: Annotated[int, Field(ge=1, le=12)] = 3
-    steps: Annotated[int, Field(ge=1, le=100_000)] = 40  # what `geopol run` runs by default
+    steps: Annotated[int, Field(ge=1, le=MAX_STEPS)] = 40  # what `geopol run` runs by default
     # The states a planner looks at: summaries, charts and the map start from them.
     focus: list[ActorId] = []
     # "focus": the cities and regions of other states are left out (their states stay).
@@ -61,6 +78,20 @@ class ScenarioMeta(Strict):
     # for the prestige of hosting (`cities.prestige`).
     multi_vector: list[ActorId] = []
     sources: list[str] = []
+
+    @field_validator("steps")
+    @classmethod
+    def _within_calendar(cls, steps: int, info: ValidationInfo) -> int:
+        start, months = info.data.get("start"), info.data.get("step_months")
+        if start is None or months is None:  # refused already
+            return steps
+        most = last_step(start, months)
+        if steps > most:
+            raise ValueError(
+                f"at most {most} steps of {months} months from {start} (the calendar ends "
+                f"{LAST_DATE}); found {steps}"
+            )
+        return steps
 
 
 class DataFiles(Strict):
@@ -82,12 +113,12 @@ class StateSpec(Strict):
     id: ActorId
     name: str
     capital: ActorId
-    area_km2: Positive
+    area_km2: AreaKm2
     borders: list[ActorId] = []
-    gdp_usd: Positive | None = None
-    population: Positive | None = None
+    gdp_usd: StateGdp | None = None
+    population: Population | None = None
     # Distance within the state for its internal trade (None: 0.67·√(area/π)).
-    internal_km: Positive | None = None
+    internal_km: DistanceKm | None = None
     # Exports of goods and services over GDP, the calibration target of its trade (docs/model.md).
     exports_share: Annotated[float, Field(gt=0.0, le=5.0)] | None = None
     exports_estimated: bool = False  # True if exports_share is an estimate, not a figure
@@ -102,8 +133,8 @@ class CitySpec(Strict):
     capital: bool = False
     lat: Latitude
     lon: Longitude
-    population: Positive
-    gdp_usd: Positive | None = None
+    population: Population
+    gdp_usd: LocalGdp | None = None
     source: str = ""
 
 
@@ -113,8 +144,8 @@ class RegionSpec(Strict):
     state: ActorId
     lat: Latitude
     lon: Longitude
-    population: Positive
-    gdp_usd: Positive | None = None
+    population: Population
+    gdp_usd: LocalGdp | None = None
     centre: str = ""
     source: str = ""
 
@@ -124,7 +155,7 @@ class LinkSpec(Strict):
     b: ActorId
     kind: Literal["agreement", "twinning"]
     channels: Annotated[list[Channel], Field(min_length=1)]
-    since: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    since: Annotated[int, Field(ge=1900, le=LAST_DATE.year)] | None = None
     # None: the strength the link would settle at (docs/model.md, "Paradiplomacy").
     strength: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
     diaspora: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
@@ -134,7 +165,7 @@ class LinkSpec(Strict):
 class TradeAgreementSpec(Strict):
     name: str
     members: Annotated[list[ActorId], Field(min_length=2)]
-    since: Annotated[int, Field(ge=1900, le=2100)] | None = None
+    since: Annotated[int, Field(ge=1900, le=LAST_DATE.year)] | None = None
     source: str = ""
 
 
@@ -142,7 +173,7 @@ class TechnologyWaveSpec(Strict):
     """A technology wave (paper 000): adoption spreads from its start, Bass-style."""
 
     name: str
-    start: dt.date | None = None  # None: under way from the first step
+    start: CalendarDate | None = None  # None: under way from the first step
     strength: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
     origin: list[ActorId] = []  # states that have adopted part of it at the start
     initial_adoption: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.0
@@ -153,7 +184,7 @@ class DigitalSpec(Strict):
     """A foreign ministry's digital diplomacy at the start (paper 003)."""
 
     state: ActorId
-    audience: Annotated[float, Field(ge=0.0)]
+    audience: Audience
     capacity: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     quality: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     investment: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
@@ -175,7 +206,7 @@ class StatePairSpec(Strict):
 
     a: ActorId
     b: ActorId
-    distance_km: Positive
+    distance_km: DistanceKm
     contiguity: bool = False  # a land border
     common_language: bool = False  # a common official language
     colony: bool = False  # a colonial tie, ever
@@ -191,8 +222,8 @@ class MembershipSpec(Strict):
 
     org: Annotated[str, Field(min_length=1)]
     state: ActorId
-    joined: Annotated[int, Field(ge=1800, le=2100)]
-    left: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    joined: Year
+    left: Year | None = None
     note: str = ""
     source: str = ""
 
@@ -209,9 +240,9 @@ class ForumSpec(Strict):
     every_years: Annotated[float, Field(gt=0.0, le=100.0)]
     # The date of its first summit (may be before the start: the summits before it are not
     # held); None: the start plus every_years.
-    first: dt.date | None = None
+    first: CalendarDate | None = None
     # The year a listed state joined, for those that joined after `first`.
-    joined: dict[ActorId, Annotated[int, Field(ge=1800, le=2100)]] = {}
+    joined: dict[ActorId, Year] = {}
     # Summits on the timeline that are this forum's: each stands for the forum's summit
     # nearest it, which is not held again.
     scripted: list[str] = []
@@ -242,6 +273,11 @@ class SyntheticSpec(Strict):
     regions_per_state: Annotated[int, Field(ge=0, le=100_000)] = 10
     cities_per_state: Annotated[int, Field(ge=1, le=1000)] = 1
     links_per_region: Annotated[int, Field(ge=0, le=100)] = 3
+
+
+def synthetic_state_ids(n: int) -> list[str]:
+    """The ids of a synthetic world's states, in row order (sim/synthetic.py)."""
+    return [f"S{s:04d}" for s in range(n)]
 
 
 class ScenarioSpec(Strict):
@@ -310,23 +346,6 @@ def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     raise InputError(source, key, f"a bundled scenario ({known}) or a .toml file", describe(text))
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise InputError(path, "", "a readable file", exc.strerror or type(exc).__name__) from None
-    except UnicodeDecodeError:
-        raise InputError(path, "", "UTF-8 text", "undecodable bytes") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        # Python < 3.14 gives the position only inside the message: "... (at line 3, column 5)".
-        at = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        where = f"line {at[1]}, column {at[2]}" if at else "end of file"
-        message = str(exc).split(" (at ")[0]
-        raise InputError(path, where, "valid TOML", message.lower()) from None
-
-
 # ---------------------------------------------------------------- inheritance with provenance
 
 # How arrays of tables merge: by these keys. Other arrays are replaced whole.
@@ -358,15 +377,17 @@ class Provenance:
         self.positions: dict[tuple, dict[Path, int]] = {}
 
     def mark(self, value: Any, path: Path, prefix: tuple) -> None:
-        self.files[prefix] = path
-        if len(prefix) == 2 and prefix[0] in MERGE_KEYS and isinstance(prefix[1], int):
-            self.positions.setdefault(prefix, {})[path] = prefix[1]
-        if isinstance(value, dict):
-            for key, item in value.items():
-                self.mark(item, path, (*prefix, key))
-        elif isinstance(value, list):
-            for i, item in enumerate(value):
-                self.mark(item, path, (*prefix, i))
+        """Record `path` as the source of `value` at `prefix` and of everything inside it."""
+        todo = [(prefix, value)]
+        while todo:  # a loop, not recursion: the depth is the file's, which read_toml bounds
+            prefix, value = todo.pop()
+            self.files[prefix] = path
+            if len(prefix) == 2 and prefix[0] in MERGE_KEYS and isinstance(prefix[1], int):
+                self.positions.setdefault(prefix, {})[path] = prefix[1]
+            if isinstance(value, dict):
+                todo.extend(((*prefix, key), item) for key, item in value.items())
+            elif isinstance(value, list):
+                todo.extend(((*prefix, i), item) for i, item in enumerate(value))
 
     def source(self, loc: tuple, fallback: Path) -> Path:
         for n in range(len(loc), -1, -1):
@@ -390,6 +411,15 @@ class Provenance:
         return InputError(source, key or "top level", expected, found)
 
 
+def _ident(item: object, keys: tuple[str, ...]) -> tuple[str, ...] | None:
+    """An entry's merge key, or None if it has none: an entry that lacks a key, or whose key
+    is not text (`state = {}`), never merges, and the schema then reports it where it stands."""
+    if not isinstance(item, dict):
+        return None
+    ident = tuple(item.get(k) for k in keys)
+    return ident if all(isinstance(part, str) for part in ident) else None
+
+
 def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple = ()) -> dict:
     """Merge child into base (in place), recording in `prov` where each key came from."""
     for key, value in child.items():
@@ -397,14 +427,11 @@ def _merge(base: dict, child: dict, path: Path, prov: Provenance, prefix: tuple 
         keys = MERGE_KEYS.get(key) if not prefix else None
         if keys and isinstance(value, list) and isinstance(base.get(key), list):
             items = base[key]
-            index = {
-                tuple(item.get(k) for k in keys): i
-                for i, item in enumerate(items)
-                if isinstance(item, dict)
-            }
+            index = {ident: i for i, item in enumerate(items)
+                     if (ident := _ident(item, keys)) is not None}
             for k, item in enumerate(value):
-                ident = tuple(item.get(f) for f in keys) if isinstance(item, dict) else None
-                if ident in index and None not in ident:  # entries without a key never merge
+                ident = _ident(item, keys)
+                if ident is not None and ident in index:
                     m = index[ident]
                     _merge(items[m], item, path, prov, (*here, m))
                 else:
@@ -430,7 +457,7 @@ def _load_tree(
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise InputError(seen[-1], "scenario.extends", "no cycle of extends", chain)
-    raw = _read_toml(path)
+    raw = read_toml(path)
     meta = raw.get("scenario")
     parent = meta.get("extends") if isinstance(meta, dict) else None
     if parent is None:
@@ -441,11 +468,24 @@ def _load_tree(
         data, prov, files = _load_tree(resolve(parent, relative_to=path), (*seen, path))
         data.setdefault("scenario", {}).pop("extends", None)
     for section, table in _tables(raw, path):
-        entries = tables.read_events(table) if section == "events" else \
-            tables.read_rows(table, TABLE_MODELS[section])
+        if section == "events":
+            _check_nesting(table)
+            entries = tables.read_events(table)
+        else:
+            entries = tables.read_rows(table, TABLE_MODELS[section])
         _merge_entries(data, section, entries, table, prov)
         files = (*files, table)
     return _merge(data, raw, path, prov), prov, (*files, path)
+
+
+def _check_nesting(path: Path) -> None:
+    """An events file nests no deeper than a scenario file may (`read_toml`), which
+    `tables.read_events` then reads; a file it cannot read or parse is left for it to report."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return
+    check_nesting(text, path)
 
 
 # What each table of `[data]` holds; `economy` is joined to the states instead.
@@ -484,11 +524,11 @@ def _merge_entries(data: dict, section: str, entries: list[dict], path: Path,
     for the file that names it. Provenance is kept per entry (a table row has one source)."""
     items = data.setdefault(section, [])
     keys = MERGE_KEYS[section]
-    index = {tuple(item.get(k) for k in keys): i for i, item in enumerate(items)
-             if isinstance(item, dict)}
+    index = {ident: i for i, item in enumerate(items)
+             if (ident := _ident(item, keys)) is not None}
     for k, entry in enumerate(entries):
-        ident = tuple(entry.get(f) for f in keys)
-        if ident in index and None not in ident:
+        ident = _ident(entry, keys)
+        if ident is not None and ident in index:
             m = index[ident]
             items[m].update(entry)
             for field in entry:
@@ -584,20 +624,25 @@ def _check_references(
         for j, member in enumerate(agreement.members):
             if member not in states:
                 fail(("trade_agreements", i, "members", j), "a state of the scenario", member)
-    if spec.synthetic is None:
-        for i, wave in enumerate(spec.technology_waves):
-            for j, origin in enumerate(wave.origin):
-                if origin not in states:
-                    fail(("technology_waves", i, "origin", j), "a state of the scenario", origin)
-        for i, entry in enumerate(spec.digital):
-            if entry.state not in states:
-                fail(("digital", i, "state"), "a state of the scenario", entry.state)
-        for i, pair in enumerate(spec.relations):
-            for end in ("a", "b"):
-                if getattr(pair, end) not in states:
-                    fail(("relations", i, end), "a state of the scenario", getattr(pair, end))
-            if pair.a == pair.b:
-                fail(("relations", i, "b"), "a state other than a", pair.b)
+    # What a synthetic world honours of these names its generated states, S0000 on.
+    a_state = "a state of the scenario"
+    if spec.synthetic is not None:
+        ids = synthetic_state_ids(spec.synthetic.states)
+        states = set(ids)
+        a_state = f"a state of the synthetic world ({ids[0]} to {ids[-1]})"
+    for i, wave in enumerate(spec.technology_waves):
+        for j, origin in enumerate(wave.origin):
+            if origin not in states:
+                fail(("technology_waves", i, "origin", j), a_state, origin)
+    for i, entry in enumerate(spec.digital):
+        if entry.state not in states:
+            fail(("digital", i, "state"), a_state, entry.state)
+    for i, pair in enumerate(spec.relations):
+        for end in ("a", "b"):
+            if getattr(pair, end) not in states:
+                fail(("relations", i, end), a_state, getattr(pair, end))
+        if pair.a == pair.b:
+            fail(("relations", i, "b"), "a state other than a", pair.b)
 
 
 def _check_forums(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
@@ -705,14 +750,19 @@ def read_economy(path: Path) -> pd.DataFrame:
         raise InputError(
             path, "header", f"columns {', '.join(ECONOMY_COLUMNS)}", f"no column {missing[0]!r}"
         )
-    for column in ("gdp_usd", "population"):
+    # The same ranges as a state's inline gdp_usd and population.
+    for column, kind in (("gdp_usd", StateGdp), ("population", Population)):
         values = pd.to_numeric(table[column], errors="coerce")
-        bad = ~(values > 0)
-        if bad.any():
-            row = int(bad.to_numpy().nonzero()[0][0])
-            number = values.iloc[row]
-            found = describe(table[column].iloc[row]) if pd.isna(number) else describe(number)
-            raise InputError(path, f"row {row + 2}, column {column}", "a number > 0", found)
+        adapter = TypeAdapter(kind)
+        for row, (cell, number) in enumerate(zip(table[column], values, strict=True)):
+            where = f"row {row + 2}, column {column}"
+            if pd.isna(number):
+                raise InputError(path, where, "a finite number", describe(cell))
+            try:
+                adapter.validate_python(float(number), strict=True)
+            except ValidationError as exc:
+                _, expected, found = first_error(exc)
+                raise InputError(path, where, expected, found) from None
         table[column] = values.astype(float)
     table["year"] = pd.to_numeric(table["year"], errors="coerce")
     if table["iso3"].duplicated().any():
@@ -792,7 +842,7 @@ def _load(path: Path) -> Scenario:
     try:
         spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        loc, expected, found = first_error(exc)
+        loc, expected, found = first_error(exc, data)
         raise _located(prov, data, loc, path, expected, found) from None
     _check_focus(spec, prov, path)
     spec, dropped, kept = _focus_only(spec)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -34,10 +33,11 @@ import pandas as pd
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
 from sim.errors import InputError, describe
+from sim.events import last_step
 from sim.model import NUMERIC_SERIES, spawned_seeds
 from sim.params import PARAM_PATHS, Params, dotted
 from sim.scenario import Scenario, load, resolve
-from sim.schema import STRICT, first_error
+from sim.schema import LAST_DATE, STRICT, first_error, read_toml
 
 Design = Literal["grid", "lhs", "random", "sobol", "morris"]
 Reduction = Literal["final", "mean", "peak", "min"]
@@ -125,22 +125,11 @@ class SweepSpec:
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and check a sweep spec; bad input raises InputError naming the file and key."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, "", "a readable sweep file", exc.strerror or type(exc).__name__) \
-            from None
-    except UnicodeDecodeError:
-        raise InputError(path, "", "UTF-8 text", "undecodable bytes") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "", "valid TOML", str(exc).lower()) from None
+    raw = read_toml(path)
     try:
         file = SweepFile.model_validate(raw)
     except ValidationError as exc:
-        loc, expected, found = first_error(exc)
-        if len(loc) >= 3 and loc[0] == "parameters" and loc[2] in ("Range", "Values"):
-            loc = (*loc[:2], *loc[3:])  # the union's member, not a key
-        return _fail(path, loc, expected, found)
+        return _fail(path, *first_error(exc, raw))
 
     names = []
     for key, given in file.parameters.items():
@@ -164,6 +153,11 @@ def load_sweep(path: str | Path) -> SweepSpec:
     except InputError as exc:
         _fail(path, ("sweep", "scenario"), exc.expected, exc.found)
     scenario = load(scenario_path)
+    meta = scenario.spec.scenario
+    most = last_step(meta.start, meta.step_months)
+    if file.sweep.steps is not None and file.sweep.steps > most:
+        _fail(path, ("sweep", "steps"), f"at most {most} steps of {meta.step_months} months from "
+              f"{meta.start} (the calendar ends {LAST_DATE})", str(file.sweep.steps))
     canonical = json.dumps({"sweep": file.model_dump(mode="json"),
                             "scenario": scenario.content_hash}, sort_keys=True)
     return SweepSpec(file=file, path=path.resolve(), scenario=scenario, names=tuple(names),

@@ -12,7 +12,7 @@ from sim.build import build_nations
 from sim.mechanisms.relations import affinity as relations_affinity
 from sim.mechanisms.relations import starting_baseline
 from sim.params import Params
-from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec
+from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, synthetic_state_ids
 from sim.schema import CHANNELS
 from sim.world import CITY, REGION, STATE, ActorLinks, Actors, StatePairs, World, state_distances
 
@@ -56,7 +56,7 @@ def synthetic_world(
     pop = np.concatenate([population, city_population, region_population])
     actors = Actors(
         ids=np.concatenate([
-            [f"S{s:04d}" for s in range(n_s)],
+            synthetic_state_ids(n_s),
             [f"S{s:04d}-C{r}" for s, r in zip(city_state, rank, strict=True)],
             [f"S{s:04d}-R{r}" for s, r in zip(region_state, np.tile(np.arange(n_r), n_s),
                                                strict=True)],
@@ -91,19 +91,24 @@ def synthetic_world(
     none = np.zeros((n_s, n_s), dtype=bool)
     affinity = relations_affinity(agreement, none, none, np.zeros((n_s, n_s)), none,
                                   params.relations)
-    no_baseline = np.full((n_s, n_s), np.nan)
+    # The scenario's [[relations]] name states by their generated ids (checked on loading).
+    row = {state: i for i, state in enumerate(actors.ids[:n_s])}
+    listed = np.full((n_s, n_s), np.nan)
+    for pair in spec.relations:
+        i, j = row[pair.a], row[pair.b]
+        listed[i, j] = listed[j, i] = pair.baseline
     pairs = StatePairs(
         distance_km=distance,
         contiguity=contiguity,
         agreement=agreement,
         sanction=np.zeros((n_s, n_s)),
         trade=np.zeros((n_s, n_s)),
-        relations_baseline=starting_baseline(affinity, no_baseline, np.zeros((n_s, n_s)),
+        relations_baseline=starting_baseline(affinity, listed, np.zeros((n_s, n_s)),
                                              params.relations),
         common_language=none,
         colony=none,
         affinity=affinity,
-        listed_baseline=no_baseline,
+        listed_baseline=listed,
     )
     first_region = n_s + n_s * n_c
     links = _region_links(size, rng, distance, population, first_region, len(actors))

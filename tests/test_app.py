@@ -796,7 +796,7 @@ def documented_ranges() -> dict[str, tuple[float, float]]:
 
 def test_documented_ranges_parse():
     ranges = documented_ranges()
-    assert ranges["trade.sigma"] == (1.5, 20.0)
+    assert ranges["trade.sigma"] == (3.0, 20.0)
     assert ranges["growth.trend"] == (-0.2, 0.3)
     assert ranges["paradiplomacy.candidate_km"] == (0.0, 20_000.0)
 
@@ -841,7 +841,7 @@ def test_settings_widgets_write_the_settings():
     assert len(sliders) == len(PARAMETER_SLIDERS)
     k = [s.name for s in PARAMETER_SLIDERS].index("trade_sigma")
     sigma = sliders[k]
-    assert (sigma.min, sigma.max, sigma.v_model) == (2.0, 12.0, 5.0)
+    assert (sigma.min, sigma.max, sigma.v_model) == (3.0, 12.0, 5.0)
     sigma.v_model = 7.5
     assert settings.value["trade_sigma"] == 7.5
     rc.find(v.Html, children=["Trade elasticity σ: 7.5 unitless (2 to 12)"]).assert_single()

@@ -184,7 +184,7 @@ def error_in_a_variant_is_the_variants(tmp, tiny):
 @case
 def bad_parameter_in_a_variant_is_the_variants(tmp, tiny):
     path = variant(tmp, tiny, "[params.trade]\nsigma = -1.0\n")
-    return Case(path, path, "params.trade.sigma", "1.5", ("-1.0",), command="validate")
+    return Case(path, path, "params.trade.sigma", "3", ("-1.0",), command="validate")
 
 
 @case
@@ -447,7 +447,7 @@ def test_bad_parameter_value_is_an_input_error(tiny_file):
         GeoModel(scenario=tiny_file, trade_sigma=-1.0)
     err = info.value
     assert err.key == "trade_sigma"
-    assert "1.5" in err.expected
+    assert "3" in err.expected
     assert err.found == "-1.0"
 
 
@@ -455,7 +455,7 @@ def test_cli_bad_set_value(tiny_file, tmp_path, geopol):
     out = tmp_path / "out"
     line = error_line(geopol("run", tiny_file, "--steps", 2, "--out", out,
                              "--set", "trade.sigma=-1"))
-    assert "1.5" in line and "-1" in line
+    assert "3" in line and "-1" in line
     # The parameter is named as the user wrote it on the command line.
     assert "trade.sigma" in line, line
     assert_nothing_written(out)

@@ -30,7 +30,7 @@ class ParameterSlider:
 
 
 PARAMETER_SLIDERS = (
-    ParameterSlider("trade_sigma", "Trade elasticity σ", "unitless", 2.0, 12.0, 0.5),
+    ParameterSlider("trade_sigma", "Trade elasticity σ", "unitless", 3.0, 12.0, 0.5),
     ParameterSlider("trade_sanction", "Trade lost to a full sanction", "log points", 0.0, 3.0,
                     0.05),
     ParameterSlider("growth_trend", "GDP trend growth", "per year", -0.05, 0.10, 0.005),

@@ -37,6 +37,16 @@ def relaxation_for(iterations: int, tolerance: float) -> float:
 
 
 @njit(cache=True)
+def output_shares(gdp: np.ndarray) -> np.ndarray:
+    """θ_i = Y_i / Y_w, summed over outputs scaled by the largest: the sum cannot overflow, and
+    no share becomes 0 or NaN, however large the outputs."""
+    scaled = gdp / gdp.max()
+    return scaled / scaled.sum()
+
+
+# error_model="numpy": a division by zero gives inf or NaN, as numpy's does, which the run's
+# finiteness check then names, rather than raising ZeroDivisionError from inside a kernel.
+@njit(cache=True, error_model="numpy")
 def _resistance_update(
     rows: np.ndarray,
     theta: np.ndarray,
@@ -69,7 +79,7 @@ def _resistance_update(
     return change
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gravity_flows(
     gdp: np.ndarray,
     phi: np.ndarray,
@@ -94,7 +104,7 @@ def gravity_flows(
     if n == 0:
         return flows, outward, inward, 0
     total = gdp.sum()
-    theta = gdp / total
+    theta = output_shares(gdp)
     phi_t = np.ascontiguousarray(phi.T)
     weight = np.empty(n)
     acc = np.empty(n)
@@ -128,7 +138,7 @@ def gravity_flows_reference(
     if n == 0:
         return np.zeros((0, 0)), outward, inward, 0
     total = gdp.sum()
-    theta = gdp / total
+    theta = output_shares(gdp)
     iterations = 0
     change = np.inf
     for _ in range(max_iterations):
@@ -163,7 +173,7 @@ def gravity_flows_python_loop(
     n = len(gdp)
     phi_rows = phi.tolist()
     total = float(sum(gdp.tolist()))
-    theta = [g / total for g in gdp.tolist()] if n else []
+    theta = output_shares(gdp).tolist() if n else []
     outward, inward = outward_start.tolist(), inward_start.tolist()
     iterations = 0
     change = float("inf")

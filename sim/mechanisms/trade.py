@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sim.kernels.trade import cost_factor
+from sim.kernels.trade import cost_factor, output_shares
 from sim.params import GrowthParams, TradeParams
 from sim.schema import CHANNELS
 from sim.world import Nations, StatePairs
@@ -116,7 +116,7 @@ def home_bias_for(
     s = len(gdp)
     if s < 2:
         return np.zeros(s)
-    theta = gdp / gdp.sum()
+    theta = output_shares(gdp)
     targets = feasible_targets(targets, theta)
     between = phi.copy()
     np.fill_diagonal(between, 0.0)
