@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError, describe
+from sim.output import read_parquet
 from sim.recording import Recorder
 
 # Relations: channel → column of the relations table.
@@ -164,7 +165,7 @@ def explain_run(run_dir: Path, a: str, b: str, start: int | None = None,
     if not (run_dir / "manifest.json").is_file():
         raise InputError(run_dir, "manifest.json", "a finished run directory (geopol run)",
                          "no manifest.json")
-    tables = {name: pd.read_parquet(run_dir / f"{name}.parquet")
+    tables = {name: read_parquet(run_dir / f"{name}.parquet")
               for name in ("relations", "trade", "state_steps", "actor_steps")}
     states = set(tables["state_steps"]["state"].astype(str))
     for option, state in (("--pair[0]", a), ("--pair[1]", b)):
@@ -197,7 +198,7 @@ def pair_decisions(run_dir: Path, a: str, b: str, start: int, end: int) -> pd.Da
     if not path.is_file():
         return pd.DataFrame(columns=["step", "date", "state", "action", "other", "sanction",
                                      "utility", "reason"])
-    log = pd.read_parquet(path)
+    log = read_parquet(path)
     log = log[(log["step"] >= start) & (log["step"] < end)]
     ends = log[["state", "other"]].astype(str)
     own = (ends["state"].isin([a, b]) & ends["other"].isin([a, b]))

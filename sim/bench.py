@@ -48,7 +48,7 @@ def world_spec(states: int, regions: int, links_per_region: int = 10) -> Scenari
         scenario=ScenarioMeta(name="bench"),
         synthetic=SyntheticSpec(
             states=states,
-            regions_per_state=max(regions // states, 0),
+            regions_per_state=max(regions // max(states, 1), 0),  # states are checked next
             cities_per_state=2,
             links_per_region=links_per_region,
         ),

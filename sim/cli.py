@@ -1,40 +1,86 @@
 """The `geopol` command line.
 
 Bad input ends with one line on stderr, `error: <where>: expected ..., found ...`, and exit
-code 2; a run interrupted with Ctrl-C exits 130 and leaves no finished-looking output.
+code 2; a run stopped on non-finite state with one line and exit code 3, its output so far kept
+in its staging directory; Ctrl-C with one line and exit code 130, leaving no finished-looking
+output. No line is longer than 300 characters or holds a control character.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
-import tomllib
-from pathlib import Path
-from typing import Annotated
+import warnings
 
-import click
-import typer
-from pydantic import ValidationError
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+INTERRUPTED = 130
+NOTHING_WRITTEN = "interrupted: nothing was written"
 
-from sim import scenario as scenarios
-from sim.errors import InputError, describe
-from sim.params import PARAM_NAMES, Params, dotted
-from sim.schema import first_error
-from sim.summary import print_summary
+try:  # Ctrl-C while the libraries load is one line too, not a traceback
+    import time
+    import tomllib
+    from pathlib import Path
+    from typing import Annotated
+
+    import typer
+    from pydantic import ValidationError
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from sim import scenario as scenarios
+    from sim.errors import LINE, InputError, NonFiniteState, describe, escape, fit, one_line
+    from sim.params import PARAM_NAMES, Params, dotted
+    from sim.schema import MAX_STEPS, check_nesting, first_error
+    from sim.summary import print_summary
+except KeyboardInterrupt:
+    sys.stderr.write(f"{NOTHING_WRITTEN}\n")
+    raise SystemExit(INTERRUPTED) from None
 
 app = typer.Typer(
     name="geopol",
     help="Geopol: an agent-based simulator of geopolitics.",
-    no_args_is_help=True,
+    no_args_is_help=False,  # `main` answers a bare `geopol` with the help
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 console = Console()
 errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
+MAX_WORKERS = 1024  # processes on one machine; more would only exhaust it
+MAX_REPLICATES = 10_000  # as many as a sweep's
+STEPS_HELP = (f"steps to run, at most {MAX_STEPS:,} and as far as the scenario's calendar goes "
+              "[default: the scenario's steps]")
+
+
+class Stopped(Exception):
+    """A command that stops before its end: the one line it prints, and its exit code."""
+
+    def __init__(self, line: str, code: int) -> None:
+        super().__init__(line)
+        self.line = line
+        self.code = code
+
+
+def say(line: str) -> None:
+    """Print one line on stderr: escaped, and cut to `LINE` characters."""
+    errors.print(one_line(line))
+
+
+def check_steps(command: str, steps: int | None, meta: scenarios.ScenarioMeta) -> int:
+    """`--steps`, or the scenario's steps: no more than the scenario's calendar allows."""
+    if steps is None:
+        return meta.steps
+    try:
+        type(meta).model_validate({**meta.model_dump(), "steps": steps})
+    except ValidationError as exc:
+        _, expected, found = first_error(exc)
+        raise InputError(command, "--steps", expected, found) from None
+    return steps
 
 
 def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object]:
@@ -53,6 +99,7 @@ def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object
             raise InputError("--set", key.strip() or text, f"NAME=VALUE with NAME one of {known}",
                              describe(text))
         try:
+            check_nesting(f"v = {raw.strip()}", "--set")
             value = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
             value = raw.strip()
@@ -75,9 +122,7 @@ def parse_sets(pairs: list[str], base: Params | None = None) -> dict[str, object
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")] = "eurasia",
-    steps: Annotated[
-        int | None, typer.Option(help="steps to run [default: the scenario's steps]")
-    ] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help=STEPS_HELP)] = None,
     seed: Annotated[int, typer.Option(help="seed of the model's random generator")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="run directory [default: runs/NAME-seedS-TIME]")
@@ -89,37 +134,65 @@ def run(
     overwrite: Annotated[bool, typer.Option(help="replace an existing run directory")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
-    """Run a scenario and write its tables to a run directory."""
-    from sim.model import GeoModel
-    from sim.output import check_writable, default_run_dir, manifest_for, write_run
+    """Run a scenario and write its tables to a run directory.
 
-    if steps is not None and steps < 1:
-        raise InputError("geopol run", "--steps", "a whole number ≥ 1", str(steps))
+    Exit code 3 if the run's state goes non-finite: what it recorded stays in a hidden
+    `.NAME.partial-PID` directory next to the run directory, with the step, array and actor
+    in its manifest.
+    """
+    from sim.model import GeoModel
+    from sim.output import (
+        check_writable,
+        default_run_dir,
+        keep_stopped_run,
+        manifest_for,
+        tidy,
+        write_run,
+    )
+
     if seed < 0:
         raise InputError("geopol run", "--seed", "a whole number ≥ 0", str(seed))
     loaded = scenarios.load(scenario)
-    steps = steps or loaded.spec.scenario.steps
+    steps = check_steps("geopol run", steps, loaded.spec.scenario)
     overrides = parse_sets(set_ or [], loaded.spec.params)
     out = out or default_run_dir(loaded.name, seed)
     check_writable(out, overwrite)
+    parent = Path(os.path.abspath(out)).parent
+    if kept := tidy(parent):
+        say(f"note: {parent} holds {len(kept)} stopped runs' output kept for a look "
+            f"({', '.join(p.name for p in kept)}): remove them when done")
 
     started = time.perf_counter()
     model = GeoModel(scenario=loaded, rng=seed, backend=backend, **overrides)
-    with Progress(
-        TextColumn(f"[bold]{loaded.name}[/] seed {seed}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("steps"), TimeRemainingColumn(), console=console, disable=quiet, transient=True,
-    ) as progress:
-        task = progress.add_task("run", total=steps)
-        for _ in range(steps):
-            model.step()
-            progress.advance(task)
+    try:
+        with Progress(
+            TextColumn(f"[bold]{loaded.name}[/] seed {seed}"), BarColumn(),
+            MofNCompleteColumn(), TextColumn("steps"), TimeRemainingColumn(), console=console,
+            disable=quiet, transient=True,
+        ) as progress:
+            task = progress.add_task("run", total=steps)
+            for _ in range(steps):
+                model.step()
+                progress.advance(task)
+    except NonFiniteState as stop:
+        manifest = manifest_for(model, seed, steps, time.perf_counter() - started)
+        kept = keep_stopped_run(model, out, manifest, stop)
+        raise Stopped(stopped_line(loaded.path or loaded.name, stop, kept), 3) from None
     wall = time.perf_counter() - started
     path = write_run(model, out, manifest_for(model, seed, steps, wall), overwrite=overwrite)
     if not quiet:
         print_summary(console, model)
     for note in model.diagnostics:
-        errors.print(f"warning: {note}")
+        say(f"warning: {note}")
     console.print(f"wrote {path} in {wall:.2f} s", soft_wrap=True)
+
+
+def stopped_line(source: object, stop: NonFiniteState, kept: Path) -> str:
+    """The one line of a run stopped on non-finite state: where, why, and where its output is,
+    each part cut to its share of the line, so that a long one cannot push the others out."""
+    frame = "error: : ; what it recorded is in "
+    parts = fit([escape(str(p)) for p in (source, stop, kept)], LINE - len(frame))
+    return "error: {}: {}; what it recorded is in {}".format(*parts)
 
 
 @app.command()
@@ -172,15 +245,13 @@ def explain(
 @app.command()
 def sweep(
     spec_file: Annotated[Path, typer.Argument(help="sweep spec (TOML)")],
-    workers: Annotated[
-        int | None, typer.Option(help="local worker processes [default: all cores]")
-    ] = None,
+    workers: Annotated[int | None, typer.Option(
+        max=MAX_WORKERS, help="local worker processes [default: all cores]")] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="run on this Dask scheduler, e.g. tcp://host:8786")
     ] = None,
-    dask_local: Annotated[
-        int | None, typer.Option(help="run on a Dask LocalCluster of N workers (for testing)")
-    ] = None,
+    dask_local: Annotated[int | None, typer.Option(
+        max=MAX_WORKERS, help="run on a Dask LocalCluster of N workers (for testing)")] = None,
     out: Annotated[
         Path | None, typer.Option(help="sweep directory [default: runs/sweep-NAME]")
     ] = None,
@@ -188,10 +259,11 @@ def sweep(
 ) -> None:
     """Run every run of a sweep spec, resuming what an earlier attempt left undone.
 
-    Exit code 0 if every run succeeded, 1 if any failed (they are recorded with their error),
-    2 for bad input, 130 if interrupted (what finished is kept: run the command again).
+    Exit code 0 if every run succeeded, 1 if any failed (they are recorded with their error,
+    a run whose state went non-finite among them), 2 for bad input, 130 if interrupted (what
+    finished is kept: run the command again). The workers end with the sweep, however it ends.
     """
-    from sim.sweep import dask_pool, local_pool, run_sweep
+    from sim.sweep import check_sweep_dir, dask_pool, local_pool, run_sweep
     from sim.sweep_spec import load_sweep, run_table
 
     spec = load_sweep(spec_file)
@@ -202,6 +274,7 @@ def sweep(
         if value is not None and value < 1:
             raise InputError("geopol sweep", option, "a whole number ≥ 1", str(value))
     out = out or Path("runs") / f"sweep-{spec.meta.name}"
+    check_sweep_dir(spec, out)  # before a pool or a cluster is started for nothing
     total = len(run_table(spec))
     if scheduler is not None:
         pool, n, name = dask_pool(scheduler=scheduler), 1, f"dask {scheduler}"
@@ -226,16 +299,15 @@ def sweep(
                                                                   failed=failed),
                 )
         except KeyboardInterrupt:
-            errors.print(f"interrupted: the finished runs are in {out}; run the same command "
-                         "again to run the rest")
-            raise typer.Exit(130) from None
+            raise Stopped(f"interrupted: the finished runs are in {out}; run the same command "
+                          "again to run the rest", INTERRUPTED) from None
     console.print(
         f"{spec.meta.name}: {result.total} runs, {result.ran} run now, {result.skipped} done "
         f"before, {result.failed} failed; wrote {out} in {result.seconds:.1f} s ({name}, "
         f"{n} worker{'s' if n != 1 else ''})", soft_wrap=True)
     if result.failed:
-        errors.print(f"warning: {result.failed} runs failed; their errors are in the `error` "
-                     f"column of {out / 'runs'}")
+        say(f"warning: {result.failed} runs failed; their errors are in the `error` column of "
+            f"{out / 'runs'}")
         raise typer.Exit(1)
 
 
@@ -340,11 +412,11 @@ def _print_calibration(loaded: scenarios.Scenario, csv: Path | None) -> bool:
 def compare(
     scenario: Annotated[str, typer.Argument(help="bundled scenario or TOML file")],
     baseline: Annotated[str, typer.Option(help="the scenario to compare against")] = "eurasia",
-    replicates: Annotated[int, typer.Option(help="paired runs of each")] = 20,
+    replicates: Annotated[
+        int, typer.Option(max=MAX_REPLICATES, help="paired runs of each")
+    ] = 20,
     seed: Annotated[int, typer.Option(help="root seed; replicate seeds are spawned from it")] = 0,
-    steps: Annotated[
-        int | None, typer.Option(help="steps to run [default: the scenario's steps]")
-    ] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=MAX_STEPS, help=STEPS_HELP)] = None,
     out: Annotated[
         Path | None,
         typer.Option(help="comparison directory [default: runs/compare-NAME-vs-BASE-TIME]"),
@@ -367,12 +439,11 @@ def compare(
     for option, value, low in (("--replicates", replicates, 1), ("--seed", seed, 0)):
         if value < low:
             raise InputError("geopol compare", option, f"a whole number ≥ {low}", str(value))
-    if steps is not None and steps < 1:
-        raise InputError("geopol compare", "--steps", "a whole number ≥ 1", str(steps))
     treated, base = scenarios.load(scenario), scenarios.load(baseline)
+    steps = check_steps("geopol compare", steps, treated.spec.scenario)
     overrides = parse_sets(set_ or [], treated.spec.params)
-    if out is not None:
-        check_writable(out, overwrite)
+    out = out or default_dir(treated.name, base.name)
+    check_writable(out, overwrite)  # a name too long fails now, not after the runs
     started = time.perf_counter()
     with Progress(
         TextColumn(f"[bold]{treated.name}[/] vs {base.name}"), BarColumn(), MofNCompleteColumn(),
@@ -385,7 +456,7 @@ def compare(
             focus=[state.strip() for state in focus.split(",") if state.strip()],
             progress=lambda done, total: progress.update(task, completed=done),
         )
-    path = write_comparison(result, out or default_dir(result), overwrite=overwrite)
+    path = write_comparison(result, out, overwrite=overwrite)
     if not quiet:
         wide = console if console.is_terminal else Console(width=160)
         print_comparison(wide, result)
@@ -410,17 +481,17 @@ def app_command(
 @app.command()
 def bench(
     sizes: Annotated[str, typer.Option(help="regions, comma-separated")] = "1000,10000,100000",
-    steps: Annotated[int, typer.Option(help="timed steps per case")] = 20,
+    steps: Annotated[int, typer.Option(min=3, max=MAX_STEPS, help="timed steps per case")] = 20,
     states: Annotated[int, typer.Option(help="states in the synthetic world")] = 200,
     sweeps: Annotated[
         bool, typer.Option(help="time sweeps instead: workers, Dask overhead, memory")
     ] = False,
-    app_steps: Annotated[
-        int, typer.Option("--app", help="time N steps per tab in the browser app instead")
+    app_steps: Annotated[int, typer.Option(
+        "--app", min=0, max=MAX_STEPS, help="time N steps per tab in the browser app instead")
     ] = 0,
 ) -> None:
     """Time the step on synthetic worlds, numba kernels against the numpy reference."""
-    from sim.bench import print_bench
+    from sim.bench import print_bench, world_spec
 
     if app_steps:
         from sim.bench_app import print_app_bench
@@ -438,27 +509,97 @@ def bench(
     except ValueError:
         raise InputError("geopol bench", "--sizes", "comma-separated whole numbers",
                          describe(sizes)) from None
-    if not counts or min(counts) < states or steps < 3:
-        raise InputError("geopol bench", "--sizes/--steps",
-                         f"sizes ≥ --states ({states}) and --steps ≥ 3", f"{sizes!r}, {steps}")
+    if not counts or min(counts) < states:
+        raise InputError("geopol bench", "--sizes", f"sizes ≥ --states ({states})",
+                         describe(sizes))
+    try:
+        world = world_spec(states, max(counts))
+    except ValidationError as exc:  # a synthetic world's size out of its range
+        loc, expected, found = first_error(exc)
+        option = "--states" if loc[-1] == "states" else "--sizes"
+        raise InputError("geopol bench", option, expected, found) from None
+    check_steps("geopol bench", steps, world.scenario)
     wide = console if console.is_terminal else Console(width=120)
     print_bench(wide, counts, steps, states)
 
 
+# What a value of each type of option is, for pydantic's error types when typer reads one.
+KINDS = {"int_parsing": "a whole number", "int_from_float": "a whole number",
+         "float_parsing": "a number", "bool_parsing": "true or false"}
+
+
+def usage_error(exc: typer.TyperException, args: list[str]) -> InputError:
+    """A usage error of typer's parser as an InputError: the command, the option or argument,
+    what it takes and what it was given. typer raises its own copies of click's exceptions
+    (typer ≥ 0.26), which are told apart here by what they carry, not by their private class."""
+    ctx = getattr(exc, "ctx", None)
+    named = [arg for arg in args[:1] if not arg.startswith("-")]
+    command = ctx.command_path if ctx is not None else " ".join(["geopol", *named])
+    usage = f"what '{command} --help' shows"
+    option = getattr(exc, "option_name", None)
+    param = getattr(exc, "param", None)
+    if hasattr(exc, "possibilities"):  # an option the command does not have
+        near = ", ".join(sorted(exc.possibilities or ()))
+        options = f"such as {near}" if near else f"see '{command} --help'"
+        return InputError(command, option, f"an option of {command} ({options})",
+                          describe(option))
+    if option is not None:  # a flag given a value, or an option without its values
+        value = next((arg.split("=", 1)[1] for arg in args if arg.startswith(f"{option}=")),
+                     None)
+        if value is not None:
+            return InputError(command, option, "no value: it is a flag", describe(value))
+        return InputError(command, option, f"its value after it ({usage})", "too few")
+    if param is not None:  # a value that is missing or not of its type
+        key = param.opts[0] if param.param_type_name == "option" else param.name.upper()
+        cause = exc.__cause__
+        if isinstance(cause, ValidationError):
+            loc, expected, _ = first_error(cause)
+            error = cause.errors(include_url=False)[0]
+            given = error["input"]
+            found = given if isinstance(given, str) and given else describe(given)
+            return InputError(command, key + "".join(f"[{p}]" for p in loc),
+                              KINDS.get(error["type"], expected), found)
+        if hasattr(exc, "param_type"):  # missing
+            return InputError(command, key, getattr(param, "help", None) or usage, "none")
+        return InputError(command, key, usage, exc.format_message())
+    if ctx is not None and ctx.parent is None:  # no command, or one that does not exist
+        names = ", ".join(ctx.command.list_commands(ctx))
+        given = next((arg for arg in args if not arg.startswith("-")), None)
+        return InputError(command, "COMMAND", f"one of {names}",
+                          describe(given) if given else "none")
+    return InputError(command, "arguments", usage,
+                      exc.format_message().removeprefix("Got unexpected "))
+
+
 def main() -> None:
-    """Entry point: run the app, turning bad input into one line and exit code 2."""
-    command = " ".join(["geopol", *sys.argv[1:2]])
+    """Entry point: bad input is one line and exit code 2, a run stopped on non-finite state
+    one line and 3, Ctrl-C one line and 130; never a traceback."""
+    args = sys.argv[1:] or ["--help"]  # `geopol` alone: what it can do
+    command = " ".join(["geopol", *args[:1]])
+    # numpy warns where a number first goes non-finite; the run then stops with one line of
+    # its own (exit code 3), which the warnings' lines would bury.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sim\.")
     try:
-        code = app(standalone_mode=False)
+        # Not standalone: typer would print its own many-line usage errors and answer Ctrl-C
+        # with a bare exit code; here each becomes one line.
+        code = app(args=args, prog_name="geopol", standalone_mode=False)
+        if code == INTERRUPTED:  # typer's answer to a KeyboardInterrupt inside a command
+            say(NOTHING_WRITTEN)
     except InputError as exc:
-        errors.print(f"error: {exc}")
-        sys.exit(2)
-    except click.ClickException as exc:
-        errors.print(f"error: {command}: {exc.format_message()}")
-        sys.exit(exc.exit_code)
-    except (KeyboardInterrupt, click.exceptions.Abort):
-        errors.print("interrupted: nothing was written")
-        sys.exit(130)
+        say(f"error: {exc}")
+        code = 2
+    except typer.TyperException as exc:  # typer's parser: an unknown option, a bad value...
+        say(f"error: {usage_error(exc, args)}")
+        code = 2
+    except NonFiniteState as exc:  # before any step, or in a command that writes at its end
+        say(f"error: {command}: {exc}; nothing was written")
+        code = 3
+    except Stopped as exc:
+        say(exc.line)
+        code = exc.code
+    except (KeyboardInterrupt, typer.Abort):
+        say(NOTHING_WRITTEN)
+        code = INTERRUPTED
     sys.exit(code if isinstance(code, int) else 0)
 
 

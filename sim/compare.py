@@ -53,6 +53,25 @@ def outcomes(model: GeoModel) -> dict[str, np.ndarray]:
     }
 
 
+def world_states(setup: Scenario) -> tuple[str, ...] | int:
+    """The states of a scenario's world, in order: their ids, or a synthetic world's number."""
+    size = setup.spec.synthetic
+    return size.states if size is not None else tuple(state.id for state in setup.spec.states)
+
+
+def _world(states: tuple[str, ...] | int) -> str:
+    if isinstance(states, int):
+        return f"a synthetic world of {states} states"
+    return f"{len(states)} listed states"
+
+
+def _difference(ours: tuple[str, ...] | int, theirs: tuple[str, ...] | int) -> str:
+    if isinstance(ours, tuple) and isinstance(theirs, tuple) and len(ours) == len(theirs):
+        k = next(k for k, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b)
+        return f"{theirs[k]!r} where it has {ours[k]!r}"
+    return _world(theirs)
+
+
 @dataclass
 class Comparison:
     """The result of `compare`: tables a planner reads, and what made them."""
@@ -92,6 +111,11 @@ def compare(
     """
     treated = scenario if isinstance(scenario, Scenario) else load(scenario)
     base = baseline if isinstance(baseline, Scenario) else load(baseline)
+    ours, theirs = world_states(treated), world_states(base)
+    if ours != theirs:  # their outcomes could not be paired state by state
+        raise InputError(base.path or base.name, "states",
+                         f"the states of {treated.name} in its order ({_world(ours)})",
+                         f"{_difference(ours, theirs)}: the worlds differ")
     notes = []
     meta, base_meta = treated.spec.scenario, base.spec.scenario
     if (meta.start, meta.step_months) != (base_meta.start, base_meta.step_months):

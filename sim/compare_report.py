@@ -27,8 +27,8 @@ FORMATS = {
 }
 
 
-def default_dir(comparison: Comparison, root: Path = Path("runs")) -> Path:
-    return stamped_dir(f"compare-{comparison.scenario}-vs-{comparison.baseline}", root)
+def default_dir(scenario: str, baseline: str, root: Path = Path("runs")) -> Path:
+    return stamped_dir(f"compare-{scenario}-vs-{baseline}", root)
 
 
 def shown_rows(comparison: Comparison) -> pd.DataFrame:

@@ -4,7 +4,6 @@ or a comparison directory, written to DIR/report/ (docs/sweeps.md)."""
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +12,14 @@ import pyarrow as pa
 from matplotlib.figure import Figure
 
 from sim.errors import InputError
-from sim.output import staged_dir, write_table
+from sim.output import read_manifest, read_parquet, staged_dir, write_table
 
 BAND = (5, 95)
 CONFIDENCE = 0.95
+# What a report reads from each kind of manifest.
+SWEEP_KEYS = ("sweep", "scenario", "steps", "runs", "executor", "workers", "spec.sweep",
+              "spec.parameters", "spec.metrics")
+COMPARE_KEYS = ("scenario", "baseline", "replicates", "seed", "steps", "dates", "focus")
 
 
 def report(directory: Path) -> Path:
@@ -27,17 +30,29 @@ def report(directory: Path) -> Path:
         raise InputError(directory, "manifest.json",
                          "a sweep or comparison directory (geopol sweep, geopol compare)",
                          "no manifest.json")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(manifest_path)
+    if "spec_hash" in manifest:
+        require(manifest_path, manifest, SWEEP_KEYS)
+        write_page = _sweep_report
+    elif "baseline" in manifest:
+        require(manifest_path, manifest, COMPARE_KEYS)
+        write_page = _compare_report
+    else:
+        raise InputError(manifest_path, "", "the manifest of a sweep or a comparison", "neither")
     with staged_dir(directory / "report", overwrite=True) as staging:
-        if "spec_hash" in manifest:
-            page = _sweep_report(directory, manifest, staging)
-        elif "baseline" in manifest:
-            page = _compare_report(directory, manifest, staging)
-        else:
-            raise InputError(manifest_path, "", "the manifest of a sweep or a comparison",
-                             "neither")
+        page = write_page(directory, manifest, staging)
         (staging / "index.html").write_text(page, encoding="utf-8")
     return directory / "report" / "index.html"
+
+
+def require(path: Path, manifest: dict, keys: tuple[str, ...]) -> None:
+    """Fail on the first of `keys` (dotted paths) a manifest lacks: it is not what geopol wrote."""
+    for key in keys:
+        value = manifest
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise InputError(path, key, "the manifest geopol wrote", "no such key")
+            value = value[part]
 
 
 # ---------------------------------------------------------------- sweeps
@@ -213,8 +228,8 @@ def _sensitivity_plot(indices: pd.DataFrame, metric: str, path: Path) -> str:
 
 
 def _compare_report(directory: Path, manifest: dict, staging: Path) -> str:
-    summary = pd.read_parquet(directory / "summary.parquet")
-    attribution = pd.read_parquet(directory / "attribution.parquet")
+    summary = read_parquet(directory / "summary.parquet")
+    attribution = read_parquet(directory / "attribution.parquet")
     shown = summary[summary["focus"]] if summary["focus"].any() else summary
     shown = shown.assign(size=shown["difference"].abs()).sort_values(
         ["outcome", "size"], ascending=[True, False]).groupby("outcome").head(8)

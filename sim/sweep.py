@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from contextlib import contextmanager
@@ -25,10 +28,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from sim.errors import InputError
-from sim.output import versions, write_json, write_table
+from sim.errors import InputError, describe
+from sim.output import (
+    check_creatable,
+    read_manifest,
+    read_parquet,
+    versions,
+    write_json,
+    write_table,
+)
 from sim.sweep_spec import SweepSpec, run_table
 
 PART = "part-{:05d}.parquet"
@@ -126,14 +135,29 @@ def local_pool(workers: int) -> Iterator[Executor]:
     os.environ["NUMBA_NUM_THREADS"] = "1"  # read by the workers' numba at import
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_leave_interrupts_to_the_parent) as pool:
+                             initializer=_start_worker) as pool:
         yield pool
 
 
-def _leave_interrupts_to_the_parent() -> None:
+def _start_worker() -> None:
     # Ctrl-C reaches the whole process group; the parent saves the finished runs and shuts the
     # pool down, so a worker must not die mid-task printing its own KeyboardInterrupt.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A run that goes non-finite is recorded with its error; numpy's warnings on the way would
+    # only clutter the terminal.
+    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sim\.")
+    # A parent killed outright (SIGKILL, the OOM killer) shuts nothing down: without a watch of
+    # their own, the workers would run on for ever, each holding a core.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent.sentinel,), daemon=True,
+                         name="exit-with-parent").start()
+
+
+def _exit_with(parent_sentinel: int) -> None:
+    """Wait for the sweep process to end, then end this worker at once."""
+    multiprocessing.connection.wait([parent_sentinel])
+    os._exit(1)
 
 
 @contextmanager
@@ -152,9 +176,13 @@ def dask_pool(scheduler: str | None = None, local_workers: int | None = None
     if scheduler is not None:
         try:
             client = Client(scheduler, timeout="10s")
+        except ValueError:  # not an address distributed can read, e.g. no port
+            raise InputError("geopol sweep", "--scheduler",
+                             "a Dask scheduler address such as tcp://host:8786",
+                             describe(scheduler)) from None
         except (OSError, TimeoutError) as exc:
             raise InputError("geopol sweep", "--scheduler", "a reachable Dask scheduler",
-                             f"{scheduler!r} ({type(exc).__name__})") from None
+                             f"{describe(scheduler)} ({type(exc).__name__})") from None
         with client:
             yield client.get_executor()
         return
@@ -174,31 +202,46 @@ def completed_runs(out: Path) -> pd.DataFrame:
     parts = sorted((out / "runs").glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame({"run_id": pd.Series(dtype=int), "error": pd.Series(dtype=object)})
-    return pd.concat([pq.read_table(p, columns=["run_id", "error"]).to_pandas() for p in parts],
+    return pd.concat([read_parquet(p, columns=["run_id", "error"]) for p in parts],
                      ignore_index=True)
 
 
 def read_runs(out: Path) -> pd.DataFrame:
     """Every finished run of a sweep directory, in run order."""
-    table = pq.read_table(Path(out) / "runs")  # hidden, half-written files are skipped
-    return table.to_pandas().sort_values("run_id").reset_index(drop=True)
+    runs = read_parquet(Path(out) / "runs")  # hidden, half-written files are skipped
+    return runs.sort_values("run_id").reset_index(drop=True)
 
 
-def prepare(spec: SweepSpec, out: Path) -> None:
-    """Make `out` a sweep directory for `spec`, or check that it is one already."""
+def check_sweep_dir(spec: SweepSpec, out: Path) -> None:
+    """Fail before any run if `out` is neither a new directory that can be written nor a sweep
+    of `spec` to resume; leaves nothing behind."""
+    # os.path's tests, unlike pathlib's, answer False for a name too long for the file system:
+    # the check below then says so.
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise InputError("--out", str(out), "a directory path", "an existing file")
     manifest = out / "manifest.json"
-    if manifest.is_file():
-        import json
-
-        known = json.loads(manifest.read_text()).get("spec_hash")
+    if os.path.isfile(manifest):
+        known = read_manifest(manifest).get("spec_hash")
         if known != spec.content_hash:
             raise InputError(out, "manifest.json", f"a sweep of this spec ({spec.path.name}, "
                              f"hash {spec.content_hash[:12]}) to resume, or a new --out",
                              f"a sweep of another spec (hash {str(known)[:12]})")
-    elif out.exists() and any(out.iterdir()):
+    elif os.path.isdir(out) and any(out.iterdir()):
         raise InputError("--out", str(out), "a new or empty directory, or a sweep to resume",
                          "a directory with other files in it")
-    (out / "runs").mkdir(parents=True, exist_ok=True)
+    # The deepest name a sweep writes: a chunk's hidden name under runs/.
+    check_creatable(out / "runs" / f".{PART.format(0)}.partial-{os.getpid()}", "--out",
+                    shown=out)
+
+
+def prepare(spec: SweepSpec, out: Path) -> None:
+    """Make `out` a sweep directory for `spec`, or check that it is one already."""
+    check_sweep_dir(spec, out)
+    try:
+        (out / "runs").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("--out", str(out), "a directory that can be written",
+                         exc.strerror or type(exc).__name__) from None
     for stale in (out / "runs").glob(".part-*"):  # left by a sweep that was killed mid-write
         stale.unlink()
 

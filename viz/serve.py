@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from sim.errors import InputError, describe
 from sim.scenario import bundled, load
 
 APP = Path(__file__).with_name("app.py")
+GRACE = 10.0  # seconds the server has to stop after a signal before it is killed
 
 
 def serve(scenario: str, host: str, port: int, seed: int, announce=print) -> int:
@@ -40,7 +43,34 @@ def serve(scenario: str, host: str, port: int, seed: int, announce=print) -> int
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
                "--port", str(port), "--production", "--no-open"]
     announce(f"Geopol app on {name}: http://{host}:{port}/  (Ctrl-C stops it)")
+    return run_server(command, env)
+
+
+def run_server(command: list[str], env: dict[str, str]) -> int:
+    """Run the server until it exits, and return its exit code (0 if a signal stopped it).
+
+    SIGTERM and SIGINT to `geopol app` are passed on to the server, and `geopol app` waits for
+    it: a service manager's or `kill`'s SIGTERM reaches only `geopol app`, and would otherwise
+    leave the server running, orphaned, holding the port."""
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    stopping: list[float] = []
+
+    def pass_on(signum: int, _frame: object) -> None:
+        stopping.append(time.monotonic())
+        server.send_signal(signum)
+
+    handlers = {sig: signal.signal(sig, pass_on) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        return subprocess.run(command, env=env, stdout=subprocess.DEVNULL, check=False).returncode
-    except KeyboardInterrupt:
-        return 0
+        while True:
+            try:
+                code = server.wait(timeout=0.5)
+                return 0 if stopping else code
+            except subprocess.TimeoutExpired:
+                if stopping and time.monotonic() - stopping[0] > GRACE:
+                    server.kill()
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+        if server.poll() is None:  # an error of our own: the server must not outlive us
+            server.kill()
+            server.wait()
