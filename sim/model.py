@@ -462,9 +462,10 @@ class GeoModel(mesa.Model):
         )
 
     def record(self) -> None:
-        """Phase 8: model series through the DataCollector, arrays through the Recorder."""
-        self.datacollector.collect(self)
+        """Phase 8: arrays through the Recorder, model series through the DataCollector (in
+        this order, so that a step stopped on a non-finite number is in neither)."""
         self.recorder.capture(self.steps)
+        self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
 

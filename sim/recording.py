@@ -98,8 +98,10 @@ class Recorder:
         self._upper = np.ravel_multi_index(np.triu_indices(s, k=1), (s, s))
 
     def capture(self, step: int) -> None:
+        """Keep this step's arrays; a step with a non-finite number keeps nothing, so every
+        series stops at the same step (see `_check_finite`)."""
         w = self.world
-        self.steps.append(step)
+        values: list[tuple[str, str, np.ndarray]] = []
         for group, registry in (
             ("actor", ACTOR_SERIES),
             ("state", STATE_SERIES),
@@ -107,15 +109,18 @@ class Recorder:
         ):
             for name, column in registry.items():
                 value = column(w)
-                if group == "pair":
-                    value = value.take(self._upper)
-                self._check_finite(step, name, value, group)
-                self._keep(self._series[group][name], name, value)
-        self._check_finite(step, "trade_usd", w.pairs.trade, "matrix")
+                values.append((group, name, value.take(self._upper) if group == "pair"
+                               else value))
+        values += [("matrix", "trade_usd", w.pairs.trade),
+                   ("matrix", "attraction", w.pairs.attraction)]
+        for group, name, value in values:
+            self._check_finite(step, name, value, group)
+        self.steps.append(step)
+        for group, name, value in values[:-2]:
+            self._keep(self._series[group][name], name, value)
         self._trade["trade_usd"].append(w.pairs.trade.copy())
         for name, value in cost_changes(w.pairs, self.trade_params).items():
             self._keep(self._trade[f"cost_{name}"], f"cost_{name}", value)
-        self._check_finite(step, "attraction", w.pairs.attraction, "matrix")
         self._attraction.append(w.pairs.attraction.copy())
         if not self._links:  # the first step; the last is the world's own array (links_table)
             self._links.append(w.links.strength.copy())

@@ -19,6 +19,7 @@ def model() -> GeoModel:
     return model
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN spreads before the stop
 def test_a_gdp_gone_nan_stops_the_run_at_that_step(model):
     model.world.actors.gdp[5] = np.nan
     with pytest.raises(NonFiniteState) as stop:
@@ -28,6 +29,21 @@ def test_a_gdp_gone_nan_stops_the_run_at_that_step(model):
     assert "step 2" in str(stop.value) and "\n" not in str(stop.value)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN spreads before the stop
+def test_a_stopped_step_is_recorded_nowhere(model):
+    """Every series, and the model's own table, end at the last finite step."""
+    model.step()
+    model.world.actors.gdp[2] = np.inf
+    with pytest.raises(NonFiniteState):
+        model.step()
+    recorder = model.recorder
+    assert recorder.steps == [0, 1, 2]
+    lengths = {len(v) for group in recorder._series.values() for v in group.values()}
+    assert lengths == {3} and len(recorder._trade["trade_usd"]) == 3
+    assert len(model.datacollector.get_model_vars_dataframe()) == 3
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NaN spreads before the stop
 def test_relations_gone_infinite_name_the_pair(model):
     model.world.pairs.relations[3, 7] = model.world.pairs.relations[7, 3] = np.inf
     with pytest.raises(NonFiniteState) as stop:
