@@ -788,7 +788,8 @@ def documented_ranges() -> dict[str, tuple[float, float]]:
         if not found:
             continue
         text = found.group(2).strip().replace("−", "-").replace(",", "")
-        bounds = re.fullmatch(r"(-?[\d.]+)–(-?[\d.]+)", text)
+        # An open end is noted after the range: "0–20,000 (not 0)", "0–1 (neither end)".
+        bounds = re.fullmatch(r"(-?[\d.]+)–(-?[\d.]+)(?: \((?:not [^)]*|neither end)\))?", text)
         if bounds:
             out[found.group(1)] = (float(bounds.group(1)), float(bounds.group(2)))
     return out
@@ -844,7 +845,7 @@ def test_settings_widgets_write_the_settings():
     assert (sigma.min, sigma.max, sigma.v_model) == (3.0, 12.0, 5.0)
     sigma.v_model = 7.5
     assert settings.value["trade_sigma"] == 7.5
-    rc.find(v.Html, children=["Trade elasticity σ: 7.5 unitless (2 to 12)"]).assert_single()
+    rc.find(v.Html, children=["Trade elasticity σ: 7.5 unitless (3 to 12)"]).assert_single()
     rc.find(v.Select, label="Scenario").widget.v_model = "synthetic"
     assert settings.value == {**starting_settings("eurasia", 3), "trade_sigma": 7.5,
                               "scenario_name": "synthetic"}

@@ -192,7 +192,7 @@ def test_killed_run_leaves_nothing_that_looks_complete(tmp_path):
     scenario.write_text(BIG_SYNTHETIC)
     out = tmp_path / "runs" / "killed"
     proc = subprocess.Popen(
-        [str(GEOPOL), "run", str(scenario), "--steps", "100000", "--out", str(out), "--quiet"],
+        [str(GEOPOL), "run", str(scenario), "--steps", "1000", "--out", str(out), "--quiet"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
     try:
