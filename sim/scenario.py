@@ -331,12 +331,20 @@ def bundled() -> dict[str, Path]:
     return {p.stem: p for p in sorted(BUNDLED_DIR.glob("*.toml"))}
 
 
+def _is_file(path: Path) -> bool:
+    """Whether `path` is a file; a name the file system cannot hold (too long, a NUL) is not."""
+    try:
+        return path.resolve().is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def resolve(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A bundled scenario's name, or a path to a TOML file, as a file path."""
     text = str(name_or_path)
     # `extends` is relative to the extending file; a command-line path to the working directory.
     path = relative_to.parent / text if relative_to is not None else Path(text)
-    if path.suffix == ".toml" and path.is_file():
+    if path.suffix == ".toml" and _is_file(path):
         return path
     if text in bundled():
         return bundled()[text]
@@ -511,10 +519,10 @@ def _tables(raw: dict, path: Path) -> list[tuple[str, Path]]:
             continue
         if not isinstance(name, str):
             raise InputError(path, f"data.{section}", "a file path (string)", describe(name))
-        table = (path.parent / name).resolve()
-        if not table.is_file():
+        table = path.parent / name
+        if not _is_file(table):
             raise InputError(path, f"data.{section}", "an existing file", describe(name))
-        out.append((section, table))
+        out.append((section, table.resolve()))
     return out
 
 
@@ -773,9 +781,10 @@ def read_economy(path: Path) -> pd.DataFrame:
 
 def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
     """States take GDP and population from the economy table unless they give them inline."""
-    table_path = (path.parent / spec.data.economy).resolve()
-    if not table_path.is_file():
+    table_path = path.parent / spec.data.economy
+    if not _is_file(table_path):
         raise InputError(path, "data.economy", "an existing CSV file", describe(spec.data.economy))
+    table_path = table_path.resolve()
     table = read_economy(table_path)
     states = []
     for i, state in enumerate(spec.states):

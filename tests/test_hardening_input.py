@@ -438,3 +438,20 @@ def test_a_swept_range_outside_the_parameters_range_is_rejected(given, key, writ
     text = edit(SWEEP, '"relations.drift" = { low = 0.1, high = 0.5 }', f'"trade.sigma" = {given}')
     err = refused(lambda: load_sweep(write_toml("spec.toml", text)))
     assert err.key == key
+
+
+def test_a_data_file_name_too_long_for_the_file_system_is_rejected(tmp_path):
+    """Found by the fuzzer (seed 2026, case 558): a 400-character `data.events` raised
+    OSError ("File name too long") instead of saying the file does not exist."""
+    from pathlib import Path
+
+    from sim.errors import InputError
+    from sim.scenario import load
+
+    world = Path(__file__).resolve().parents[1] / "scenarios" / "world.toml"
+    path = tmp_path / "long.toml"
+    path.write_text(f'[scenario]\nname = "long"\nextends = "{world}"\n'
+                    f'[data]\nevents = "{"x" * 400}"\n')
+    with pytest.raises(InputError) as error:
+        load(path)
+    assert error.value.key == "data.events" and "\n" not in str(error.value)
