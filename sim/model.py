@@ -150,7 +150,7 @@ class GeoModel(mesa.Model):
         self.briefing: dict[int, list[tuple[mechanisms.decisions.Questions, int]]] = {}
         self.chosen: list[tuple[mechanisms.decisions.Questions, int]] = []
         # This step's trade-agreement offers, proposals and the ones accepted.
-        self.offers = mechanisms.agreements.no_offers(self.world.n_states)
+        self.offers = mechanisms.agreements.no_offers()
         self.proposals: list[tuple[int, int, str]] = []
         self.accepted: list[tuple[int, int, str]] = []
         # Digital programmes: who runs one, each state's taste for one (drawn once), the
@@ -322,7 +322,7 @@ class GeoModel(mesa.Model):
                                          self.streams["agreements"], self.dt, self.multi_vector,
                                          self.customs_union)
             if self.params.decisions.agreements or self.params.decisions.hedging
-            else mechanisms.agreements.no_offers(self.world.n_states)
+            else mechanisms.agreements.no_offers()
         )
         self.programme_review = (
             mechanisms.digital_programmes.review(self.world, self.params,

@@ -43,7 +43,7 @@ AGREEMENT, CORRIDOR = "trade agreement", "customs facilitation"
 
 @dataclass
 class Offers:
-    """This step's deals: the states that look for a partner, each one's best deal, and, once
+    """This step's deals: the best deal of each state that looks for a partner, and, once
     the proposals are in (`receive`), the offers each partner has to answer.
 
     `best[i]` = (U + ε, partner, kind) of the deal state i values most this step; whether it
@@ -52,7 +52,6 @@ class Offers:
     cut in dependence (D − D'); `tastes(rows, cols)` the partners' own tastes for the offers
     they receive."""
 
-    looking: np.ndarray  # (S,) bool: looks for a partner this step
     best: dict[int, tuple[float, int, str]]
     terms: Callable[[np.ndarray, np.ndarray, str], tuple[np.ndarray, tuple]]
     tastes: Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -86,9 +85,9 @@ class Offers:
         return float(worth[0]), text
 
 
-def no_offers(n_states: int) -> Offers:
+def no_offers() -> Offers:
     """No state looks for a partner (agreements and hedging switched off)."""
-    return Offers(np.zeros(n_states, dtype=bool), {}, lambda rows, cols, kind: (None, None),
+    return Offers({}, lambda rows, cols, kind: (None, None),
                   lambda rows, cols: np.zeros(len(rows)))
 
 
@@ -126,7 +125,6 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     free = ~bound if p.agreements else np.zeros(s, dtype=bool)
     negotiating = (draw < -math.expm1(-p.agreement_rate * dt)) & free
     facilitating = (draw < -math.expm1(-p.facilitation_rate * dt)) & hedgers
-    looking = negotiating | facilitating
     pairs = world.pairs
     per_head = world.actors.gdp[:s] / world.actors.population[:s]
     output, spending = pairs.trade.sum(axis=1), pairs.trade.sum(axis=0)
@@ -151,8 +149,9 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
             if (i, kind) not in dependence_cut:  # once a step for each hedger and kind
                 dependence_cut[i, kind] = _dependence_removed(
                     pairs.trade, world.nations.bloc, np.array([i]), math.expm1(log_gain))[0]
-            hedge[rows == i] = dependence_cut[i, kind][cols[rows == i]]
-            worth[rows == i] += p.hedge * 100.0 * hedge[rows == i]
+            mine = rows == i
+            hedge[mine] = dependence_cut[i, kind][cols[mine]]
+            worth[mine] += p.hedge * 100.0 * hedge[mine]
         return worth, (parts, hedge)
 
     def tastes(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -176,7 +175,7 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
                            worth[np.arange(len(askers)), top].tolist(), strict=True):
             if u > -np.inf and (i not in best or u > best[i][0]):
                 best[i] = (u, j, kind)
-    return Offers(looking, best, terms, tastes)
+    return Offers(best, terms, tastes)
 
 
 def _log_gain(kind: str, params: Params) -> float:
