@@ -40,12 +40,21 @@ def _output_and_spending(trade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @njit(cache=True)
+def _shares(trade: np.ndarray, output: np.ndarray, spending: np.ndarray, i: int, j: int
+            ) -> tuple[float, float]:
+    """y, π: the share of i's output sold to j and of its spending bought from j (0 for a
+    state with no output or no spending)."""
+    y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
+    pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
+    return y, pi
+
+
+@njit(cache=True)
 def _kept(trade: np.ndarray, output: np.ndarray, spending: np.ndarray, i: int, j: int,
           export_cut: float, import_cut: float, sigma: float) -> float:
     """1 − L: the share of i's real income kept when its sales to j and purchases from j are
     cut by `export_cut` and `import_cut` (module docstring)."""
-    y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
-    pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
+    y, pi = _shares(trade, output, spending, i, j)
     kept = (1.0 - y * export_cut) ** (1.0 / sigma)
     return kept * (1.0 - pi * import_cut) ** (1.0 / (sigma - 1.0))
 
@@ -140,8 +149,7 @@ def deal_worth(
                 or closed[i, j] or bound[i] or bound[j]):
             worth[k] = -np.inf  # whatever its parts: spare the logarithms
             continue
-        y = trade[i, j] / output[i] if output[i] > 0.0 else 0.0
-        pi = trade[j, i] / spending[i] if spending[i] > 0.0 else 0.0
+        y, pi = _shares(trade, output, spending, i, j)
         parts[k, 0] = math.expm1(to_sales * math.log1p(y * growth)
                                  + to_purchases * math.log1p(pi * growth))
         a, b = per_head[i], per_head[j]
