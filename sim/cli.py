@@ -363,6 +363,10 @@ def validate(
             f"{len(spec.links)} links")
     console.print(f"ok: {file}: scenario {loaded.name!r}, {what}, {len(spec.events)} events",
                   soft_wrap=True)
+    for group in scenarios.group_expansions(spec):
+        console.print(f"  {group['event']}, {group['field']}: {group['group']} on "
+                      f"{group['date']} = {', '.join(group['members'])} "
+                      f"({len(group['members'])} states)", soft_wrap=True, highlight=False)
     if csv is not None and not calibration:
         raise InputError("geopol validate", "--csv", "--calibration with it", "--csv alone")
     if calibration and not _print_calibration(loaded, csv):

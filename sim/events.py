@@ -85,15 +85,15 @@ class CustomsFacilitation(EventBase):
     of the regions named, whose own cross-border economic links also gain."""
 
     type: Literal["customs_facilitation"] = "customs_facilitation"
-    states: list[ActorId] = []  # every pair among them
+    states: list[ActorId] = []  # every pair among them; a group stands for its members
     regions: list[ActorId] = []  # regions or cities; links among them, and their states' pairs
     cost_cut: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05  # share of the trade cost removed
     end: When | None = None
 
     @model_validator(mode="after")
     def _someone(self) -> CustomsFacilitation:
-        if len(self.states) + len(self.regions) < 2:
-            raise ValueError("at least two states or regions to facilitate trade between")
+        if not self.states and not self.regions:
+            raise ValueError("states or regions to facilitate trade between")
         return self
 
 
@@ -102,7 +102,8 @@ class Summit(EventBase):
 
     type: Literal["summit"] = "summit"
     host: ActorId
-    participants: Annotated[list[ActorId], Field(min_length=2)]
+    # States, or groups standing for their members (two or more states in all).
+    participants: Annotated[list[ActorId], Field(min_length=1)]
 
 
 class Agreement(EventBase):
@@ -186,9 +187,20 @@ class Scheduled:
     leaves: list[tuple[int, int]] = field(default_factory=list)
     decided: bool = False  # put on the timeline by a state's decision, not by the scenario
     decided_members: set[int] = field(default_factory=set)  # states that joined by decision
+    # The groups its fields named, as they were expanded: field → group → (date, member ids).
+    groups: dict[str, dict[str, tuple[dt.date, list[str]]]] = field(default_factory=dict)
 
     def in_force(self, step: int) -> bool:
         return self.at <= step and (self.end is None or step < self.end)
+
+
+def expanded_groups(timeline: list[Scheduled]) -> list[dict]:
+    """The groups the timeline's events named, as they were expanded: one record per event
+    field and group, with the date of the membership and the member states."""
+    return [{"event": label(item.event), "field": where, "group": group,
+             "date": day.isoformat(), "members": members}
+            for item in timeline for where, named in item.groups.items()
+            for group, (day, members) in named.items()]
 
 
 def date_of(start: dt.date, step_months: int, step: int) -> dt.date:
@@ -231,6 +243,24 @@ class WorldIndex:
     state: np.ndarray  # owning state's row per row
     start: dt.date
     step_months: int
+    # Groups of states (organisations of the memberships): name → (state id, joined, left)
+    # spells, years, `left` None while a member.
+    groups: dict[str, list[tuple[str, int, int | None]]] = field(default_factory=dict)
+
+    def members(self, group: str, on: dt.date) -> list[str]:
+        """A group's member states on a date (a member from its year of joining up to, not
+        including, its year of leaving), in the order the memberships list them."""
+        year = on.year
+        return list(dict.fromkeys(state for state, joined, left in self.groups.get(group, ())
+                                  if joined <= year and (left is None or year < left)))
+
+
+def group_spells(memberships: list) -> dict[str, list[tuple[str, int, int | None]]]:
+    """The groups of a scenario's memberships: organisation → (state, joined, left) spells."""
+    out: dict[str, list[tuple[str, int, int | None]]] = {}
+    for m in memberships:
+        out.setdefault(m.org, []).append((m.state, m.joined, m.left))
+    return out
 
 
 class EventError(Exception):
@@ -264,6 +294,34 @@ def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
             out.append(row)
         return out
 
+    def states(loc: tuple, ids: list[str], on: int | dt.date, leave_out: int | None = None
+               ) -> list[int]:
+        """Rows of the states named, a group standing for its members on the date `on` (a
+        step's date, for a step). A state named and also in a group counts once; a group's
+        members leave out `leave_out` (a sanction's target). The expansions are kept in
+        `item.groups`."""
+        day = on if isinstance(on, dt.date) else date_of(index.start, index.step_months, on)
+        out: list[int] = []
+        for k, ident in enumerate(ids):
+            here = (*loc, k) if isinstance(getattr(event, loc[-1], None), list) else loc
+            if ident in ids[:k]:
+                fail(here, f"{a_state}{groups_known}, each named once", ident)
+            if ident in index.row or ident not in index.groups:
+                row = index.row.get(ident)
+                if row is None or int(index.kind[row]) != STATE:
+                    fail(here, a_state + groups_known, ident)
+                if row not in out:
+                    out.append(row)
+                continue
+            members = [m for m in index.members(ident, day) if m in index.row]
+            if not members:
+                fail(here, f"a group with member states on {day.isoformat()} ({ident} has none "
+                     f"in {day.year})", ident)
+            item.groups.setdefault(".".join(map(str, loc)), {})[ident] = (day, members)
+            out += [r for r in (index.row[m] for m in members if m in index.row)
+                    if r not in out and r != leave_out]
+        return out
+
     def when(loc: tuple, value: int | dt.date, lowest: int) -> int:
         step = step_of(value, index.start, index.step_months)
         if step < lowest:
@@ -291,28 +349,38 @@ def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
 
     state, place = (STATE,), (CITY, REGION)
     a_state, a_place = "a state of the scenario", "a city or region of the scenario"
+    groups_known = f" or a group ({', '.join(sorted(index.groups))})" if index.groups else ""
+    on = event.at if isinstance(event.at, dt.date) else at
     if isinstance(event, Sanction):
-        item.rows["imposers"] = rows(("imposers",), event.imposers, state, a_state)
         item.rows["target"] = rows(("target",), [event.target], state, a_state)
-        if item.rows["target"][0] in item.rows["imposers"]:
+        target = item.rows["target"][0]
+        item.rows["imposers"] = states(("imposers",), event.imposers, on, leave_out=target)
+        if target in item.rows["imposers"]:
             fail(("target",), "a state that is not among the imposers", event.target)
+        if not item.rows["imposers"]:
+            fail(("imposers",), "an imposer other than the target", event.imposers)
         members = set(item.rows["imposers"])
         for name, changes, out in (("join", event.join, item.joins),
                                    ("leave", event.leave, item.leaves)):
             for k, change in enumerate(changes):
-                row = rows((name, k, "state"), [change.state], state, a_state)[0]
-                if row == item.rows["target"][0]:
-                    fail((name, k, "state"), "a state other than the target", change.state)
-                out.append((row, when((name, k, "at"), change.at, at)))
-                if name == "join":
-                    members.add(row)
-                elif row not in members:
-                    fail((name, k, "state"), "an imposer, or a state that joined", change.state)
+                step = when((name, k, "at"), change.at, at)
+                for row in states((name, k, "state"), [change.state], change.at,
+                                  leave_out=target if change.state in index.groups else None):
+                    if row == target:
+                        fail((name, k, "state"), "a state other than the target", change.state)
+                    if name == "leave" and row not in members:
+                        if change.state in index.groups:
+                            continue  # a group's members that never imposed have nothing to leave
+                        fail((name, k, "state"), "an imposer, or a state that joined",
+                             change.state)
+                    out.append((row, step))
+                    if name == "join":
+                        members.add(row)
         item.rows["members"] = sorted(members)
     elif isinstance(event, TechnologyShock):
-        item.rows["origin"] = rows(("origin",), event.origin, state, a_state)
+        item.rows["origin"] = states(("origin",), event.origin, on)
     elif isinstance(event, CustomsFacilitation):
-        item.rows["states"] = rows(("states",), event.states, state, a_state)
+        item.rows["states"] = states(("states",), event.states, on)
         item.rows["regions"] = rows(("regions",), event.regions, place, a_place)
         owners = {*item.rows["states"], *(int(index.state[r]) for r in item.rows["regions"])}
         if len(owners) < 2:
@@ -320,7 +388,9 @@ def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
                  "places in at least two different states", event.regions or event.states)
     elif isinstance(event, Summit):
         item.rows["host"] = rows(("host",), [event.host], (CITY,), "a city of the scenario")
-        item.rows["participants"] = rows(("participants",), event.participants, state, a_state)
+        item.rows["participants"] = states(("participants",), event.participants, on)
+        if len(item.rows["participants"]) < 2:
+            fail(("participants",), "two or more participating states", event.participants)
     elif isinstance(event, Agreement):
         item.rows["a"] = rows(("a",), [event.a], place, a_place)
         item.rows["b"] = rows(("b",), [event.b], place, a_place)

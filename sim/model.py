@@ -112,7 +112,7 @@ class GeoModel(mesa.Model):
 
         # The timeline; sanctions and facilitation in force at the start are part of the world
         # as it starts, which is then at rest.
-        self.world_index = _world_index(self)
+        self.world_index = _world_index(self, spec.memberships)
         self.multi_vector = np.array([self.world_index.row[state]
                                       for state in spec.scenario.multi_vector], dtype=np.int64)
         self.customs_union = mechanisms.agreements.in_customs_union(
@@ -280,11 +280,14 @@ class GeoModel(mesa.Model):
             self.layer_memo,
         )
 
-    def inject(self, event: events.Event | dict) -> None:
+    def inject(self, event: events.Event | dict) -> events.Scheduled:
         """Schedule an event from code, mid-run: it acts at the next step unless its `at`
-        names a later one. Bad events raise InputError naming the event and its field."""
+        names a later one. Bad events raise InputError naming the event and its field.
+        Returns it as scheduled: its steps, and its states with any group expanded."""
         parsed = events.parse(event, "inject")
-        self.timeline.append(_scheduled(parsed, self.world_index, self.steps + 1, None, ""))
+        item = _scheduled(parsed, self.world_index, self.steps + 1, None, "")
+        self.timeline.append(item)
+        return item
 
     def lift(self, name: str) -> None:
         """Lift the sanction or customs facilitation called `name`, or every part of the
@@ -643,7 +646,7 @@ class GeoModel(mesa.Model):
         return self.world_exports / self.world_gdp
 
 
-def _world_index(model: GeoModel) -> events.WorldIndex:
+def _world_index(model: GeoModel, memberships: list) -> events.WorldIndex:
     actors = model.world.actors
     return events.WorldIndex(
         row={str(ident): k for k, ident in enumerate(actors.ids)},
@@ -651,6 +654,7 @@ def _world_index(model: GeoModel) -> events.WorldIndex:
         state=actors.state,
         start=model.start_date,
         step_months=model.step_months,
+        groups=events.group_spells(memberships),
     )
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import events
 from sim.errors import InputError, NonFiniteState
 
 if TYPE_CHECKING:
@@ -313,6 +314,8 @@ def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) ->
                        "trade_home_bias": dict(zip(states, model.home_bias.tolist(),
                                                    strict=True))},
         "diagnostics": model.diagnostics,
+        # Groups (EU, NATO, ...) named by events, expanded to their members at each date.
+        "groups": events.expanded_groups(model.timeline),
         "actors": {"states": len(model.states), "cities": len(model.cities),
                    "regions": len(model.regions), "links": len(model.world.links)},
         "versions": versions(),

@@ -28,9 +28,17 @@ from pydantic import (
     model_validator,
 )
 
-from sim import tables
+from sim import events, tables
 from sim.errors import InputError, describe
-from sim.events import Event, EventError, WorldIndex, event_key, last_step, schedule
+from sim.events import (
+    Event,
+    EventError,
+    WorldIndex,
+    event_key,
+    group_spells,
+    last_step,
+    schedule,
+)
 from sim.params import Params
 from sim.schema import (
     LAST_DATE,
@@ -701,6 +709,7 @@ def world_index(spec: ScenarioSpec) -> WorldIndex:
         state=np.array(owner, dtype=np.int32),
         start=spec.scenario.start,
         step_months=spec.scenario.step_months,
+        groups=group_spells(spec.memberships),
     )
 
 
@@ -717,6 +726,15 @@ def _check_events(spec: ScenarioSpec, prov: Provenance, fallback: Path) -> None:
             raise _located(
                 prov, None, ("events", k, *exc.loc), fallback, exc.expected, exc.found, event
             ) from None
+
+
+def group_expansions(spec: ScenarioSpec) -> list[dict]:
+    """The groups the scenario's events name, each expanded to its members at the event's
+    date (`events.expanded_groups`); none for a synthetic world, which has no groups."""
+    if spec.synthetic is not None:
+        return []
+    index = world_index(spec)
+    return events.expanded_groups([schedule(event, index, earliest=0) for event in spec.events])
 
 
 def _located(
