@@ -16,6 +16,7 @@ INTERRUPTED = 130
 NOTHING_WRITTEN = "interrupted: nothing was written"
 
 try:  # Ctrl-C while the libraries load is one line too, not a traceback
+    import datetime as dt
     import time
     import tomllib
     from pathlib import Path
@@ -318,8 +319,10 @@ def report_command(
     """Summary tables, sensitivity indices, plots and an HTML page, in DIR/report/."""
     from sim.report import report
 
-    page = report(directory)
-    console.print(f"wrote {page}", soft_wrap=True)
+    written = report(directory)
+    for warning in written.warnings:
+        console.print(f"warning: {warning}", soft_wrap=True, highlight=False, markup=False)
+    console.print(f"wrote {written.page}", soft_wrap=True)
 
 
 @app.command("scenarios")
@@ -433,6 +436,20 @@ def compare(
     focus: Annotated[
         str, typer.Option(help="more states to show and explain, comma-separated, e.g. KAZ")
     ] = "",
+    outcome: Annotated[
+        list[str] | None,
+        typer.Option(help="an outcome to compare, repeatable: exports[RUS], trade[KAZ,CHN], "
+                     "relations[RUS,USA], soft_power_rank[KAZ], gdp[KAZ], exports[EU], or a "
+                     "world series"),
+    ] = None,
+    reduce: Annotated[
+        str, typer.Option(help="how each run's --outcome values become one number: final, "
+                          "mean, min, max, change, min_after, mean_after, max_after")
+    ] = "final",
+    after: Annotated[
+        str | None, typer.Option(help="with min_after, mean_after, max_after: the first step "
+                                 "or date (YYYY-MM-DD) counted")
+    ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar or tables")] = False,
 ) -> None:
     """Run a scenario against a baseline with paired seeds and show what changes, and why."""
@@ -446,6 +463,7 @@ def compare(
     treated, base = scenarios.load(scenario), scenarios.load(baseline)
     steps = check_steps("geopol compare", steps, treated.spec.scenario)
     overrides = parse_sets(set_ or [], treated.spec.params)
+    when = parse_when("--after", after)
     out = out or default_dir(treated.name, base.name)
     check_writable(out, overwrite)  # a name too long fails now, not after the runs
     started = time.perf_counter()
@@ -458,6 +476,7 @@ def compare(
         result = run_comparison(
             treated, base, replicates=replicates, seed=seed, steps=steps, params=overrides,
             focus=[state.strip() for state in focus.split(",") if state.strip()],
+            outcomes_asked=outcome or [], reduction=reduce, after=when,
             progress=lambda done, total: progress.update(task, completed=done),
         )
     path = write_comparison(result, out, overwrite=overwrite)
@@ -465,6 +484,20 @@ def compare(
         wide = console if console.is_terminal else Console(width=160)
         print_comparison(wide, result)
     console.print(f"wrote {path} in {time.perf_counter() - started:.1f} s", soft_wrap=True)
+
+
+def parse_when(option: str, text: str | None) -> int | dt.date | None:
+    """A step (a whole number) or a date (YYYY-MM-DD) given on the command line."""
+    if text is None:
+        return None
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError("geopol", option, "a step (a whole number) or a date YYYY-MM-DD",
+                         describe(text)) from None
 
 
 @app.command("app")

@@ -8,6 +8,7 @@ their channels: docs/model.md, "Comparison" and "Attribution".
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +18,18 @@ import pandas as pd
 
 from sim import attribution
 from sim.errors import InputError, describe
-from sim.model import GeoModel, spawned_seeds
+from sim.model import NUMERIC_SERIES, GeoModel, spawned_seeds
 from sim.scenario import Scenario, from_spec, load
+from sim.selectors import (
+    MEASURES,
+    REDUCTIONS,
+    Selector,
+    SelectorError,
+    after_step,
+    parse,
+    reduce,
+    world_keys,
+)
 
 # Outcome → (what it is, its unit, whether it is per pair of states or per state).
 OUTCOMES: dict[str, tuple[str, str, str]] = {
@@ -87,6 +98,7 @@ class Comparison:
     attribution: pd.DataFrame  # relations and trade changes by channel, focus pairs
     focus: list[str]  # the states the scenario's events name
     decisions: pd.DataFrame = field(default_factory=pd.DataFrame)  # who joined, who answered
+    asked: pd.DataFrame = field(default_factory=pd.DataFrame)  # the --outcome selectors, reduced
     notes: list[str] = field(default_factory=list)
     hashes: dict[str, str] = field(default_factory=dict)
 
@@ -100,6 +112,9 @@ def compare(
     steps: int | None = None,
     params: dict | None = None,
     focus: list[str] | None = None,
+    outcomes_asked: list[str] | None = None,
+    reduction: str = "final",
+    after: int | dt.date | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Comparison:
     """Run `replicates` paired runs of both and summarise the differences (scenario − base).
@@ -107,7 +122,9 @@ def compare(
     The baseline runs on the scenario's calendar (start date and step length), so that step t
     is the same date in both. `params` are flat overrides for both runs. The focus states
     (shown first, and whose pairs' changes are attributed) are those the scenario's events
-    name, plus `focus`. `progress(done, total)` is called after each run.
+    name, plus `focus`. `outcomes_asked` are selectors (`trade[KAZ,CHN]`, `exports[EU]`,
+    sim/selectors.py), each reduced per run by `reduction` (from `after`, for the `*_after`
+    ones) and compared pair by pair. `progress(done, total)` is called after each run.
     """
     treated = scenario if isinstance(scenario, Scenario) else load(scenario)
     base = baseline if isinstance(baseline, Scenario) else load(baseline)
@@ -128,9 +145,12 @@ def compare(
         base = from_spec(base.spec.model_copy(update={"scenario": dated}))
     steps = steps or meta.steps
     params = params or {}
+    asked = _check_asked(treated, outcomes_asked or [], reduction, after, steps)
+    first = after_step(after, reduction, meta.start, meta.step_months, steps) if asked else 0
     seeds = spawned_seeds(np.random.SeedSequence(seed), replicates)
 
     series: dict[str, dict[str, list[np.ndarray]]] = {"base": {}, "treated": {}}
+    asked_values: dict[str, list[np.ndarray]] = {"base": [], "treated": []}  # (T + 1, A) a run
     changes: list[pd.DataFrame] = []
     decided: list[dict] = []
     model = None
@@ -145,10 +165,14 @@ def compare(
             if arm == "treated":
                 named = _focus(model, base.spec.events)
                 focus = named + [state for state in extra if state not in named]
+            read = [selector.bind(model) for selector in asked]
             history = [outcomes(model)]
+            values = [[f() for f in read]]
             for _ in range(steps):
                 model.step()
                 history.append(outcomes(model))
+                values.append([f() for f in read])
+            asked_values[arm].append(np.array(values).reshape(steps + 1, len(asked)))
             for name in OUTCOMES:
                 series[arm].setdefault(name, []).append(np.stack([h[name] for h in history]))
             changes.append(_changes(model, steps, r, arm, focus))
@@ -161,6 +185,8 @@ def compare(
     keys = _keys(ids)
     dates = [model.date_of(t).isoformat() for t in range(steps + 1)]
     summary, differences = _summaries(series, keys, dates)
+    asked_table, asked_over_time = _asked(asked, asked_values, reduction, first, after, dates)
+    differences = pd.concat([differences, asked_over_time], ignore_index=True)
     return Comparison(
         scenario=treated.name,
         baseline=base.name,
@@ -173,9 +199,65 @@ def compare(
         attribution=_attribution_table(pd.concat(changes, ignore_index=True)),
         focus=focus,
         decisions=decision_table(pd.DataFrame(decided), replicates),
+        asked=asked_table,
         notes=notes,
         hashes={"scenario": treated.content_hash, "baseline": base.content_hash},
     )
+
+
+def _check_asked(setup: Scenario, texts: list[str], reduction: str,
+                 after: int | dt.date | None, steps: int) -> list[Selector]:
+    """The selectors asked for, checked against the scenario's states and groups, with the
+    reduction and its `after`; bad ones are InputErrors naming the option."""
+    states, groups = world_keys(setup.spec)
+    meta = setup.spec.scenario
+    out = []
+    for k, text in enumerate(texts):
+        try:
+            selector = parse(text, NUMERIC_SERIES)
+            selector.check(states, groups)
+        except SelectorError as exc:
+            raise InputError("--outcome", f"[{k}]", exc.expected, exc.found) from None
+        out.append(selector)
+    if reduction not in REDUCTIONS:
+        raise InputError("--reduce", reduction, f"a reduction ({', '.join(REDUCTIONS)})",
+                         describe(reduction))
+    try:
+        after_step(after, reduction, meta.start, meta.step_months, steps)
+    except SelectorError as exc:
+        raise InputError("--after", str(after), exc.expected, exc.found) from None
+    return out
+
+
+def _asked(asked: list[Selector], values: dict[str, list[np.ndarray]], reduction: str,
+           first: int, after: int | dt.date | None, dates: list[str]
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per selector asked for: the median of each arm's reduced values, the median of the
+    paired differences and its band; and the paired differences step by step."""
+    columns = ["outcome", "what", "unit", "reduce", "baseline", "scenario", "difference", "low",
+               "high", "higher_share"]
+    if not asked:
+        return pd.DataFrame(columns=columns), pd.DataFrame()
+    base, treated = np.stack(values["base"]), np.stack(values["treated"])  # (R, T + 1, A)
+    rows, over_time = [], []
+    how = reduction if after is None else f"{reduction} {after}"
+    for k, selector in enumerate(asked):
+        b = np.array([reduce(run[:, k], reduction, first) for run in base])
+        t = np.array([reduce(run[:, k], reduction, first) for run in treated])
+        low, mid, high = np.percentile(t - b, [BAND[0], 50, BAND[1]])
+        what = MEASURES[selector.measure][0] if selector.keys else "world series"
+        rows.append({"outcome": selector.text, "what": what, "unit": selector.unit,
+                     "reduce": how, "baseline": float(np.median(b)),
+                     "scenario": float(np.median(t)), "difference": float(mid),
+                     "low": float(low), "high": float(high),
+                     "higher_share": float(np.mean(t > b))})
+        step_low, step_mid, step_high = np.percentile(treated[:, :, k] - base[:, :, k],
+                                                      [BAND[0], 50, BAND[1]], axis=0)
+        over_time.append(pd.DataFrame({"outcome": selector.text, "key": "",
+                                       "step": np.arange(len(dates)), "date": dates,
+                                       "difference": step_mid, "low": step_low,
+                                       "high": step_high}))
+    return pd.DataFrame(rows, columns=columns), pd.concat(over_time, ignore_index=True)
 
 
 def decision_table(decided: pd.DataFrame, replicates: int) -> pd.DataFrame:

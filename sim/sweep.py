@@ -24,12 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from sim import sweep_events
 from sim.errors import InputError, describe
+from sim.model import NUMERIC_SERIES
 from sim.output import (
     check_creatable,
     read_manifest,
@@ -38,7 +41,9 @@ from sim.output import (
     write_json,
     write_table,
 )
-from sim.sweep_spec import SweepSpec, run_table
+from sim.selectors import after_step, parse, reduce
+from sim.sweep_events import is_event_setting
+from sim.sweep_spec import Choices, SweepSpec, run_table
 
 PART = "part-{:05d}.parquet"
 TASK_SECONDS = 1.0
@@ -64,7 +69,9 @@ class RunTask:
     params: dict
     scenario: str  # path of the scenario file
     steps: int
-    metrics: tuple[tuple[str, str], ...]  # (series, reduction)
+    metrics: tuple[tuple[str, str, int, str], ...]  # (selector, reduction, first step, column)
+    events: tuple[tuple[str, Any], ...] = ()  # event settings: ("events.NAME.FIELD", value)
+    design: dict | None = None  # the run's design values, as its row keeps them (None: params)
 
 
 @lru_cache(maxsize=8)
@@ -79,22 +86,35 @@ def run_one(task: RunTask) -> dict:
     so that one bad run does not stop a sweep."""
     started = time.perf_counter()
     row = {"run_id": task.run_id, "point": task.point, "replicate": task.replicate,
-           "seed": task.seed, **task.params}
+           "seed": task.seed, **(task.params if task.design is None else task.design)}
     try:
         from sim.model import GeoModel
 
-        model = GeoModel(scenario=_scenario(task.scenario), rng=task.seed, **task.params)
-        for _ in range(task.steps):
+        setup = sweep_events.apply(_scenario(task.scenario), dict(task.events))
+        model = GeoModel(scenario=setup, rng=task.seed, **task.params)
+        read = [parse(name, NUMERIC_SERIES).bind(model) for name, *_ in task.metrics]
+        values = np.empty((task.steps + 1, len(read)))
+        values[0] = [f() for f in read]
+        for t in range(1, task.steps + 1):
             model.step()
-        frame = model.datacollector.get_model_vars_dataframe()
-        for name, reduction in task.metrics:
-            row[f"{name}_{reduction}"] = reduce_series(frame[name].to_numpy(float), reduction)
+            values[t] = [f() for f in read]
+        for k, (_, reduction, first, name) in enumerate(task.metrics):
+            row[name] = reduce(values[:, k], reduction, first)
         row["error"] = None
     except Exception as exc:  # noqa: BLE001 - recorded with the run, the sweep goes on
         last = traceback.extract_tb(exc.__traceback__)[-1]
         row["error"] = f"{type(exc).__name__}: {exc} ({Path(last.filename).name}:{last.lineno})"
     row["seconds"] = time.perf_counter() - started
     return row
+
+
+def metric_tasks(spec: SweepSpec, steps: int | None = None) -> tuple[tuple[str, str, int, str], ...]:
+    """A spec's metrics as `RunTask` takes them: (selector, reduction, first step, column)."""
+    meta = spec.scenario.spec.scenario
+    steps = steps or spec.steps
+    return tuple((m.name, m.reduce,
+                  after_step(m.after, m.reduce, meta.start, meta.step_months, steps), m.column)
+                 for m in spec.file.metrics)
 
 
 def run_batch(tasks: list[RunTask]) -> list[dict]:
@@ -111,17 +131,6 @@ def batch_size(remaining: int, workers: int, run_seconds: float | None) -> int:
         return 1
     by_time = int(TASK_SECONDS / max(run_seconds, 1e-3))
     return max(1, min(by_time, -(-remaining // (2 * workers))))
-
-
-def reduce_series(values: np.ndarray, reduction: str) -> float:
-    """A run's series (step 0 included) reduced to one number."""
-    if reduction == "final":
-        return float(values[-1])
-    if reduction == "mean":
-        return float(values.mean())
-    if reduction == "peak":
-        return float(values.max())
-    return float(values.min())
 
 
 # ---------------------------------------------------------------- executors
@@ -272,22 +281,12 @@ def run_sweep(
     runs = run_table(spec)
     done = completed_runs(out)
     todo = runs[~runs["run_id"].isin(done["run_id"])]
-    steps = spec.steps
-    metrics = tuple((m.name, m.reduce) for m in spec.file.metrics)
-    scenario = str(spec.scenario.path)
+    metrics = metric_tasks(spec)
     state = {"ok": set(done.loc[done["error"].isna(), "run_id"].tolist()),
              "failed": set(done.loc[done["error"].notna(), "run_id"].tolist())}
     skipped = len(runs) - len(todo)
     started = time.perf_counter()
     _write_manifest(spec, out, len(runs), state, executor_name, workers)
-
-    def task(record: dict) -> RunTask:
-        return RunTask(
-            run_id=int(record["run_id"]), point=int(record["point"]),
-            replicate=int(record["replicate"]), seed=int(record["seed"]),
-            params={n: _plain(record[n]) for n in spec.names},
-            scenario=scenario, steps=steps, metrics=metrics,
-        )
 
     records = todo.to_dict("records")
     buffer: list[dict] = []
@@ -299,7 +298,7 @@ def run_sweep(
             while len(in_flight) < 2 * workers and submitted < len(records):
                 median = float(np.median(run_seconds[-20:])) if run_seconds else None
                 size = batch_size(len(records) - submitted, workers, median)
-                batch = [task(r) for r in records[submitted:submitted + size]]
+                batch = [run_task(spec, r, metrics) for r in records[submitted:submitted + size]]
                 in_flight.add(executor.submit(run_batch, batch))
                 submitted += size
             if not in_flight:
@@ -323,6 +322,33 @@ def run_sweep(
     _flush(buffer, spec, out, state, len(runs), executor_name, workers)
     return SweepResult(out=out, total=len(runs), ran=ran, skipped=skipped,
                        failed=len(state["failed"]), seconds=time.perf_counter() - started)
+
+
+def run_task(spec: SweepSpec, record: dict, metrics: tuple | None = None,
+             steps: int | None = None) -> RunTask:
+    """The task of one run: a row of `run_table`, its parameters split into the model's and
+    the events' settings."""
+    return RunTask(
+        run_id=int(record["run_id"]), point=int(record["point"]),
+        replicate=int(record["replicate"]), seed=int(record["seed"]),
+        params={n: _plain(record[n]) for n in spec.names if not is_event_setting(n)},
+        scenario=str(spec.scenario.path), steps=steps or spec.steps,
+        metrics=metrics or metric_tasks(spec, steps),
+        events=event_settings(spec, record),
+        design={n: _plain(record[n]) for n in spec.names},
+    )
+
+
+def event_settings(spec: SweepSpec, record: dict) -> tuple[tuple[str, Any], ...]:
+    """A run's event settings as the events take them: a choice for its index, a date for
+    its ISO text."""
+    out = []
+    for name in spec.names:
+        if is_event_setting(name):
+            given, value = spec.given(name), _plain(record[name])
+            out.append((name, given.choices[value] if isinstance(given, Choices)
+                        else sweep_events.as_value(value)))
+    return tuple(out)
 
 
 def _plain(value):

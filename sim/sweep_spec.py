@@ -15,32 +15,37 @@ replicates and the metrics to keep (docs/sweeps.md).
     "relations.drift" = { values = [0.1, 0.23] }      # grid only
 
     [[metrics]]
-    name = "world_gdp_usd"
-    reduce = "final"            # final, mean, peak, min
+    name = "world_gdp_usd"      # a world series, or a selector: exports[RUS], trade[KAZ,RUS]
+    reduce = "final"            # final, mean, min, max (peak), change, min_after, mean_after,
+    after = 2017-09-01          # max_after: from this step or date on (the *_after ones only)
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError, model_validator
 
-from sim.errors import InputError, describe
-from sim.events import last_step
+from sim import selectors, sweep_events
+from sim.errors import InputError
+from sim.events import When, last_step
 from sim.model import NUMERIC_SERIES, spawned_seeds
 from sim.params import PARAM_PATHS, Params, dotted
 from sim.scenario import Scenario, load, resolve
 from sim.schema import LAST_DATE, STRICT, first_error, read_toml
+from sim.sweep_events import is_event_setting
 
 Design = Literal["grid", "lhs", "random", "sobol", "morris"]
-Reduction = Literal["final", "mean", "peak", "min"]
+Reduction = Literal["final", "mean", "min", "max", "peak", "change", "min_after", "mean_after",
+                    "max_after"]
 
 
 class Strict(BaseModel):
@@ -48,28 +53,54 @@ class Strict(BaseModel):
 
 
 class Range(Strict):
-    low: float
-    high: float
+    low: float | dt.date  # dates: an event's date (sim/sweep_events.py)
+    high: float | dt.date
     levels: Annotated[int, Field(ge=2, le=1000)] | None = None  # grid: evenly spaced values
 
     @model_validator(mode="after")
     def _ordered(self) -> Range:
+        if isinstance(self.low, dt.date) != isinstance(self.high, dt.date):
+            raise ValueError(f"low and high both numbers or both dates; found low {self.low}, "
+                             f"high {self.high}")
         if not self.high > self.low:
-            raise ValueError(f"high above low ({self.low:g}); found high {self.high:g}")
+            raise ValueError(f"high above low ({self.low}); found high {self.high}")
         return self
+
+    @property
+    def dates(self) -> bool:
+        return isinstance(self.low, dt.date)
+
+    @property
+    def bounds(self) -> list[float]:
+        """Where a design samples it: numbers, or dates as day numbers."""
+        if self.dates:
+            return [float(self.low.toordinal()), float(self.high.toordinal())]
+        return [self.low, self.high]
 
 
 class Values(Strict):
     values: Annotated[list[float | int | bool], Field(min_length=1)]
 
 
+class Choices(Strict):
+    """A choice among values of any kind (an event's imposers, its scope); its design value is
+    the index of the choice."""
+
+    choices: Annotated[list[Any], Field(min_length=1, max_length=1000)]
+
+    @property
+    def bounds(self) -> list[float]:
+        return [0.0, float(len(self.choices))]
+
+
 class Metric(Strict):
-    name: str
+    name: str  # a world series or a selector (sim/selectors.py)
     reduce: Reduction = "final"
+    after: When | None = None  # the first step or date the *_after reductions count
 
     @property
     def column(self) -> str:
-        return f"{self.name}_{self.reduce}"
+        return selectors.column(self.name, self.reduce, self.after)
 
 
 class SweepMeta(Strict):
@@ -90,7 +121,7 @@ class SweepMeta(Strict):
 
 class SweepFile(Strict):
     sweep: SweepMeta
-    parameters: Annotated[dict[str, Range | Values], Field(min_length=1)]
+    parameters: Annotated[dict[str, Range | Values | Choices], Field(min_length=1)]
     metrics: Annotated[list[Metric], Field(min_length=1)]
 
 
@@ -101,8 +132,12 @@ class SweepSpec:
     file: SweepFile
     path: Path
     scenario: Scenario
-    names: tuple[str, ...]  # flat parameter names (`trade_sigma`), in the file's order
+    names: tuple[str, ...]  # columns: flat parameter names (`trade_sigma`) or event settings
     content_hash: str
+
+    def given(self, name: str) -> Range | Values | Choices:
+        """How the file gives the parameter of a column."""
+        return self.file.parameters[name if is_event_setting(name) else dotted(name)]
 
     @property
     def meta(self) -> SweepMeta:
@@ -114,12 +149,27 @@ class SweepSpec:
 
     def problem(self) -> dict:
         """The SALib problem: names and bounds of the ranged parameters."""
-        ranges = [self.file.parameters[dotted(n)] for n in self.names]
         return {
             "num_vars": len(self.names),
             "names": list(self.names),
-            "bounds": [[r.low, r.high] for r in ranges],
+            "bounds": [self.given(n).bounds for n in self.names],
         }
+
+
+def column_of(key: str) -> str:
+    """A parameter's column: `trade.sigma` → `trade_sigma`; an event setting as it is written."""
+    return key if is_event_setting(key) else key.replace(".", "_")
+
+
+def bounds_of(given: dict) -> list[float]:
+    """Where a design samples a parameter, from the spec as its manifest keeps it (JSON)."""
+    if "choices" in given:
+        return [0.0, float(len(given["choices"]))]
+    low, high = given["low"], given["high"]
+    if isinstance(low, str):  # dates, as ISO text
+        return [float(dt.date.fromisoformat(low).toordinal()),
+                float(dt.date.fromisoformat(high).toordinal())]
+    return [float(low), float(high)]
 
 
 def load_sweep(path: str | Path) -> SweepSpec:
@@ -131,23 +181,6 @@ def load_sweep(path: str | Path) -> SweepSpec:
     except ValidationError as exc:
         return _fail(path, *first_error(exc, raw))
 
-    names = []
-    for key, given in file.parameters.items():
-        flat = key.replace(".", "_")
-        if flat not in PARAM_PATHS:
-            known = ", ".join(dotted(n) for n in PARAM_PATHS)
-            _fail(path, ("parameters", key), f"a parameter name ({known})", repr(key))
-        names.append(flat)
-        _check_values(path, key, flat, given)
-        _check_design(path, key, given, file.sweep.design)
-    for k, metric in enumerate(file.metrics):
-        if metric.name not in NUMERIC_SERIES:
-            _fail(path, ("metrics", k, "name"), f"a model series ({', '.join(NUMERIC_SERIES)})",
-                  describe(metric.name))
-    columns = [m.column for m in file.metrics]
-    if len(set(columns)) < len(columns):
-        k = next(i for i, c in enumerate(columns) if columns.index(c) != i)
-        _fail(path, ("metrics", k), "each name and reduction once", columns[k])
     try:  # a bundled name, or a path relative to the sweep file
         scenario_path = resolve(file.sweep.scenario, relative_to=path)
     except InputError as exc:
@@ -158,6 +191,38 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if file.sweep.steps is not None and file.sweep.steps > most:
         _fail(path, ("sweep", "steps"), f"at most {most} steps of {meta.step_months} months from "
               f"{meta.start} (the calendar ends {LAST_DATE})", str(file.sweep.steps))
+    names = []
+    for key, given in file.parameters.items():
+        _check_design(path, key, given, file.sweep.design)
+        if is_event_setting(key):
+            names.append(key)
+            _check_setting(path, scenario, key, given)
+            continue
+        flat = column_of(key)
+        if flat not in PARAM_PATHS:
+            known = ", ".join(dotted(n) for n in PARAM_PATHS)
+            _fail(path, ("parameters", key), f"a parameter name ({known}), or an event's "
+                  '"events.NAME.FIELD"', repr(key))
+        if isinstance(given, Choices) or (isinstance(given, Range) and given.dates):
+            _fail(path, ("parameters", key), "a range of numbers, or values (a model parameter)",
+                  "choices" if isinstance(given, Choices) else "a range of dates")
+        names.append(flat)
+        _check_values(path, key, flat, given)
+    states, groups = selectors.world_keys(scenario.spec)
+    steps = file.sweep.steps or meta.steps
+    for k, metric in enumerate(file.metrics):
+        try:
+            selectors.parse(metric.name, NUMERIC_SERIES).check(states, groups)
+        except selectors.SelectorError as exc:
+            _fail(path, ("metrics", k, "name"), exc.expected, exc.found)
+        try:
+            selectors.after_step(metric.after, metric.reduce, meta.start, meta.step_months, steps)
+        except selectors.SelectorError as exc:
+            _fail(path, ("metrics", k, "after"), exc.expected, exc.found)
+    columns = [m.column for m in file.metrics]
+    if len(set(columns)) < len(columns):
+        k = next(i for i, c in enumerate(columns) if columns.index(c) != i)
+        _fail(path, ("metrics", k), "each name and reduction once", columns[k])
     canonical = json.dumps({"sweep": file.model_dump(mode="json"),
                             "scenario": scenario.content_hash}, sort_keys=True)
     return SweepSpec(file=file, path=path.resolve(), scenario=scenario, names=tuple(names),
@@ -167,6 +232,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
 def _fail(path: Path, loc: tuple, expected: str, found: str):
     key = ""
     for part in loc:
+        if isinstance(part, str) and is_event_setting(part):
+            part = f'"{part}"'  # an event's name has spaces, and the key dots: quoted, as in TOML
         key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
     raise InputError(path, key or "top level", expected, found)
 
@@ -191,7 +258,31 @@ def _check_values(path: Path, key: str, flat: str, given: Range | Values) -> Non
             _fail(path, ("parameters", key, where), expected, found)
 
 
-def _check_design(path: Path, key: str, given: Range | Values, design: str) -> None:
+def _check_setting(path: Path, scenario: Scenario, key: str, given: Range | Values | Choices
+                   ) -> None:
+    """Every value an event setting may take is one the event accepts (sim/sweep_events.py)."""
+    if isinstance(given, Range):
+        probes = {"low": given.low, "high": given.high}
+        if not given.dates and _integer_field(scenario, key):  # sampled, then rounded
+            probes = {where: round(value) for where, value in probes.items()}
+    elif isinstance(given, Values):
+        probes = {f"values[{k}]": v for k, v in enumerate(given.values)}
+    else:
+        probes = {f"choices[{k}]": v for k, v in enumerate(given.choices)}
+    try:
+        sweep_events.find(scenario, key)
+    except sweep_events.SettingError as exc:
+        _fail(path, ("parameters", key), exc.expected, exc.found)
+    for where, value in probes.items():
+        try:
+            sweep_events.check(scenario, key, value)
+        except sweep_events.SettingError as exc:
+            _fail(path, ("parameters", key, where), exc.expected, exc.found)
+
+
+def _check_design(path: Path, key: str, given: Range | Values | Choices, design: str) -> None:
+    if isinstance(given, Choices):
+        return  # a grid takes every choice; a sampled design draws an index
     if design == "grid":
         if isinstance(given, Range) and given.levels is None:
             _fail(path, ("parameters", key), "values, or a range with levels (design grid)",
@@ -220,9 +311,13 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
     if meta.design == "grid":
         axes = []
         for name in names:
-            given = spec.file.parameters[dotted(name)]
-            axes.append(given.values if isinstance(given, Values)
-                        else np.linspace(given.low, given.high, given.levels).tolist())
+            given = spec.given(name)
+            if isinstance(given, Values):
+                axes.append(given.values)
+            elif isinstance(given, Choices):
+                axes.append(list(range(len(given.choices))))
+            else:
+                axes.append(np.linspace(*given.bounds, given.levels).tolist())
         rows = list(itertools.product(*axes))
         frame = pd.DataFrame(rows, columns=names)
     else:
@@ -246,11 +341,26 @@ def design_points(spec: SweepSpec) -> pd.DataFrame:
                               seed=design_seed)
         frame = pd.DataFrame(x, columns=names)
     defaults = Params().flat()
-    for name in names:  # integer parameters take whole values
-        if isinstance(defaults[name], int) and not isinstance(defaults[name], bool):
-            frame[name] = frame[name].round().astype(int)
+    for name in names:
+        given = spec.given(name)
+        if isinstance(given, Choices):  # the index of a choice: [0, k) sampled, floored
+            frame[name] = np.minimum(np.floor(frame[name]), len(given.choices) - 1).astype(int)
+        elif isinstance(given, Range) and given.dates:  # a date, to the day
+            frame[name] = [dt.date.fromordinal(round(d)).isoformat() for d in frame[name]]
+        elif is_event_setting(name):
+            if _integer_field(spec.scenario, name):
+                frame[name] = frame[name].round().astype(int)
+        elif isinstance(defaults[name], int) and not isinstance(defaults[name], bool):
+            frame[name] = frame[name].round().astype(int)  # integer parameters: whole values
     frame.insert(0, "point", np.arange(len(frame)))
     return frame
+
+
+def _integer_field(scenario: Scenario, name: str) -> bool:
+    """Whether an event setting's field takes whole numbers (months of a ramp-in)."""
+    _, event = sweep_events.find(scenario, name)
+    annotation = type(event).model_fields[sweep_events.split(name)[1]].annotation
+    return annotation is int
 
 
 def _design_seed(seed: int) -> int:

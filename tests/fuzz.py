@@ -93,7 +93,11 @@ def _perturb(value, rng: np.random.Generator):
         k = int(rng.integers(len(value)))
         return value[:k] + rng.choice(list("Zz9-_/. ")) + value[k + 1:]
     if isinstance(value, dt.date):
-        return value + dt.timedelta(days=int(rng.choice([-36500, -1, 1, 36500, 2_000_000])))
+        days = int(rng.choice([-36500, -1, 1, 36500, 2_000_000]))
+        try:
+            return value + dt.timedelta(days=days)
+        except OverflowError:  # past year 9999 or before year 1: the calendar's own end
+            return dt.date.max if days > 0 else dt.date.min
     if isinstance(value, list) and value:
         return value[: int(rng.integers(len(value)))] + value  # some duplicated
     return value
@@ -208,18 +212,13 @@ def run_case(path: str, is_sweep: bool, steps: int) -> tuple[str, str]:
 
 
 def _run_sweep(path: str, steps: int) -> tuple[str, str]:
-    from sim.sweep import RunTask, run_one
+    from sim.sweep import run_one, run_task
     from sim.sweep_spec import load_sweep, run_table
 
     spec = load_sweep(path)
     table = run_table(spec)
-    metrics = tuple((m.name, m.reduce) for m in spec.file.metrics)
     for row in (table.iloc[0], table.iloc[-1]):
-        params = {n: row[n].item() if hasattr(row[n], "item") else row[n] for n in spec.names}
-        result = run_one(RunTask(run_id=int(row["run_id"]), point=int(row["point"]),
-                                 replicate=int(row["replicate"]), seed=int(row["seed"]),
-                                 params=params, scenario=str(spec.scenario.path),
-                                 steps=min(spec.steps, steps), metrics=metrics))
+        result = run_one(run_task(spec, row.to_dict(), steps=min(spec.steps, steps)))
         error = result.get("error")
         if error and not error.startswith(("InputError", "NonFiniteState")):
             return "traceback", error[:300]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ from sim.attribution import (
 )
 from sim.compare import OUTCOMES, compare
 from sim.output import run_tables
-from sim.scenario import load
+from sim.scenario import load, world_index
 
 SANCTIONS = "eurasia-sanctions-2017"
 IMPOSERS = ("USA", "POL", "FRA", "HUN")  # some of them: the US and EU members
@@ -160,7 +161,9 @@ def test_sanctions_show_in_every_outcome_with_bands_that_exclude_zero(sanction_c
     # The focus: the states the scenario's own events name (not the world's timeline, which
     # the baseline shares), then --focus.
     focus = sanction_comparison.focus
-    assert set(focus[:-1]) == {"RUS", "USA", *load(SANCTIONS).spec.events[-1].imposers}
+    # The EU extension names the EU: its 28 members of August 2017.
+    eu = world_index(load(SANCTIONS).spec).members("EU", date(2017, 8, 4))
+    assert len(eu) == 28 and set(focus[:-1]) == {"RUS", "USA", *eu}
     assert focus[-1] == "KAZ"
     for imposer in IMPOSERS:
         trade = row(s, "trade", f"RUS–{imposer}")

@@ -306,7 +306,7 @@ def test_a_sweep_records_a_non_finite_run_in_its_row(tiny, non_finite_at_step_2)
     from sim.sweep import RunTask, run_one
 
     row = run_one(RunTask(run_id=0, point=0, replicate=0, seed=1, params={},
-                          scenario=str(tiny), steps=4, metrics=(("mean_relations", "final"),)))
+                          scenario=str(tiny), steps=4, metrics=(("mean_relations", "final", 0, "mean_relations_final"),)))
     assert row["error"].startswith("NonFiniteState: the run went non-finite at step 2")
 
 

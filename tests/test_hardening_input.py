@@ -183,7 +183,8 @@ def test_a_technology_wave_starting_after_the_calendar_is_rejected(write_toml, t
 def test_a_sweep_whose_steps_run_past_the_calendar_is_rejected(write_toml):
     write_toml("late.toml", '[scenario]\nname = "late"\nextends = "synthetic"\n'
                "start = 2290-01-01\nsteps = 4\n")
-    path = write_toml("spec.toml", edit(edit(SWEEP, 'scenario = "eurasia"', 'scenario = "late.toml"'),
+    path = write_toml("spec.toml", edit(edit(SWEEP, 'scenario = "eurasia-sanctions-2017"',
+                                                        'scenario = "late.toml"'),
                                         "steps = 20", "steps = 100"))
     err = refused(lambda: load_sweep(path))
     assert err.key == "sweep.steps" and err.found == "100"

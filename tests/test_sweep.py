@@ -25,6 +25,7 @@ from sim.errors import InputError
 from sim.model import GeoModel
 from sim.report import report
 from sim.scenario import load
+from sim.selectors import reduce
 from sim.sweep import (
     LOCAL_CLUSTER_CONFIG,
     TASK_SECONDS,
@@ -33,9 +34,9 @@ from sim.sweep import (
     completed_runs,
     dask_pool,
     read_runs,
-    reduce_series,
     run_one,
     run_sweep,
+    run_task,
 )
 from sim.sweep_spec import design_points, load_sweep, run_seeds, run_table
 
@@ -206,12 +207,7 @@ def plain(value):
 
 
 def tasks_of(spec) -> list[RunTask]:
-    metrics = tuple((m.name, m.reduce) for m in spec.file.metrics)
-    return [RunTask(run_id=int(r["run_id"]), point=int(r["point"]),
-                    replicate=int(r["replicate"]), seed=int(r["seed"]),
-                    params={n: plain(r[n]) for n in spec.names},
-                    scenario=str(spec.scenario.path), steps=spec.steps, metrics=metrics)
-            for r in run_table(spec).to_dict("records")]
+    return [run_task(spec, r) for r in run_table(spec).to_dict("records")]
 
 
 # ---------------------------------------------------------------- designs
@@ -356,7 +352,7 @@ def test_run_one_reduces_the_series_of_the_same_model_run_by_hand():
     steps, seed = 8, 123
     params = {"relations_drift": 0.4, "growth_volatility": 0.05}
     series = ["world_gdp_usd", "export_share", "trade_iterations", "active_links"]
-    metrics = tuple((name, reduction) for name in series
+    metrics = tuple((name, reduction, 0, f"{name}_{reduction}") for name in series
                     for reduction in ("final", "mean", "peak", "min"))
     task = RunTask(run_id=7, point=3, replicate=1, seed=seed, params=params,
                    scenario=str(load("eurasia").path), steps=steps, metrics=metrics)
@@ -382,19 +378,24 @@ def test_run_one_reduces_the_series_of_the_same_model_run_by_hand():
     assert distinct >= 2  # series whose final, peak and min all differ
 
 
-def test_reduce_series_on_a_known_series():
+def test_reduce_on_a_known_series():
     values = np.array([2.0, 5.0, -1.0, 3.0])
-    assert reduce_series(values, "final") == 3.0
-    assert reduce_series(values, "mean") == 2.25
-    assert reduce_series(values, "peak") == 5.0
-    assert reduce_series(values, "min") == -1.0
+    assert reduce(values, "final") == 3.0
+    assert reduce(values, "mean") == 2.25
+    assert reduce(values, "peak") == reduce(values, "max") == 5.0
+    assert reduce(values, "min") == -1.0
+    assert reduce(values, "change") == 1.0
+    # From step 2 on: the value before a shock (step 0, 2.0) no longer counts.
+    assert reduce(values, "min_after", 3) == 3.0
+    assert reduce(values, "mean_after", 1) == pytest.approx(7.0 / 3.0)
+    assert reduce(values, "max_after", 2) == 3.0
 
 
 def test_run_one_returns_an_error_instead_of_raising():
     task = RunTask(run_id=0, point=0, replicate=0, seed=1,
                    params={"paradiplomacy_start_strength": 0.1},
                    scenario=str(load("eurasia").path), steps=2,
-                   metrics=(("mean_relations", "final"),))
+                   metrics=(("mean_relations", "final", 0, "mean_relations_final"),))
     row = run_one(task)
     assert isinstance(row["error"], str)
     assert "start_strength" in row["error"]
@@ -630,7 +631,7 @@ def test_a_sweep_killed_with_sigkill_resumes_to_the_same_rows(tmp_path):
     planted.write_bytes(good[: len(good) // 2])
     assert sorted(read_runs(out)["run_id"]) == sorted(held)
 
-    resumed = geopol(*command[1:])
+    resumed = geopol(*command[1:], timeout=600)  # ~60 s alone; far more on a loaded machine
     assert resumed.returncode == 0, resumed.stderr
     assert summary_counts(resumed.stdout) == {"total": total, "ran": total - len(held),
                                               "skipped": len(held), "failed": 0}
@@ -801,9 +802,10 @@ def check_page(directory: Path) -> list[str]:
 def test_sobol_report_gives_indices_that_find_the_one_parameter_that_matters(tmp_path):
     out = tmp_path / "sobol"
     inline_sweep(report_spec(tmp_path, "sobol", samples=8, replicates=2, common_seeds=True), out)
-    assert report(out) == out / "report" / "index.html"
+    assert report(out).page == out / "report" / "index.html"
     indices = pd.read_csv(out / "report" / "sensitivity.csv")
-    assert list(indices.columns) == ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"]
+    assert list(indices.columns) == ["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf",
+                                     "warning"]
     pairs = set(zip(indices["metric"], indices["parameter"], strict=True))
     assert pairs == {(m, p) for m in ("mean_technology_final", "mean_relations_final")
                      for p in ("technology_q", "soft_power_attraction_rate")}
@@ -829,7 +831,8 @@ def test_morris_report_gives_mu_star_and_sigma(tmp_path):
     inline_sweep(report_spec(tmp_path, "morris", samples=4, replicates=1), out)
     report(out)
     indices = pd.read_csv(out / "report" / "sensitivity.csv")
-    assert list(indices.columns) == ["metric", "parameter", "mu_star", "mu_star_conf", "sigma"]
+    assert list(indices.columns) == ["metric", "parameter", "mu_star", "mu_star_conf", "sigma",
+                                     "warning"]
     assert len(indices) == 4
     tech = indices[indices["metric"] == "mean_technology_final"].set_index("parameter")
     assert tech.loc["technology_q", "mu_star"] > 1e-4
@@ -898,16 +901,16 @@ def test_report_of_a_comparison_directory_and_of_a_directory_without_manifest(tm
 def test_the_example_spec_loads_with_160_points_and_2_replicates():
     spec = load_sweep(EXAMPLE)
     assert spec.meta.design == "sobol"
-    assert spec.names == ("relations_drift", "soft_power_attraction_rate", "technology_q")
+    assert spec.names == ("events.EU extension.intensity", "relations_drift", "technology_q")
     assert spec.steps == 20
-    assert spec.scenario.name == "eurasia"
+    assert spec.scenario.name == "eurasia-sanctions-2017"
     points = design_points(spec)
     assert len(points) == 32 * (3 + 2) == 160
     runs = run_table(spec)
     assert len(runs) == 320
     assert runs["run_id"].tolist() == list(range(320))
     assert (runs.groupby("replicate")["seed"].nunique() == 1).all()  # common_seeds = true
-    assert sorted(m.column for m in spec.file.metrics) == sorted([
-        "mean_relations_final", "export_share_mean", "mean_technology_final",
-        "world_gdp_usd_final"])
-    assert spec.problem()["bounds"] == [[0.1, 0.5], [0.5, 2.0], [0.2, 0.6]]
+    assert [m.column for m in spec.file.metrics] == [
+        "trade[EU,RUS]_final", "relations[RUS,USA]_mean_after_2017-09-01",
+        "mean_technology_final", "world_gdp_usd_final"]
+    assert spec.problem()["bounds"] == [[0.1, 1.0], [0.1, 0.5], [0.2, 0.6]]
