@@ -47,8 +47,8 @@ def test_scenarios_lists_the_bundled_scenarios(geopol):
     assert proc.stderr == ""
     names = [line.split("│")[1].strip() for line in proc.stdout.splitlines()
              if line.count("│") >= 3 and line.split("│")[1].strip()]
-    assert names == ["astana-summits", "digital-kazakhstan", "eurasia-sanctions-2017", "eurasia",
-                     "synthetic-100k", "synthetic", "world"]
+    assert names == ["astana-summits", "digital-kazakhstan", "eu-sanctions-harder",
+                     "eurasia-sanctions-2017", "eurasia", "synthetic-100k", "synthetic", "world"]
 
 
 def test_validate_eurasia_says_ok_with_its_counts(geopol):

@@ -45,7 +45,8 @@ def link_keys(links) -> list[tuple[str, str, str]]:
 
 def test_bundled_names_are_the_toml_files_in_scenarios():
     assert set(bundled()) == {"world", "eurasia", "synthetic", "eurasia-sanctions-2017",
-                              "digital-kazakhstan", "astana-summits", "synthetic-100k"}
+                              "digital-kazakhstan", "astana-summits", "synthetic-100k",
+                              "eu-sanctions-harder"}
     assert bundled()["eurasia"] == EURASIA
 
 
