@@ -15,6 +15,7 @@ runs it for a few steps (a sweep spec: its first and last runs, two steps each).
     traceback     any other exception
     silent-nan    it ran, but the world holds NaN or ±inf
     hang          no answer within the time limit (the worker is killed)
+    crash         the worker process died (a segfault, the OOM killer, an exit)
 
 Every draw comes from one seed, so a case can be run again by its number. tests/test_fuzz.py
 runs a few hundred cases in the test suite; bench/RESULTS.md records the large runs.
@@ -41,9 +42,9 @@ import tomli_w
 ROOT = Path(__file__).resolve().parents[1]
 # The bundled inputs; synthetic-100k is left out, its build alone takes seconds.
 CORPUS = [*(p for p in sorted((ROOT / "scenarios").glob("*.toml")) if p.stem != "synthetic-100k"),
-          ROOT / "scenarios" / "sweeps" / "example.toml"]
+          *sorted((ROOT / "scenarios" / "sweeps").glob("*.toml"))]
 PROMISED = ("rejected", "ran", "stopped")
-BROKEN = ("bad-message", "traceback", "silent-nan", "hang")
+BROKEN = ("bad-message", "traceback", "silent-nan", "hang", "crash")
 
 NASTY: list[object] = [
     0, -1, 1, 2, 3, 10**6, 2**63 - 1, -(2**63), 2**70,
@@ -317,7 +318,12 @@ def fuzz(cases: int, seed: int = 1, steps: int = 3, timeout: float = 120.0, star
                         continue
                     if worker.conn in ready:
                         case, worker.case = worker.case, None
-                        done(case, *worker.conn.recv())
+                        try:
+                            done(case, *worker.conn.recv())
+                        except EOFError:  # the worker died: a crash the case caused
+                            worker.process.join()
+                            done(case, "crash", f"exit code {worker.process.exitcode}")
+                            pool[k] = Worker()
                     elif time.monotonic() > worker.deadline:
                         worker.process.kill()
                         worker.process.join()

@@ -113,3 +113,13 @@ def test_bad_event_settings_are_one_line_naming_the_key(tmp_path, parameters, ke
     assert expected in error.expected, error
     assert error.key == key, error
     assert "\n" not in str(error)
+
+
+def test_geopol_sweep_with_an_unknown_event_is_one_line_and_exit_2(tmp_path, geopol):
+    path = spec(tmp_path, '"events.EU enlargement.intensity" = { values = [0.5] }')
+    result = geopol("sweep", path, "--out", tmp_path / "out", "--quiet")
+    assert result.returncode == 2 and not (tmp_path / "out").exists()
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert 'parameters."events.EU enlargement.intensity": expected "events.NAME.FIELD" with NAME' \
+           " an event of eurasia-sanctions-2017" in lines[0]
