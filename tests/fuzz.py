@@ -161,7 +161,7 @@ def mutate(source: Path, rng: np.random.Generator, number: int) -> Case:
         done.append("unwritable mutation: original text")
     if "\x00" in tail:
         tail = tail.replace("\x00", "")
-        cut = int(rng.integers(len(text)))
+        cut = int(rng.integers(len(text))) if text else 0  # every key deleted: nothing left
         choice = rng.random()
         if choice < 0.4:
             text = text[:cut]
