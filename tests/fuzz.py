@@ -213,13 +213,17 @@ def run_case(path: str, is_sweep: bool, steps: int) -> tuple[str, str]:
 
 
 def _run_sweep(path: str, steps: int) -> tuple[str, str]:
-    from sim.sweep import run_one, run_task
+    from sim.sweep import metric_tasks, run_one, run_task
     from sim.sweep_spec import load_sweep, run_table
 
     spec = load_sweep(path)
     table = run_table(spec)
+    # A few steps of each run: a metric counted from a later step counts from the last one.
+    steps = min(spec.steps, steps)
+    metrics = tuple((name, how, min(first, steps), column)
+                    for name, how, first, column in metric_tasks(spec))
     for row in (table.iloc[0], table.iloc[-1]):
-        result = run_one(run_task(spec, row.to_dict(), steps=min(spec.steps, steps)))
+        result = run_one(run_task(spec, row.to_dict(), metrics, steps))
         error = result.get("error")
         if error and not error.startswith(("InputError", "NonFiniteState")):
             return "traceback", error[:300]
