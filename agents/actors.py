@@ -89,17 +89,17 @@ class StateAgent(ActorAgent):
         """
         model, row = self.model, self.row
         inertia = model.params.decisions.inertia
-        for question, q in model.briefing.get(row, ()):
-            inside = question.inside[q]
-            in_favour = question.utility[q] + inertia * inside + question.taste[q]
-            if (in_favour > 0.0) != inside:
-                model.chosen.append((question, q))
+        for question in model.briefing:
+            for q in question.reviewed.get(row, ()):
+                inside = question.inside[q]
+                in_favour = question.utility[q] + inertia * inside + question.taste[q]
+                if (in_favour > 0.0) != inside:
+                    model.chosen.append((question, q))
         # A digital-diplomacy programme, when it reviews its choice (paper 003).
-        reviewing, utility, _ = model.programme_review
-        if row in reviewing:
-            running = bool(model.programmes[row])
-            favour = utility[row] + inertia * running + model.programme_taste[row]
-            if (favour > 0.0) != running:
+        review = model.programme_review
+        if review.reviews[row]:
+            running = review.running[row]
+            if (review.utility[row] + inertia * running + review.taste[row] > 0.0) != running:
                 model.programme_changes.append(row)
         # A deal (a trade agreement, or for a multi-vector state a customs facilitation): if it
         # is open to one this step, it proposes the deal it values most, if it values one at
@@ -109,8 +109,8 @@ class StateAgent(ActorAgent):
             model.proposals.append((row, deal[1], deal[2]))
 
     def answer(self) -> None:
-        """Phase 2, after every state has decided: take up the deals offered to this state
-        that are worth it to it too (U + ε > 0). A government negotiates one trade agreement
+        """Phase 2, after every state has decided, for a state offered a deal: take up the
+        deals offered that are worth it to it too (U + ε > 0). A government negotiates one trade agreement
         at a time: it takes up the best one offered. A customs facilitation is the customs and
         transport agencies' business, and each one worth it is accepted."""
         agreement = None

@@ -173,7 +173,7 @@ def bench_decisions(steps: int = 40, review_rate: float = 52.0) -> dict[str, flo
         start = time.perf_counter()
         decide()
         times.append(time.perf_counter() - start)
-        asked.append(sum(len(c) for c in model.briefing.values()))
+        asked.append(sum(len(q) for block in model.briefing for q in block.reviewed.values()))
 
     model.decide = timed
     for _ in range(steps):

@@ -449,14 +449,26 @@ def taking_part(item: Scheduled, step: int) -> list[int]:
     imposers = set(item.rows["imposers"])
     if not item.joins and not item.leaves:
         return [m for m in item.rows["members"] if m in imposers] if item.in_force(step) else []
-    changes: dict[int, list[tuple[int, int]]] = {m: [(item.at, +1)] for m in imposers}
+    if item.end is not None and step >= item.end:
+        return []
+    # A member that never leaves takes part from its first start (`at`, or its first join) on;
+    # only those that leave need their spans.
+    first = dict.fromkeys(imposers, item.at)
     for row, at in item.joins:
-        changes.setdefault(row, []).append((at, +1))
-    for row, at in item.leaves:
-        changes.setdefault(row, []).append((at, -1))
+        first[row] = min(first.get(row, at), at)
+    leaving = {row for row, _ in item.leaves}
+    changes: dict[int, list[tuple[int, int]]] = {}
+    if leaving:
+        changes = {m: [(item.at, +1)] for m in imposers & leaving}
+        for row, at in item.joins:
+            if row in leaving:
+                changes.setdefault(row, []).append((at, +1))
+        for row, at in item.leaves:
+            changes.setdefault(row, []).append((at, -1))
     return [m for m in item.rows["members"]
-            if any(on <= step and (off is None or step < off)
-                   for on, off in _spans_of(item, changes.get(m, [])))]
+            if (first.get(m, step + 1) <= step if m not in leaving
+                else any(on <= step and (off is None or step < off)
+                         for on, off in _spans_of(item, changes[m])))]
 
 
 def sanction_level(item: Scheduled, imposer: int, step: int, intensity: float,

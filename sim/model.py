@@ -147,7 +147,7 @@ class GeoModel(mesa.Model):
         self.event_incidents = np.zeros(self.world.n_states, dtype=bool)
         self.events_applied: list[tuple[int, str]] = []
         # This step's questions to each state, and the answers that change something.
-        self.briefing: dict[int, list[tuple[mechanisms.decisions.Questions, int]]] = {}
+        self.briefing: list[mechanisms.decisions.Questions] = []
         self.chosen: list[tuple[mechanisms.decisions.Questions, int]] = []
         # This step's trade-agreement offers, proposals and the ones accepted.
         self.offers = mechanisms.agreements.no_offers()
@@ -160,8 +160,7 @@ class GeoModel(mesa.Model):
         self.programme_taste = self.streams["programmes"].logistic(
             0.0, self.params.decisions.temperature, s)
         self.scripted_investment = self.world.nations.digital_investment.copy()
-        self.programme_review: tuple[set[int], np.ndarray, np.ndarray] = (
-            set(), np.zeros(s), np.zeros((s, 2)))
+        self.programme_review = mechanisms.digital_programmes.no_review(s)
         self.programme_changes: list[int] = []
         self.tastes: dict[tuple, float] = {}  # each state's ε for each question it was put
         self.decisions: list[mechanisms.decisions.Decision] = []  # the run's decision log
@@ -329,15 +328,17 @@ class GeoModel(mesa.Model):
         )
         self.programme_review = (
             mechanisms.digital_programmes.review(self.world, self.params,
-                                                 self.streams["programmes"], self.dt)
+                                                 self.streams["programmes"], self.dt,
+                                                 self.programme_taste, self.programmes)
             if self.params.decisions.digital
-            else (set(), *self.programme_review[1:])
+            else mechanisms.digital_programmes.no_review(self.world.n_states)
         )
         self.chosen, self.proposals, self.accepted = [], [], []
         self.programme_changes = []
         self.states.shuffle_do("decide")
         self.offers.receive(self.proposals)
-        self.states.shuffle_do("answer")
+        for row in sorted(self.offers.offered):  # the states offered a deal answer it
+            self.agent_at(row).answer()
         taken = mechanisms.decisions.enact(
             self.chosen, self.timeline, self.world_index, self.steps, self.params.decisions,
             self.world.actors.ids,
@@ -345,9 +346,9 @@ class GeoModel(mesa.Model):
             self.accepted, self.world, self.params, self.offers, self.timeline,
             self.world_index, self.steps, self.world.actors.ids,
         )
-        _, u, parts = self.programme_review
+        review = self.programme_review
         taken += mechanisms.digital_programmes.enact(
-            self.programme_changes, self.programmes, u, parts, self.steps,
+            self.programme_changes, self.programmes, review.utilities, review.parts, self.steps,
             self.world.actors.ids)
         if self.params.decisions.digital:
             mechanisms.digital_programmes.invest(self.world, self.params, self.programmes,

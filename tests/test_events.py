@@ -21,6 +21,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 from helpers import row
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim import GeoModel, events
 from sim.errors import InputError
@@ -1049,3 +1051,28 @@ def test_a_regime_is_listed_once_and_lifted_whole():
     model.lift(regime)
     assert all(item.end == 1 for item in parts)
     assert regime not in model.in_force()
+
+
+@st.composite
+def memberships(draw):
+    """A sanction's imposers, joins and leaves as `schedule` leaves them (every join and leave
+    at or after the start), its end, and a step."""
+    at = draw(st.integers(0, 10))
+    imposers = draw(st.lists(st.integers(0, 5), min_size=1, max_size=4, unique=True))
+    joins = draw(st.lists(st.tuples(st.integers(0, 7), st.integers(at, 30)), max_size=5))
+    members = sorted({*imposers, *(r for r, _ in joins)})
+    leaves = draw(st.lists(st.tuples(st.sampled_from(members), st.integers(at, 30)),
+                           max_size=4))
+    end = draw(st.none() | st.integers(at + 1, 40))
+    return at, imposers, joins, leaves, members, end, draw(st.integers(0, 45))
+
+
+@settings(max_examples=400, deadline=None)
+@given(memberships())
+def test_taking_part_is_takes_part_for_every_member(case):
+    at, imposers, joins, leaves, members, end, step = case
+    item = events.Scheduled(event=events.Sanction(imposers=["A"], target="B"), at=at, end=end,
+                            rows={"imposers": imposers, "members": members, "target": [9]},
+                            joins=joins, leaves=leaves)
+    assert events.taking_part(item, step) == [m for m in members
+                                              if events.takes_part(item, m, step)]

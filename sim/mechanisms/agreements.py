@@ -74,15 +74,24 @@ class Offers:
                               worth.tolist(), strict=True):
             self.offered.setdefault(b, []).append((a, k, u))
 
-    def reason(self, state: int, other: int, kind: str) -> tuple[float, str]:
-        """U of `state`'s deal with `other`, and its parts as the decision log gives them."""
-        worth, (parts, hedge) = self.terms(np.array([state]), np.array([other]), kind)
-        (gain, ties, fit), hedge = parts[0] * (100.0, 1.0, 1.0), 100.0 * hedge[0]
-        text = (f"utility {worth[0]:+.2f}: gains {gain:.2f}% of real income, "
-                f"relations {ties:+.2f}, complementarity {fit:.2f}")
-        if hedge:
-            text += f", cuts its dependence on one partner or bloc by {hedge:.2f} points"
-        return float(worth[0]), text
+    def reasons(self, deals: list[tuple[int, int, str]]) -> list[tuple[float, str]]:
+        """U of each deal (state, other, kind) for its state, and its parts as the decision
+        log gives them; one valuation for each kind of deal."""
+        out: list[tuple[float, str]] = [(0.0, "")] * len(deals)
+        for kind in sorted({k for _, _, k in deals}):
+            at = [n for n, deal in enumerate(deals) if deal[2] == kind]
+            rows = np.array([deals[n][0] for n in at])
+            cols = np.array([deals[n][1] for n in at])
+            worth, (parts, hedge) = self.terms(rows, cols, kind)
+            for n, u, (gain, ties, fit), cut in zip(at, worth.tolist(), parts.tolist(),
+                                                    hedge.tolist(), strict=True):
+                text = (f"utility {u:+.2f}: gains {100.0 * gain:.2f}% of real income, "
+                        f"relations {ties:+.2f}, complementarity {fit:.2f}")
+                if cut:
+                    text += (f", cuts its dependence on one partner or bloc by "
+                             f"{100.0 * cut:.2f} points")
+                out[n] = (u, text)
+        return out
 
 
 def no_offers() -> Offers:
@@ -235,7 +244,7 @@ def enact(accepted: list[tuple[int, int, str]], world: World, params: Params, of
         if (min(a, b), max(a, b), kind) not in seen:
             seen.add((min(a, b), max(a, b), kind))
             deals.append((a, b, kind))
-    reasons = [offers.reason(a, b, kind) for a, b, kind in deals]  # before any deal moves them
+    reasons = offers.reasons(deals)  # before any deal moves them
     log = []
     for (proposer, partner, kind), (utility, reason) in zip(deals, reasons, strict=True):
         a, b = str(ids[proposer]), str(ids[partner])

@@ -12,6 +12,7 @@ next step. Equations: docs/model.md, "Decisions".
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -96,6 +97,8 @@ class Questions:
     inside: list[bool]  # (K,)
     parts: np.ndarray  # (K, 3) the utility's inputs
     taste: list[float] = field(default_factory=list)  # (K,) set by `brief`
+    # The entries each state reviews this step, by state row (set by `brief`).
+    reviewed: dict[int, Sequence[int]] = field(default_factory=dict)
 
     @property
     def asked(self) -> np.ndarray:
@@ -110,10 +113,9 @@ class Questions:
 
 
 def brief(world: World, timeline: list[events.Scheduled], step: int, params: Params,
-          kernels, rng: np.random.Generator, dt: float, tastes: dict
-          ) -> dict[int, list[tuple[Questions, int]]]:
-    """The questions each state reviews this step, by state row: (question, entry) pairs
-    (docs/model.md, "Decisions").
+          kernels, rng: np.random.Generator, dt: float, tastes: dict) -> list[Questions]:
+    """This step's questions, each with the entries every state reviews (`reviewed`: state row
+    → entries; docs/model.md, "Decisions").
 
     Every open question is reviewed with probability 1 − exp(−review_rate·Δt). A state's taste
     ε for a question is drawn the first time the question is put (for every state at once) and
@@ -131,17 +133,19 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
         blocks += _retaliation_questions(world, timeline, open_items, members, step, params,
                                          kernels)
     review = 1.0 - math.exp(-p.review_rate * dt)
-    by_state: dict[int, list[tuple[Questions, int]]] = {}
     for block in blocks:
         if block.key not in tastes:
             u = rng.random(world.n_states)
             with np.errstate(divide="ignore"):
                 tastes[block.key] = p.temperature * (np.log(u) - np.log1p(-u))
         block.taste = tastes[block.key][block.asked].tolist()
-        states = block.state.tolist()
-        for q in np.flatnonzero(rng.random(len(states)) < review).tolist():
-            by_state.setdefault(states[q], []).append((block, q))
-    return by_state
+        reviewed = np.flatnonzero(rng.random(len(block.state)) < review)
+        states = block.state[reviewed].tolist()
+        if block.kind == COALITION:  # each state asked once
+            block.reviewed = dict(zip(states, zip(reviewed.tolist())))
+        elif states:  # a target, once for each member it may answer
+            block.reviewed = {states[0]: reviewed.tolist()}
+    return blocks
 
 
 def _cuts(event: events.Sanction, intensity: float, params: Params) -> tuple[float, float]:

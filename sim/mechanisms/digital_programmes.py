@@ -10,6 +10,7 @@ capacity (a digital unit, trained staff, risk management: paper 003's conditions
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,12 +39,33 @@ def utility(world: World, params: Params) -> tuple[np.ndarray, np.ndarray]:
     return u, np.column_stack([gap, income])
 
 
-def review(world: World, params: Params, rng: np.random.Generator, dt: float
-           ) -> tuple[set[int], np.ndarray, np.ndarray]:
+@dataclass
+class Review:
+    """This step's review of the programmes, as plain numbers for each state's own decision
+    (agents/actors.py): whether it reviews its choice, U, its taste ε and whether it runs one
+    now; U and its parts as arrays, for the log."""
+
+    reviews: list[bool]
+    utility: list[float]
+    taste: list[float]
+    running: list[bool]
+    utilities: np.ndarray  # (S,)
+    parts: np.ndarray  # (S, 2)
+
+
+def no_review(n_states: int) -> Review:
+    nothing = [False] * n_states
+    return Review(nothing, [0.0] * n_states, [0.0] * n_states, nothing, np.zeros(n_states),
+                  np.zeros((n_states, 2)))
+
+
+def review(world: World, params: Params, rng: np.random.Generator, dt: float,
+           taste: np.ndarray, running: np.ndarray) -> Review:
     """Who reviews its choice this step (each state with probability 1 − exp(−review_rate·Δt),
-    drawn from `rng` for every state at once), and U with its parts for every state."""
+    drawn from `rng` for every state at once), with U for every state."""
     looks = rng.random(world.n_states) < 1.0 - math.exp(-params.decisions.review_rate * dt)
-    return (set(np.flatnonzero(looks).tolist()), *utility(world, params))
+    u, parts = utility(world, params)
+    return Review(looks.tolist(), u.tolist(), taste.tolist(), running.tolist(), u, parts)
 
 
 def enact(changes: list[int], running: np.ndarray, u: np.ndarray, parts: np.ndarray,
