@@ -897,6 +897,20 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
     assert alerts(rc, "success") == ["lift Russia food embargo 2014: acts at step 3 (2023-10-01)"]
 
 
+def test_events_panel_offers_groups_that_stand_for_their_members():
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
+    _, rc = solara.render(EventsPanel(model), handle_error=False)
+    picker = rc.find(v.Select, label="Imposers (states or groups)").widget
+    assert {"EU", "NATO", "EAEU"} <= set(picker.items)
+    picker.v_model = ["EU", "USA"]
+    rc.find(v.Btn, children=["Impose sanction"]).widget.click()
+    item = model.timeline[-1]
+    assert item.event.imposers == ["EU", "USA"]
+    day, members = item.groups["imposers"]["EU"]
+    assert day == model.date_of(model.steps + 1) and len(members) == 27 and "GBR" not in members  # the EU of 2023
+    assert len(item.rows["imposers"]) == 28
+
+
 def test_decisions_panel_lists_what_states_decided_newest_first():
     """After a sanction on Russia by the USA and France, the panel lists Russia's answers and
     the states that joined, each with its date and reasons, the newest first. (Trade deals

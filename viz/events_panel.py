@@ -81,6 +81,9 @@ def listed(model: LiveModel, rows: np.ndarray) -> np.ndarray:
 def EventsPanel(model: LiveModel):
     update_counter.get()
     states, cities, partners, abroad = solara.use_memo(lambda: choices(model), [model])
+    # Where an event takes states it takes a group too (EU, NATO, ...): its members then.
+    groups = sorted(model.world_index.groups)
+    named = [*states, *groups]
     next_at = model.date_of(model.steps + 1).isoformat()
 
     message = solara.use_reactive("")
@@ -117,7 +120,8 @@ def EventsPanel(model: LiveModel):
         if problem.value:
             solara.Error(problem.value, dense=True)
         with solara.Details("Sanction", expand=True):
-            solara.SelectMultiple("Imposers", imposers.value, states, on_value=imposers.set)
+            solara.SelectMultiple("Imposers (states or groups)", imposers.value, named,
+                                  on_value=imposers.set)
             solara.Select("Target", states, target.value, on_value=target.set)
             solara.Select("Kind", list(SANCTION_KINDS), kind.value, on_value=kind.set)
             solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
@@ -130,7 +134,8 @@ def EventsPanel(model: LiveModel):
                 solara.Button("Lift", on_click=lambda: run(lambda: model.lift(name),
                                                            f"lift {name}"))
         with solara.Details("Technology shock"):
-            solara.SelectMultiple("Origin", origin.value, states, on_value=origin.set)
+            solara.SelectMultiple("Origin (states or groups)", origin.value, named,
+                                  on_value=origin.set)
             solara.SliderFloat("Strength (wave weight)", strength, min=0.1, max=3.0, step=0.1)
             shock = technology_shock(list(origin.value), strength.value)
             solara.Button("Start technology shock", color="primary",
@@ -138,8 +143,8 @@ def EventsPanel(model: LiveModel):
         if cities:
             with solara.Details("Summit"):
                 solara.Select("Host city", cities, host.value, on_value=host.set)
-                solara.SelectMultiple("Participants", participants.value, states,
-                                      on_value=participants.set)
+                solara.SelectMultiple("Participants (states or groups)", participants.value,
+                                      named, on_value=participants.set)
                 meeting = summit(host.value, list(participants.value))
                 solara.Button("Host summit", color="primary",
                               on_click=lambda: run(lambda: model.inject(meeting),
