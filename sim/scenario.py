@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -831,7 +832,11 @@ def _join_economy(spec: ScenarioSpec, path: Path) -> tuple[ScenarioSpec, Path]:
 # Scenarios already read in this process, with the files they came from as they were then: a
 # world of 3,000 regions takes half a second to read and check, and a comparison or a sweep
 # builds the same one many times.
-_LOADED: dict[Path, tuple[Scenario, tuple[tuple[Path, int, int], ...]]] = {}
+# The scenarios read most recently, by path, with their files' stamps. Bounded: a `world`
+# scenario holds megabytes, and a process that reads thousands of files (a fuzzer, a loop over
+# variants) would otherwise keep them all.
+MAX_LOADED = 16
+_LOADED: OrderedDict[Path, tuple[Scenario, tuple[tuple[Path, int, int], ...]]] = OrderedDict()
 
 
 def _stamps(files: tuple[Path, ...]) -> tuple[tuple[Path, int, int], ...] | None:
@@ -854,11 +859,15 @@ def load(name_or_path: str | Path) -> Scenario:
     path = resolve(name_or_path).resolve()
     cached = _LOADED.get(path)
     if cached is not None and _stamps(tuple(f for f, _, _ in cached[1])) == cached[1]:
+        _LOADED.move_to_end(path)
         return cached[0]
     scenario = _load(path)
     stamps = _stamps(scenario.files)
     if stamps is not None:
         _LOADED[path] = (scenario, stamps)
+        _LOADED.move_to_end(path)
+        while len(_LOADED) > MAX_LOADED:
+            _LOADED.popitem(last=False)
     return scenario
 
 

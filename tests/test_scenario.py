@@ -422,3 +422,24 @@ economy = "mine.csv"
 """)
     state = load(variant).spec.states[0]
     assert (state.gdp_usd, state.population) == (9e11, 9e6)
+
+
+def test_the_scenarios_kept_in_memory_are_bounded(tmp_path, tiny_text):
+    """Found by the fuzzer (seed 1, 10,000 cases): a process that read a new file for every
+    case kept every scenario it read, and was killed by the kernel at 12 GB. The most recent
+    MAX_LOADED are kept; one read again is the same object while its files are unchanged."""
+    from sim import scenario as scenarios
+
+    scenarios.forget_loaded()
+    paths = []
+    for k in range(scenarios.MAX_LOADED + 10):
+        path = tmp_path / f"tiny-{k}.toml"
+        path.write_text(tiny_text)
+        paths.append(path)
+        load(path)
+    assert len(scenarios._LOADED) == scenarios.MAX_LOADED
+    assert paths[0].resolve() not in scenarios._LOADED  # the oldest went first
+    kept = load(paths[-1])
+    assert load(paths[-1]) is kept
+    paths[-1].write_text(tiny_text + "\n# changed\n")  # another size: read again
+    assert load(paths[-1]) is not kept
