@@ -315,14 +315,15 @@ class GeoModel(mesa.Model):
     def decide(self) -> None:
         """Phase 2: the states answer this step's questions, in random order but each on the
         same briefing; what they change is on the timeline from the next step."""
+        totals = self.kernels.output_and_spending(self.world.pairs.trade)
         self.briefing = mechanisms.decisions.brief(
             self.world, self.timeline, self.steps, self.params, self.kernels,
-            self.streams["decisions"], self.dt, self.tastes,
+            self.streams["decisions"], self.dt, self.tastes, totals,
         )
         self.offers = (
             mechanisms.agreements.offers(self.world, self.params, self.kernels,
                                          self.streams["agreements"], self.dt, self.multi_vector,
-                                         self.customs_union)
+                                         self.customs_union, totals)
             if self.params.decisions.agreements or self.params.decisions.hedging
             else mechanisms.agreements.no_offers()
         )

@@ -17,11 +17,18 @@ from sim import GeoModel
 from sim.kernels.decisions import (
     deal_worth,
     deal_worth_reference,
+    output_and_spending,
+    output_and_spending_reference,
     pair_tastes,
     pair_tastes_reference,
-    sanction_loss,
     sanction_loss_reference,
 )
+from sim.kernels.decisions import sanction_loss as sanction_loss_kernel
+
+
+def sanction_loss(trade, *rest):
+    """`sanction_loss` with the flows' totals summed for it, as the model sums them."""
+    return sanction_loss_kernel(trade, *output_and_spending(trade), *rest)
 from sim.kernels.draws import counter_uniform_python
 from sim.mechanisms import decisions
 from sim.world import CITY, LINK_KINDS
@@ -79,8 +86,12 @@ def trade_world(draw):
 @given(world=trade_world())
 def test_sanction_loss_kernel_matches_its_reference(world):
     trade, imposer, target, out_cut, in_cut, sigma = world
-    fast = sanction_loss(trade, imposer, target, out_cut, in_cut, sigma)
-    plain = sanction_loss_reference(trade, imposer, target, out_cut, in_cut, sigma)
+    totals, plain_totals = output_and_spending(trade), output_and_spending_reference(trade)
+    for summed, plain_sum in zip(totals, plain_totals, strict=True):
+        np.testing.assert_allclose(summed, plain_sum, rtol=1e-12)
+    fast = sanction_loss_kernel(trade, *totals, imposer, target, out_cut, in_cut, sigma)
+    plain = sanction_loss_reference(trade, *plain_totals, imposer, target, out_cut, in_cut,
+                                    sigma)
     np.testing.assert_allclose(fast, plain, rtol=1e-12, atol=1e-15)
     assert ((fast >= 0.0) & (fast < 1.0)).all()
 
@@ -314,7 +325,8 @@ def test_the_order_states_decide_in_does_not_matter():
     model.inject(NEW_SANCTION)
     model.step()
     model.briefing = decisions.brief(model.world, model.timeline, model.steps, model.params,
-                                     model.kernels, np.random.default_rng(1), model.dt, {})
+                                     model.kernels, np.random.default_rng(1), model.dt, {},
+                                     output_and_spending(model.world.pairs.trade))
     chosen = []
     for order in (list(model.states), list(model.states)[::-1]):
         model.chosen = []

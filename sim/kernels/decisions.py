@@ -28,8 +28,10 @@ from sim.kernels.draws import UNIT, counter_uniform, counter_uniforms_reference
 
 
 @njit(cache=True)
-def _output_and_spending(trade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each state's output (row sums of `trade`) and spending (column sums)."""
+def output_and_spending(trade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each state's output (row sums of `trade`, Σ_l X_il) and spending (column sums,
+    Σ_l X_li), the totals y and π are shares of (module docstring); summed once a step for
+    every valuation of it."""
     n = trade.shape[0]
     output = np.empty(n)
     spending = np.zeros(n)
@@ -59,9 +61,16 @@ def _kept(trade: np.ndarray, output: np.ndarray, spending: np.ndarray, i: int, j
     return kept * (1.0 - pi * import_cut) ** (1.0 / (sigma - 1.0))
 
 
+def output_and_spending_reference(trade: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `output_and_spending`."""
+    return trade.sum(axis=1), trade.sum(axis=0)
+
+
 @njit(cache=True)
 def sanction_loss(
     trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
     imposer: np.ndarray,
     target: np.ndarray,
     export_cut: np.ndarray,
@@ -71,12 +80,11 @@ def sanction_loss(
     """L_k ∈ [0, 1): the real income state `imposer[k]` loses by cutting `export_cut[k]` of
     its sales to `target[k]` and `import_cut[k]` of its purchases from it (module docstring).
 
-    `trade` is the S×S flow matrix with the home market on the diagonal; a state with no
-    output or no spending loses nothing on that side. A cut may be negative: trade that grows
-    (an agreement) gives a gain, L < 0. Every state's output and spending are summed once, in
-    one pass over `trade`; then serial over the K pairs.
+    `trade` is the S×S flow matrix with the home market on the diagonal, `output` and
+    `spending` its row and column sums (`output_and_spending`); a state with no output or no
+    spending loses nothing on that side. A cut may be negative: trade that grows (an
+    agreement) gives a gain, L < 0. Serial over the K pairs.
     """
-    output, spending = _output_and_spending(trade)
     loss = np.empty(imposer.shape[0])
     for k in range(imposer.shape[0]):
         loss[k] = 1.0 - _kept(trade, output, spending, imposer[k], target[k], export_cut[k],
@@ -86,6 +94,8 @@ def sanction_loss(
 
 def sanction_loss_reference(
     trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
     imposer: np.ndarray,
     target: np.ndarray,
     export_cut: np.ndarray,
@@ -93,8 +103,8 @@ def sanction_loss_reference(
     sigma: float,
 ) -> np.ndarray:
     """Plain-numpy reference for `sanction_loss`."""
-    output = trade.sum(axis=1)[imposer]
-    spending = trade.sum(axis=0)[imposer]
+    output = output[imposer]
+    spending = spending[imposer]
     with np.errstate(divide="ignore", invalid="ignore"):
         y = np.where(output > 0.0, trade[imposer, target] / output, 0.0)
         pi = np.where(spending > 0.0, trade[target, imposer] / spending, 0.0)

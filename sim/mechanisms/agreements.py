@@ -101,7 +101,8 @@ def no_offers() -> Offers:
 
 
 def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: float,
-           multi_vector: np.ndarray, bound: np.ndarray) -> Offers:
+           multi_vector: np.ndarray, bound: np.ndarray,
+           totals: tuple[np.ndarray, np.ndarray]) -> Offers:
     """Who looks for a partner this step, what each deal open to it is worth, and its best one
     (docs/model.md, "Decisions"):
 
@@ -136,7 +137,7 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     facilitating = (draw < -math.expm1(-p.facilitation_rate * dt)) & hedgers
     pairs = world.pairs
     per_head = world.actors.gdp[:s] / world.actors.population[:s]
-    output, spending = pairs.trade.sum(axis=1), pairs.trade.sum(axis=0)
+    output, spending = totals  # the states' output and spending (`output_and_spending`)
     # What closes a deal to a pair: the same deal already, and for a trade agreement a customs
     # union on either side.
     closed = {AGREEMENT: (pairs.agreement, bound)} if p.agreements else {}

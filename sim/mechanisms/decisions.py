@@ -113,7 +113,8 @@ class Questions:
 
 
 def brief(world: World, timeline: list[events.Scheduled], step: int, params: Params,
-          kernels, rng: np.random.Generator, dt: float, tastes: dict) -> list[Questions]:
+          kernels, rng: np.random.Generator, dt: float, tastes: dict,
+          totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
     """This step's questions, each with the entries every state reviews (`reviewed`: state row
     → entries; docs/model.md, "Decisions").
 
@@ -122,16 +123,17 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     kept in `tastes`, so that a state is consistent from step to step and changes its mind only
     when the world changes its utility. Draws come from `rng` in a fixed order (coalitions by
     start, target and name, then answers by target), whatever order the agents decide in.
+    `totals` are the states' output and spending (`output_and_spending` of the trade flows).
     """
     p = params.decisions
     open_items = coalitions(timeline, step) if p.coalitions or p.retaliation else []
     members = [events.taking_part(item, step) for item in open_items]
     blocks: list[Questions] = []
     if p.coalitions:
-        blocks += _coalition_questions(world, open_items, members, params, kernels)
+        blocks += _coalition_questions(world, open_items, members, params, kernels, totals)
     if p.retaliation:
         blocks += _retaliation_questions(world, timeline, open_items, members, step, params,
-                                         kernels)
+                                         kernels, totals)
     review = 1.0 - math.exp(-p.review_rate * dt)
     for block in blocks:
         if block.key not in tastes:
@@ -162,8 +164,8 @@ def _cuts(event: events.Sanction, intensity: float, params: Params) -> tuple[flo
 
 
 def _coalition_questions(world: World, items: list[events.Scheduled],
-                         taking_part: list[list[int]], params: Params, kernels
-                         ) -> list[Questions]:
+                         taking_part: list[list[int]], params: Params, kernels,
+                         totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
     """Stay in or out of each open coalition, for every state the scenario did not script and
     that does not already sanction the target at least as hard."""
     s, p = world.n_states, params.decisions
@@ -199,7 +201,7 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         cut_out, cut_back = _cuts(item.event, x, params)
         k = len(deciders)
         loss = kernels.sanction_loss(
-            world.pairs.trade, deciders, np.full(k, target, dtype=np.int64),
+            world.pairs.trade, *totals, deciders, np.full(k, target, dtype=np.int64),
             np.full(k, cut_out), np.full(k, cut_back), params.trade.sigma,
         )
         utility = (p.alignment * align - p.target_relations * hostile - p.income * 100.0 * loss
@@ -212,7 +214,8 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
 
 def _retaliation_questions(world: World, timeline: list[events.Scheduled],
                            open_items: list[events.Scheduled], taking_part: list[list[int]],
-                           step: int, params: Params, kernels) -> list[Questions]:
+                           step: int, params: Params, kernels,
+                           totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
     """For each target of an open coalition, counter-sanction each member or not; a
     counter-sanction in force is reviewed even after the coalition has gone."""
     p = params.decisions
@@ -233,7 +236,8 @@ def _retaliation_questions(world: World, timeline: list[events.Scheduled],
         member = np.array(sorted(m for t, m in pairs if t == target), dtype=np.int64)
         k = len(member)
         suffered = np.array([pairs[(target, m)] for m in member.tolist()])
-        loss = kernels.sanction_loss(world.pairs.trade, np.full(k, target, dtype=np.int64),
+        loss = kernels.sanction_loss(world.pairs.trade, *totals,
+                                     np.full(k, target, dtype=np.int64),
                                      member, np.zeros(k), np.full(k, cut), params.trade.sigma)
         ties = relations[target, member]
         utility = (-p.hostility * ties + p.severity * suffered - p.income * 100.0 * loss
