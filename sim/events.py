@@ -352,9 +352,9 @@ def schedule(event: Event, index: WorldIndex, earliest: int) -> Scheduled:
     groups_known = f" or a group ({', '.join(sorted(index.groups))})" if index.groups else ""
     on = event.at if isinstance(event.at, dt.date) else at
     if isinstance(event, Sanction):
-        item.rows["target"] = rows(("target",), [event.target], state, a_state)
-        target = item.rows["target"][0]
+        target = rows(("target",), [event.target], state, a_state)[0]
         item.rows["imposers"] = states(("imposers",), event.imposers, on, leave_out=target)
+        item.rows["target"] = [target]
         if target in item.rows["imposers"]:
             fail(("target",), "a state that is not among the imposers", event.target)
         if not item.rows["imposers"]:
