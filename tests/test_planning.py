@@ -44,7 +44,7 @@ def ran(tmp_path_factory) -> dict[str, object]:
         if args[0] == "report":
             args[1] = str(tmp / "sweep")
         result = subprocess.run([str(GEOPOL), *args], capture_output=True, text=True,
-                                check=False, timeout=900)
+                                check=False, timeout=900, cwd=PAGE.parents[1])  # the page's paths
         assert result.returncode == 0, (args, result.stderr)
         out[args[0]] = result
     out["dir"] = tmp
