@@ -438,7 +438,8 @@ def compare(
     ] = "",
     outcome: Annotated[
         list[str] | None,
-        typer.Option(help="an outcome to compare, repeatable: exports[RUS], trade[KAZ,CHN], "
+        typer.Option(metavar="SELECTOR",
+                     help="an outcome to compare, repeatable: exports[RUS], trade[KAZ,CHN], "
                      "relations[RUS,USA], soft_power_rank[KAZ], gdp[KAZ], exports[EU], or a "
                      "world series"),
     ] = None,
@@ -447,7 +448,8 @@ def compare(
                           "mean, min, max, change, min_after, mean_after, max_after")
     ] = "final",
     after: Annotated[
-        str | None, typer.Option(help="with min_after, mean_after, max_after: the first step "
+        str | None, typer.Option(metavar="STEP|DATE",
+                                 help="with min_after, mean_after, max_after: the first step "
                                  "or date (YYYY-MM-DD) counted")
     ] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar or tables")] = False,
