@@ -64,9 +64,11 @@ class SettingError(ValueError):
         super().__init__(f"expected {expected}, found {found}")
 
 
-def check(scenario: Scenario, key: str, value: Any) -> None:
+def check(scenario: Scenario, key: str, value: Any, index: events.WorldIndex | None = None
+          ) -> None:
     """A value the setting may take is one the event's field accepts, and the event with it
-    still fits the world (its states exist, its groups have members on its date)."""
+    still fits the world (its states exist, its groups have members on its date). `index`:
+    the scenario's `world_index`, when the caller checks many values."""
     _, event = find(scenario, key)
     field = split(key)[1]
     try:
@@ -76,7 +78,7 @@ def check(scenario: Scenario, key: str, value: Any) -> None:
     if scenario.spec.synthetic is not None:
         return
     try:
-        events.schedule(changed, world_index(scenario.spec), earliest=0)
+        events.schedule(changed, index or world_index(scenario.spec), earliest=0)
     except events.EventError as exc:
         where = ".".join(map(str, exc.loc))
         raise SettingError(f"{exc.expected} (its {where})", exc.found) from None

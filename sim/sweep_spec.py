@@ -39,7 +39,7 @@ from sim.errors import InputError
 from sim.events import When, last_step
 from sim.model import NUMERIC_SERIES, spawned_seeds
 from sim.params import PARAM_PATHS, Params, dotted
-from sim.scenario import Scenario, load, resolve
+from sim.scenario import Scenario, load, resolve, world_index
 from sim.schema import LAST_DATE, STRICT, first_error, read_toml
 from sim.sweep_events import is_event_setting
 
@@ -273,9 +273,10 @@ def _check_setting(path: Path, scenario: Scenario, key: str, given: Range | Valu
         sweep_events.find(scenario, key)
     except sweep_events.SettingError as exc:
         _fail(path, ("parameters", key), exc.expected, exc.found)
+    index = None if scenario.spec.synthetic is not None else world_index(scenario.spec)
     for where, value in probes.items():
         try:
-            sweep_events.check(scenario, key, value)
+            sweep_events.check(scenario, key, value, index)
         except sweep_events.SettingError as exc:
             _fail(path, ("parameters", key, where), exc.expected, exc.found)
 
