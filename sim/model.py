@@ -328,7 +328,7 @@ class GeoModel(mesa.Model):
             else mechanisms.agreements.no_offers()
         )
         self.programme_review = (
-            mechanisms.digital_programmes.review(self.world, self.params,
+            mechanisms.digital_programmes.review(self.world, self.params, self.kernels,
                                                  self.streams["programmes"], self.dt,
                                                  self.programme_taste, self.programmes)
             if self.params.decisions.digital

@@ -15,12 +15,18 @@ from hypothesis import strategies as st
 
 from sim import GeoModel
 from sim.kernels.decisions import (
+    coalition_utilities,
+    coalition_utilities_reference,
     deal_worth,
     deal_worth_reference,
     output_and_spending,
     output_and_spending_reference,
     pair_tastes,
     pair_tastes_reference,
+    programme_utility,
+    programme_utility_reference,
+    retaliation_utilities,
+    retaliation_utilities_reference,
     sanction_loss_reference,
 )
 from sim.kernels.decisions import sanction_loss as sanction_loss_kernel
@@ -187,6 +193,105 @@ def test_a_deal_is_worth_its_utility_by_hand():
     fit = 1.0 - 1000.0 / 4000.0
     assert parts[0] == pytest.approx([gain, 0.3, fit], rel=1e-14)
     assert worth[0] == pytest.approx(10.0 * 100.0 * gain + 0.3 + 0.5 * fit - 1.25, rel=1e-14)
+
+
+@st.composite
+def coalition_world(draw):
+    """Flows, relations (1 on the diagonal), a coalition's members, the states asked, a target
+    and its cuts, for a few states."""
+    n = draw(st.integers(2, 14))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    trade = 10.0 ** rng.uniform(6, 12, (n, n))
+    trade[rng.random((n, n)) < 0.2] = 0.0
+    relations = rng.uniform(-1.0, 1.0, (n, n))
+    np.fill_diagonal(relations, 1.0)
+    members = rng.random(n) < draw(st.floats(0.0, 1.0))
+    asked = rng.random(n) < 0.8
+    target = int(rng.integers(0, n))
+    sigma = draw(st.floats(1.5, 20.0))
+    return (relations, trade, trade.sum(axis=1), trade.sum(axis=0), members, asked, target,
+            float(rng.random()), float(rng.random()), sigma, rng.uniform(0.0, 10.0, 4))
+
+
+@settings(deadline=None, max_examples=80)
+@given(world=coalition_world())
+def test_coalition_utilities_kernel_matches_its_reference(world):
+    rows, utility, parts = coalition_utilities(*world)
+    rows_np, utility_np, parts_np = coalition_utilities_reference(*world)
+    np.testing.assert_array_equal(rows, rows_np)
+    np.testing.assert_allclose(utility, utility_np, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(parts, parts_np, rtol=1e-12, atol=1e-15)
+
+
+def test_a_coalition_asks_the_states_with_a_stake_with_their_utility_by_hand():
+    """Four states, 0 and 1 in a coalition against 3: state 2 is asked with its mean ties to
+    both members, member 0 with its ties to member 1 alone; a state not asked, and a state
+    with only hostile ties to the members (and not one of them), are not asked."""
+    relations = np.array([[1.0, 0.5, 0.2, -0.4],
+                          [0.5, 1.0, 0.6, -0.2],
+                          [0.2, 0.6, 1.0, 0.1],
+                          [-0.4, -0.2, 0.1, 1.0]])
+    trade = np.array([[60.0, 5.0, 5.0, 30.0], [5.0, 80.0, 5.0, 10.0], [5.0, 5.0, 70.0, 20.0],
+                      [20.0, 10.0, 10.0, 60.0]])
+    members = np.array([True, True, False, False])
+    weights = np.array([3.0, 5.0, 1.0, 0.5])
+    args = (relations, trade, trade.sum(axis=1), trade.sum(axis=0), members)
+    rows, utility, parts = coalition_utilities(*args, np.array([True, False, True, True]), 3,
+                                               0.4, 0.3, 5.0, weights)
+    assert rows.tolist() == [0, 2]  # 3 is the target's own row: no stake (ties −0.4, −0.2)
+    loss = sanction_loss(trade, np.array([0, 2]), np.array([3, 3]), np.full(2, 0.4),
+                         np.full(2, 0.3), 5.0)
+    assert parts[:, 0] == pytest.approx([0.5, 0.4], rel=1e-14)
+    assert parts[:, 1] == pytest.approx([-0.4, 0.1], rel=1e-14)
+    assert parts[:, 2] == pytest.approx(loss, rel=1e-14)
+    assert utility == pytest.approx(3.0 * parts[:, 0] - 5.0 * parts[:, 1] - 100.0 * loss - 0.5,
+                                    rel=1e-14)
+    alone = coalition_utilities(*args[:4], np.array([True, False, False, False]),
+                                np.ones(4, dtype=bool), 3, 0.4, 0.3, 5.0, weights)[0]
+    assert alone.tolist() == [1, 2]  # the lone member has no one to align with
+
+
+@settings(deadline=None, max_examples=60)
+@given(world=trade_world(), weights=st.lists(st.floats(0.0, 10.0), min_size=4, max_size=4))
+def test_retaliation_utilities_kernel_matches_its_reference(world, weights):
+    trade, imposer, _, out_cut, in_cut, sigma = world
+    n = trade.shape[0]
+    relations = np.random.default_rng(n).uniform(-1.0, 1.0, (n, n))
+    target = int(imposer[0])
+    member = np.flatnonzero(np.arange(n) != target)
+    suffered = np.resize(out_cut, len(member))
+    args = (relations, trade, *output_and_spending(trade), target, member, suffered,
+            float(in_cut[0]), sigma, np.array(weights))
+    utility, parts = retaliation_utilities(*args)
+    utility_np, parts_np = retaliation_utilities_reference(*args)
+    np.testing.assert_allclose(utility, utility_np, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(parts, parts_np, rtol=1e-12, atol=1e-15)
+    loss = sanction_loss(trade, np.full(len(member), target), member, np.zeros(len(member)),
+                         np.full(len(member), in_cut[0]), sigma)
+    np.testing.assert_allclose(parts[:, 2], loss, rtol=1e-12, atol=1e-15)
+    w = np.array(weights)
+    np.testing.assert_allclose(
+        utility, -w[0] * relations[target, member] + w[1] * suffered - w[2] * 100.0 * loss - w[3],
+        rtol=1e-12, atol=1e-12)
+
+
+@settings(deadline=None, max_examples=60)
+@given(n=st.integers(1, 40), seed=st.integers(0, 2**32 - 1))
+def test_programme_utility_kernel_matches_its_reference(n, seed):
+    rng = np.random.default_rng(seed)
+    ceiling = np.where(rng.random(n) < 0.2, 0.0, 10.0 ** rng.uniform(3, 8, n))
+    audience = ceiling * rng.uniform(0.0, 1.3, n)  # some past the ceiling: nothing to reach
+    gdp, population = 10.0 ** rng.uniform(8, 13, n), 10.0 ** rng.uniform(4, 9, n)
+    weights = rng.uniform(0.0, 5.0, 3)
+    utility, parts = programme_utility(audience, ceiling, gdp, population, weights)
+    utility_np, parts_np = programme_utility_reference(audience, ceiling, gdp, population,
+                                                       weights)
+    np.testing.assert_allclose(utility, utility_np, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(parts, parts_np, rtol=1e-12, atol=1e-12)
+    assert ((parts[:, 0] >= 0.0) & (parts[:, 0] <= 1.0)).all()
+    assert (parts[ceiling <= 0.0, 0] == 0.0).all()
+    per_head = gdp / population
+    assert np.sign(parts[:, 1]).tolist() == np.sign(np.log(per_head / np.median(per_head))).tolist()
 
 
 @settings(deadline=None, max_examples=60)

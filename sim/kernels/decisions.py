@@ -114,6 +114,143 @@ def sanction_loss_reference(
 
 
 @njit(cache=True)
+def coalition_utilities(
+    relations: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    members: np.ndarray,
+    asked: np.ndarray,
+    target: int,
+    export_cut: float,
+    import_cut: float,
+    sigma: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The states that decide whether to be in a coalition against `target`, U of being in
+    for each, and its parts (docs/model.md, "Decisions", Joining a coalition);
+    weights = (a, g, b, c_join):
+
+        U    = a·Ā_i − g·R_it − b·100·L_it − c_join
+        Ā_i  = Σ_{m ≠ i} R_im·[m ∈ M] / (|M| − [i ∈ M])   mean relations with the other members
+
+    with L_it the `sanction_loss` of cutting `export_cut` of i's sales to t and `import_cut`
+    of its purchases from it. A state decides if `asked[i]`, the coalition has a member other
+    than i, and i has a stake in it (Ā_i > 0, or i is a member already). Returns the deciders'
+    rows (ascending), U and parts (K, 3) = (Ā, R_it, L_it).
+    """
+    s = members.shape[0]
+    inside = np.flatnonzero(members)
+    n = inside.shape[0]
+    rows = np.empty(s, dtype=np.int64)
+    utility = np.empty(s)
+    parts = np.empty((s, 3))
+    k = 0
+    for i in range(s):
+        others = n - members[i]
+        if not asked[i] or others <= 0:
+            continue
+        ties = 0.0
+        for m in inside:
+            if m != i:
+                ties += relations[i, m]
+        align = ties / others
+        if not (align > 0.0 or members[i]):
+            continue
+        loss = 1.0 - _kept(trade, output, spending, i, target, export_cut, import_cut, sigma)
+        rows[k] = i
+        parts[k, 0], parts[k, 1], parts[k, 2] = align, relations[i, target], loss
+        utility[k] = (weights[0] * align - weights[1] * relations[i, target]
+                      - weights[2] * 100.0 * loss - weights[3])
+        k += 1
+    return rows[:k], utility[:k], parts[:k]
+
+
+def coalition_utilities_reference(
+    relations: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    members: np.ndarray,
+    asked: np.ndarray,
+    target: int,
+    export_cut: float,
+    import_cut: float,
+    sigma: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `coalition_utilities`."""
+    members = members.astype(bool)
+    others = members.sum() - members
+    ties = relations @ members - np.diag(relations) * members
+    with np.errstate(divide="ignore", invalid="ignore"):
+        align = ties / others
+    rows = np.flatnonzero(asked & (others > 0) & ((align > 0.0) | members))
+    k = len(rows)
+    loss = sanction_loss_reference(trade, output, spending, rows, np.full(k, target),
+                                   np.full(k, export_cut), np.full(k, import_cut), sigma)
+    hostile = relations[rows, target]
+    utility = (weights[0] * align[rows] - weights[1] * hostile - weights[2] * 100.0 * loss
+               - weights[3])
+    return rows, utility, np.column_stack([align[rows], hostile, loss]).reshape(-1, 3)
+
+
+@njit(cache=True)
+def retaliation_utilities(
+    relations: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    target: int,
+    member: np.ndarray,
+    suffered: np.ndarray,
+    import_cut: float,
+    sigma: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """U_k of `target` counter-sanctioning member[k] of the coalitions against it, and its
+    parts (docs/model.md, "Decisions", Counter-sanctioning); weights = (h, s, b, c_retaliate):
+
+        U = h·(−R_tm) + s·S_mt − b·100·L_tm − c_retaliate
+
+    with S_mt = suffered[k] the combined intensity of m's sanctions on t and L_tm the
+    `sanction_loss` of cutting `import_cut` of t's purchases from m. parts (K, 3) =
+    (S_mt, R_tm, L_tm).
+    """
+    k_ = member.shape[0]
+    utility = np.empty(k_)
+    parts = np.empty((k_, 3))
+    for k in range(k_):
+        m = member[k]
+        loss = 1.0 - _kept(trade, output, spending, target, m, 0.0, import_cut, sigma)
+        parts[k, 0], parts[k, 1], parts[k, 2] = suffered[k], relations[target, m], loss
+        utility[k] = (-weights[0] * relations[target, m] + weights[1] * suffered[k]
+                      - weights[2] * 100.0 * loss - weights[3])
+    return utility, parts
+
+
+def retaliation_utilities_reference(
+    relations: np.ndarray,
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    target: int,
+    member: np.ndarray,
+    suffered: np.ndarray,
+    import_cut: float,
+    sigma: float,
+    weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `retaliation_utilities`."""
+    k = len(member)
+    loss = sanction_loss_reference(trade, output, spending, np.full(k, target), member,
+                                   np.zeros(k), np.full(k, import_cut), sigma)
+    ties = relations[target, member]
+    utility = -weights[0] * ties + weights[1] * suffered - weights[2] * 100.0 * loss - weights[3]
+    return utility, np.column_stack([suffered, ties, loss]).reshape(-1, 3)
+
+
+@njit(cache=True)
 def deal_worth(
     trade: np.ndarray,
     output: np.ndarray,
@@ -222,3 +359,42 @@ def pair_tastes_reference(key: int, rows: np.ndarray, cols: np.ndarray, n_states
     u = counter_uniforms_reference(key, np.asarray(rows) * n_states + np.asarray(cols))
     u = u + 0.5 * UNIT
     return scale * np.log(u / (1.0 - u))
+
+
+@njit(cache=True)
+def programme_utility(audience: np.ndarray, ceiling: np.ndarray, gdp: np.ndarray,
+                      population: np.ndarray, weights: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """U (S,) of running a digital-diplomacy programme and its parts (S, 2) = (gap, income)
+    (docs/model.md, "Decisions", Digital programmes); weights = (d, e, cost):
+
+        U      = d·(1 − a/K) + e·ln(y / ỹ) − cost
+        gap    = 1 − a/K clipped to [0, 1] (0 where K ≤ 0: nothing left to reach)
+        income = ln(y / ỹ), y GDP per head and ỹ its median over the states
+
+    (a ministry far from its audience has most to win; a richer state can afford it)."""
+    s = audience.shape[0]
+    per_head = gdp / population
+    typical = np.median(per_head)
+    utility = np.empty(s)
+    parts = np.empty((s, 2))
+    for i in range(s):
+        reach = audience[i] / ceiling[i] if ceiling[i] > 0.0 else 1.0
+        gap = 1.0 - min(max(reach, 0.0), 1.0)
+        income = math.log(per_head[i] / typical)
+        parts[i, 0], parts[i, 1] = gap, income
+        utility[i] = weights[0] * gap + weights[1] * income - weights[2]
+    return utility, parts
+
+
+def programme_utility_reference(audience: np.ndarray, ceiling: np.ndarray, gdp: np.ndarray,
+                                population: np.ndarray, weights: np.ndarray
+                                ) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `programme_utility`."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        reach = np.where(ceiling > 0.0, audience / ceiling, 1.0)
+    gap = 1.0 - np.clip(reach, 0.0, 1.0)
+    per_head = gdp / population
+    income = np.log(per_head / np.median(per_head))
+    utility = weights[0] * gap + weights[1] * income - weights[2]
+    return utility, np.column_stack([gap, income]).reshape(-1, 2)

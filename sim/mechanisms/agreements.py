@@ -64,14 +64,13 @@ class Offers:
         self.offered = {}
         if not proposals:
             return
-        proposer, partner, kind = (np.array(c) for c in zip(*sorted(proposals), strict=True))
-        worth = np.empty(len(proposals))
-        for name in np.unique(kind).tolist():
-            these = kind == name
-            worth[these] = self.terms(partner[these], proposer[these], name)[0]
-        worth += self.tastes(partner, proposer)
-        for a, b, k, u in zip(proposer.tolist(), partner.tolist(), kind.tolist(),
-                              worth.tolist(), strict=True):
+        proposals = sorted(proposals)
+        proposer, partner = (np.array(c) for c in list(zip(*proposals, strict=True))[:2])
+        worth = self.tastes(partner, proposer)
+        for name in sorted({kind for _, _, kind in proposals}):
+            these = [k for k, (_, _, kind) in enumerate(proposals) if kind == name]
+            worth[these] += self.terms(partner[these], proposer[these], name)[0]
+        for (a, b, k), u in zip(proposals, worth.tolist(), strict=True):
             self.offered.setdefault(b, []).append((a, k, u))
 
     def reasons(self, deals: list[tuple[int, int, str]]) -> list[tuple[float, str]]:
@@ -141,21 +140,24 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     # What closes a deal to a pair: the same deal already, and for a trade agreement a customs
     # union on either side.
     closed = {AGREEMENT: (pairs.agreement, bound)} if p.agreements else {}
-    if hedgers.any():
+    if p.hedging and len(multi_vector):
         closed[CORRIDOR] = (pairs.facilitation >= _log_gain(CORRIDOR, params),
                             np.zeros(s, dtype=bool))
     dependence_cut: dict[tuple[int, str], np.ndarray] = {}
 
+    weights = {kind: np.array([p.deal_income, p.partner_relations, p.complementarity,
+                               p.agreement_cost if kind == AGREEMENT else p.facilitation_cost])
+               for kind in closed}
+    hedging = bool(hedgers.any())
+
     def terms(rows: np.ndarray, cols: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
         log_gain = _log_gain(kind, params)
-        weights = np.array([p.deal_income, p.partner_relations, p.complementarity,
-                            p.agreement_cost if kind == AGREEMENT else p.facilitation_cost])
         worth, parts = kernels.deal_worth(
             pairs.trade, output, spending, pairs.relations, pairs.sanction, *closed[kind],
             per_head, rows, cols, math.expm1(log_gain), params.trade.sigma,
-            params.relations.hostile_below, weights)
+            params.relations.hostile_below, weights[kind])
         hedge = np.zeros(len(rows))
-        for i in np.unique(rows[hedgers[rows]]).tolist():
+        for i in np.unique(rows[hedgers[rows]]).tolist() if hedging else ():
             if (i, kind) not in dependence_cut:  # once a step for each hedger and kind
                 dependence_cut[i, kind] = _dependence_removed(
                     pairs.trade, world.nations.bloc, np.array([i]), math.expm1(log_gain))[0]
@@ -252,13 +254,11 @@ def enact(accepted: list[tuple[int, int, str]], world: World, params: Params, of
         name = f"{a}–{b} {kind}"
         if kind == AGREEMENT:
             pairs.agreement[proposer, partner] = pairs.agreement[partner, proposer] = True
-            if np.isnan(pairs.listed_baseline[proposer, partner]):
-                pull = np.arctanh(np.clip(pairs.relations_baseline[proposer, partner],
-                                          -0.999999, 0.999999))
-                pairs.relations_baseline[proposer, partner] = np.tanh(
-                    pull + params.relations.agreement_baseline)
-                pairs.relations_baseline[partner, proposer] = pairs.relations_baseline[
-                    proposer, partner]
+            if math.isnan(pairs.listed_baseline[proposer, partner]):
+                before = float(pairs.relations_baseline[proposer, partner])
+                pull = math.atanh(min(max(before, -0.999999), 0.999999))
+                pairs.relations_baseline[proposer, partner] = pairs.relations_baseline[
+                    partner, proposer] = math.tanh(pull + params.relations.agreement_baseline)
             action = "concluded a trade agreement"
         else:
             event = events.CustomsFacilitation(name=name, states=[a, b],

@@ -170,6 +170,7 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
     that does not already sanction the target at least as hard."""
     s, p = world.n_states, params.decisions
     relations = world.pairs.relations
+    weights = np.array([p.alignment, p.target_relations, p.income, p.join_cost])
     out: list[Questions] = []
     for item, part in zip(items, taking_part, strict=True):
         target = item.rows["target"][0]
@@ -182,33 +183,20 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
         asked = world.pairs.sanction[:, target] < x
         asked[list(item.decided_members)] = True
         asked[[*item.rows["imposers"], *changes, target]] = False
-        # Alignment: mean relations with the members (each government counts once), the
-        # decider left out; a state alone in the coalition has no one to align with.
-        others = members.sum() - members
-        asked &= others > 0
-        deciders = np.flatnonzero(asked)
-        if not len(deciders):
-            continue
-        align = ((relations @ members)[deciders] - members[deciders]) / others[deciders]
-        # A state with no tie to the imposers has no stake in their coalition and is not
-        # asked (Tonga is not asked to join India's duties on Pakistan); one already in stays
-        # under review.
-        stake = (align > 0.0) | members[deciders]
-        deciders, align = deciders[stake], align[stake]
-        if not len(deciders):
-            continue
-        hostile = relations[deciders, target]
+        # Alignment is the mean relations with the other members (each government counts
+        # once); a state alone in the coalition has no one to align with, and a state with no
+        # tie to the imposers has no stake in their coalition and is not asked (Tonga is not
+        # asked to join India's duties on Pakistan); one already in stays under review.
         cut_out, cut_back = _cuts(item.event, x, params)
+        deciders, utility, parts = kernels.coalition_utilities(
+            relations, world.pairs.trade, *totals, members, asked, target, cut_out, cut_back,
+            params.trade.sigma, weights)
         k = len(deciders)
-        loss = kernels.sanction_loss(
-            world.pairs.trade, *totals, deciders, np.full(k, target, dtype=np.int64),
-            np.full(k, cut_out), np.full(k, cut_back), params.trade.sigma,
-        )
-        utility = (p.alignment * align - p.target_relations * hostile - p.income * 100.0 * loss
-                   - p.join_cost)
+        if not k:
+            continue
         out.append(Questions(COALITION, (COALITION, item.at, item.event.name), deciders,
                              np.full(k, target), [item] * k, utility.tolist(),
-                             members[deciders].tolist(), np.column_stack([align, hostile, loss])))
+                             members[deciders].tolist(), parts))
     return out
 
 
@@ -232,20 +220,18 @@ def _retaliation_questions(world: World, timeline: list[events.Scheduled],
     out = []
     relations = world.pairs.relations
     cut = 1.0 - math.exp(-params.trade.sanction * p.retaliation_intensity)  # a ban on imports
+    weights = np.array([p.hostility, p.severity, p.income, p.retaliation_cost])
     for target in sorted({t for t, _ in pairs}):
-        member = np.array(sorted(m for t, m in pairs if t == target), dtype=np.int64)
-        k = len(member)
-        suffered = np.array([pairs[(target, m)] for m in member.tolist()])
-        loss = kernels.sanction_loss(world.pairs.trade, *totals,
-                                     np.full(k, target, dtype=np.int64),
-                                     member, np.zeros(k), np.full(k, cut), params.trade.sigma)
-        ties = relations[target, member]
-        utility = (-p.hostility * ties + p.severity * suffered - p.income * 100.0 * loss
-                   - p.retaliation_cost)
-        items = [counters.get((target, m)) for m in member.tolist()]
-        out.append(Questions(RETALIATION, (RETALIATION, target), np.full(k, target), member,
-                             items, utility.tolist(), [i is not None for i in items],
-                             np.column_stack([suffered, ties, loss])))
+        member = sorted(m for t, m in pairs if t == target)
+        suffered = np.array([pairs[(target, m)] for m in member])
+        rows = np.array(member, dtype=np.int64)
+        utility, parts = kernels.retaliation_utilities(
+            relations, world.pairs.trade, *totals, target, rows, suffered, cut,
+            params.trade.sigma, weights)
+        items = [counters.get((target, m)) for m in member]
+        out.append(Questions(RETALIATION, (RETALIATION, target), np.full(len(rows), target),
+                             rows, items, utility.tolist(), [i is not None for i in items],
+                             parts))
     return out
 
 

@@ -21,22 +21,14 @@ from sim.world import World
 LAUNCHED, ENDED = "launched a digital programme", "ended its digital programme"
 
 
-def utility(world: World, params: Params) -> tuple[np.ndarray, np.ndarray]:
+def utility(world: World, params: Params, kernels) -> tuple[np.ndarray, np.ndarray]:
     """U (S,) of running a programme, and its parts (S, 2): the share of the reachable audience
-    not yet reached, 1 − a/K, and income, ln(y / median y) with y GDP per head:
-
-        U = d·(1 − a/K) + e·ln(y / ỹ) − cost
-
-    (a ministry far from its audience has most to win; a richer state can afford it)."""
-    p, s = params.decisions, world.n_states
-    n = world.nations
-    with np.errstate(divide="ignore", invalid="ignore"):
-        reach = np.where(n.audience_ceiling > 0.0, n.audience / n.audience_ceiling, 1.0)
-    gap = 1.0 - np.clip(reach, 0.0, 1.0)
-    per_head = world.actors.gdp[:s] / world.actors.population[:s]
-    income = np.log(per_head / np.median(per_head))
-    u = p.digital_gap * gap + p.digital_income * income - p.digital_cost
-    return u, np.column_stack([gap, income])
+    not yet reached, 1 − a/K, and income, ln(y / median y) with y GDP per head
+    (`programme_utility`)."""
+    p, s, n = params.decisions, world.n_states, world.nations
+    weights = np.array([p.digital_gap, p.digital_income, p.digital_cost])
+    return kernels.programme_utility(n.audience, n.audience_ceiling, world.actors.gdp[:s],
+                                     world.actors.population[:s], weights)
 
 
 @dataclass
@@ -59,12 +51,12 @@ def no_review(n_states: int) -> Review:
                   np.zeros((n_states, 2)))
 
 
-def review(world: World, params: Params, rng: np.random.Generator, dt: float,
+def review(world: World, params: Params, kernels, rng: np.random.Generator, dt: float,
            taste: np.ndarray, running: np.ndarray) -> Review:
     """Who reviews its choice this step (each state with probability 1 − exp(−review_rate·Δt),
     drawn from `rng` for every state at once), with U for every state."""
     looks = rng.random(world.n_states) < 1.0 - math.exp(-params.decisions.review_rate * dt)
-    u, parts = utility(world, params)
+    u, parts = utility(world, params, kernels)
     return Review(looks.tolist(), u.tolist(), taste.tolist(), running.tolist(), u, parts)
 
 
