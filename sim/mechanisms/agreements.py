@@ -127,7 +127,7 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     """
     p, s = params.decisions, world.n_states
     draw = rng.random(s)
-    own_key, partner_key = (int(k) for k in rng.integers(0, 2**63, size=2))
+    own_key, partner_key = rng.integers(0, 2**63, size=2).tolist()
     hedgers = np.zeros(s, dtype=bool)
     if p.hedging:
         hedgers[multi_vector] = True
