@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from sim import GeoModel
 from sim.kernels.decisions import (
+    best_deals,
+    best_deals_reference,
     coalition_utilities,
     coalition_utilities_reference,
     deal_worth,
@@ -304,6 +306,33 @@ def test_pair_tastes_kernel_matches_its_reference(key, n, k, scale, seed):
     np.testing.assert_allclose(fast, pair_tastes_reference(key, rows, cols, n, scale),
                                rtol=1e-12, atol=1e-12)
     assert np.isfinite(fast).all()
+
+
+@settings(deadline=None, max_examples=80)
+@given(world=deal_world(), key=st.integers(0, 2**63 - 1), scale=st.floats(0.01, 5.0),
+       hedged=st.booleans())
+def test_best_deals_kernel_matches_its_reference(world, key, scale, hedged):
+    """Each asker's best partner and its U + bonus + ε, against the reference's argmax over
+    every deal valued by `deal_worth` and `pair_tastes`; a tie goes to the first partner."""
+    n = world[0].shape[0]
+    rng = np.random.default_rng(key % 2**32)
+    askers = np.flatnonzero(rng.random(n) < 0.6)
+    partners = np.flatnonzero(rng.random(n) < 0.8)
+    bonus = rng.uniform(0.0, 3.0, (len(askers), n)) if hedged else np.zeros((len(askers), n))
+    args = (*world[:8], askers, partners, *world[10:], bonus, key, scale)
+    best, choice = best_deals(*args)
+    best_np, choice_np = best_deals_reference(*args)
+    np.testing.assert_array_equal(choice, choice_np)
+    np.testing.assert_allclose(best, best_np, rtol=1e-12, atol=1e-12)
+    for a, i in enumerate(askers.tolist()):  # the same, deal by deal from the parts
+        rows, cols = np.full(len(partners), i), partners
+        worth = deal_worth(*world[:8], rows, cols, *world[10:])[0]
+        total = worth + bonus[a, partners] + pair_tastes(key, rows, cols, n, scale)
+        if not len(partners) or np.isneginf(worth).all():
+            assert choice[a] == -1 and best[a] == -np.inf
+        else:
+            assert best[a] == pytest.approx(total.max(), rel=1e-12)
+            assert choice[a] == partners[int(np.argmax(total))]
 
 
 def test_a_pairs_taste_depends_on_the_pair_only():

@@ -287,23 +287,111 @@ def deal_worth(
     n = rows.shape[0]
     worth = np.empty(n)
     parts = np.zeros((n, 3))
-    to_sales, to_purchases = 1.0 / sigma, 1.0 / (sigma - 1.0)
     for k in range(n):
         i, j = rows[k], cols[k]
         parts[k, 1] = relations[i, j]
-        if (i == j or sanction[i, j] > 0.0 or sanction[j, i] > 0.0
-                or relations[i, j] < hostile_below or relations[j, i] < hostile_below
-                or closed[i, j] or bound[i] or bound[j]):
-            worth[k] = -np.inf  # whatever its parts: spare the logarithms
-            continue
-        y, pi = _shares(trade, output, spending, i, j)
-        parts[k, 0] = math.expm1(to_sales * math.log1p(y * growth)
-                                 + to_purchases * math.log1p(pi * growth))
-        a, b = per_head[i], per_head[j]
-        parts[k, 2] = 1.0 - min(a / b, b / a) if a > 0.0 and b > 0.0 else 0.0
-        worth[k] = (weights[0] * 100.0 * parts[k, 0] + weights[1] * parts[k, 1]
-                    + weights[2] * parts[k, 2] - weights[3])
+        worth[k], parts[k, 0], parts[k, 2] = _deal(
+            trade, output, spending, relations, sanction, closed, bound, per_head, i, j,
+            growth, sigma, hostile_below, weights)
     return worth, parts
+
+
+@njit(cache=True)
+def _deal(trade: np.ndarray, output: np.ndarray, spending: np.ndarray, relations: np.ndarray,
+          sanction: np.ndarray, closed: np.ndarray, bound: np.ndarray, per_head: np.ndarray,
+          i: int, j: int, growth: float, sigma: float, hostile_below: float,
+          weights: np.ndarray) -> tuple[float, float, float]:
+    """U, G and K of one deal of i with j (`deal_worth`); (−inf, 0, 0) where it is closed."""
+    if (i == j or sanction[i, j] > 0.0 or sanction[j, i] > 0.0
+            or relations[i, j] < hostile_below or relations[j, i] < hostile_below
+            or closed[i, j] or bound[i] or bound[j]):
+        return -np.inf, 0.0, 0.0  # whatever its parts: spare the logarithms
+    y, pi = _shares(trade, output, spending, i, j)
+    gain = math.expm1((1.0 / sigma) * math.log1p(y * growth)
+                      + (1.0 / (sigma - 1.0)) * math.log1p(pi * growth))
+    a, b = per_head[i], per_head[j]
+    fit = 1.0 - min(a / b, b / a) if a > 0.0 and b > 0.0 else 0.0
+    worth = (weights[0] * 100.0 * gain + weights[1] * relations[i, j] + weights[2] * fit
+             - weights[3])
+    return worth, gain, fit
+
+
+@njit(cache=True)
+def best_deals(
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    closed: np.ndarray,
+    bound: np.ndarray,
+    per_head: np.ndarray,
+    askers: np.ndarray,
+    partners: np.ndarray,
+    growth: float,
+    sigma: float,
+    hostile_below: float,
+    weights: np.ndarray,
+    bonus: np.ndarray,
+    key: int,
+    scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each asker i = askers[a], the partner j among `partners` it values most and that
+    value: the largest U_ij + bonus[a, j] + ε_ij over the open deals, U from `deal_worth`, ε
+    from `pair_tastes` under `key` (docs/model.md, "Decisions", Deals). `bonus` (A, S) is what
+    else a deal is worth to the asker (the hedge of a multi-vector state). The first partner
+    wins a tie; an asker with every deal closed gets (−inf, −1)."""
+    n_states = relations.shape[0]
+    best = np.full(askers.shape[0], -np.inf)
+    choice = np.full(askers.shape[0], -1, dtype=np.int64)
+    k_ = np.uint64(key)
+    for a in range(askers.shape[0]):
+        i = askers[a]
+        for j in partners:
+            u = _deal(trade, output, spending, relations, sanction, closed, bound, per_head,
+                      i, j, growth, sigma, hostile_below, weights)[0]
+            if u == -np.inf:
+                continue  # a taste for a closed deal changes nothing
+            draw = counter_uniform(k_, i * n_states + j) + 0.5 * UNIT
+            u = u + bonus[a, j] + scale * math.log(draw / (1.0 - draw))
+            if u > best[a]:
+                best[a], choice[a] = u, j
+    return best, choice
+
+
+def best_deals_reference(
+    trade: np.ndarray,
+    output: np.ndarray,
+    spending: np.ndarray,
+    relations: np.ndarray,
+    sanction: np.ndarray,
+    closed: np.ndarray,
+    bound: np.ndarray,
+    per_head: np.ndarray,
+    askers: np.ndarray,
+    partners: np.ndarray,
+    growth: float,
+    sigma: float,
+    hostile_below: float,
+    weights: np.ndarray,
+    bonus: np.ndarray,
+    key: int,
+    scale: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Plain-numpy reference for `best_deals`: every deal valued, then the largest per asker."""
+    n_states = relations.shape[0]
+    if not len(askers) or not len(partners):
+        return np.full(len(askers), -np.inf), np.full(len(askers), -1, dtype=np.int64)
+    rows, cols = np.repeat(askers, len(partners)), np.tile(partners, len(askers))
+    worth = deal_worth_reference(trade, output, spending, relations, sanction, closed, bound,
+                                 per_head, rows, cols, growth, sigma, hostile_below,
+                                 weights)[0]
+    worth = worth + bonus[np.repeat(np.arange(len(askers)), len(partners)), cols]
+    worth = worth + pair_tastes_reference(key, rows, cols, n_states, scale)
+    worth = worth.reshape(len(askers), len(partners))
+    top = worth.argmax(axis=1)
+    best = worth[np.arange(len(askers)), top]
+    return best, np.where(best > -np.inf, partners[top], -1)
 
 
 def deal_worth_reference(

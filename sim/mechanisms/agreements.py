@@ -143,26 +143,29 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     if p.hedging and len(multi_vector):
         closed[CORRIDOR] = (pairs.facilitation >= _log_gain(CORRIDOR, params),
                             np.zeros(s, dtype=bool))
-    dependence_cut: dict[tuple[int, str], np.ndarray] = {}
-
     weights = {kind: np.array([p.deal_income, p.partner_relations, p.complementarity,
                                p.agreement_cost if kind == AGREEMENT else p.facilitation_cost])
                for kind in closed}
     hedging = bool(hedgers.any())
+    dependence_cut: dict[tuple[int, str], np.ndarray] = {}
+
+    def dependence_removed(i: int, kind: str) -> np.ndarray:
+        """D − D' of a deal of hedger i with each state, once a step for each kind."""
+        if (i, kind) not in dependence_cut:
+            dependence_cut[i, kind] = _dependence_removed(
+                pairs.trade, world.nations.bloc, np.array([i]),
+                math.expm1(_log_gain(kind, params)))[0]
+        return dependence_cut[i, kind]
 
     def terms(rows: np.ndarray, cols: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        log_gain = _log_gain(kind, params)
         worth, parts = kernels.deal_worth(
             pairs.trade, output, spending, pairs.relations, pairs.sanction, *closed[kind],
-            per_head, rows, cols, math.expm1(log_gain), params.trade.sigma,
+            per_head, rows, cols, math.expm1(_log_gain(kind, params)), params.trade.sigma,
             params.relations.hostile_below, weights[kind])
         hedge = np.zeros(len(rows))
         for i in np.unique(rows[hedgers[rows]]).tolist() if hedging else ():
-            if (i, kind) not in dependence_cut:  # once a step for each hedger and kind
-                dependence_cut[i, kind] = _dependence_removed(
-                    pairs.trade, world.nations.bloc, np.array([i]), math.expm1(log_gain))[0]
             mine = rows == i
-            hedge[mine] = dependence_cut[i, kind][cols[mine]]
+            hedge[mine] = dependence_removed(i, kind)[cols[mine]]
             worth[mine] += p.hedge * 100.0 * hedge[mine]
         return worth, (parts, hedge)
 
@@ -177,14 +180,15 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
                                    (CORRIDOR, np.flatnonzero(facilitating), np.arange(s))):
         if kind not in closed or not len(askers) or not len(partners):
             continue
-        rows, cols = np.repeat(askers, len(partners)), np.tile(partners, len(askers))
-        worth = terms(rows, cols, kind)[0]
-        open_ = np.flatnonzero(worth > -np.inf)  # a taste for a closed deal changes nothing
-        worth[open_] += kernels.pair_tastes(own_key, rows[open_], cols[open_], s, p.temperature)
-        worth = worth.reshape(len(askers), len(partners))
-        top = worth.argmax(axis=1)
-        for i, j, u in zip(askers.tolist(), partners[top].tolist(),
-                           worth[np.arange(len(askers)), top].tolist(), strict=True):
+        hedge = np.zeros((len(askers), s))
+        for a in np.flatnonzero(hedgers[askers]).tolist():
+            hedge[a] = p.hedge * 100.0 * dependence_removed(int(askers[a]), kind)
+        worth, partner = kernels.best_deals(
+            pairs.trade, output, spending, pairs.relations, pairs.sanction, *closed[kind],
+            per_head, askers, partners, math.expm1(_log_gain(kind, params)),
+            params.trade.sigma, params.relations.hostile_below, weights[kind], hedge, own_key,
+            p.temperature)
+        for i, j, u in zip(askers.tolist(), partner.tolist(), worth.tolist(), strict=True):
             if u > -np.inf and (i not in best or u > best[i][0]):
                 best[i] = (u, j, kind)
     return Offers(best, terms, tastes)
