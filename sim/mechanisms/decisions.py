@@ -66,15 +66,20 @@ class Decision:
     reason: str
 
 
-def coalitions(timeline: list[events.Scheduled], step: int) -> list[events.Scheduled]:
-    """Sanctions a state may join at `step`: put on the timeline by the scenario, not answers
-    to sanctions (counter-sanctions), started after the world's start (those in force at the
-    start are part of the world at rest), and in
-    force now. (Not "at the next step": whether a sanction is lifted next is not known to the
-    states, and a run must ask the same questions whether a lifting was scripted or done live.)"""
-    found = [item for item in timeline
-             if isinstance(item.event, events.Sanction) and not item.event.answers
-             and not item.decided and item.at >= 1 and item.in_force(step)]
+def sanctions_in_force(timeline: list[events.Scheduled], step: int) -> list[events.Scheduled]:
+    """The timeline's sanctions in force at `step`, scripted or decided."""
+    return [item for item in timeline
+            if isinstance(item.event, events.Sanction) and item.in_force(step)]
+
+
+def coalitions(in_force: list[events.Scheduled]) -> list[events.Scheduled]:
+    """Sanctions a state may join, among those in force now (`sanctions_in_force`): put on the
+    timeline by the scenario, not answers to sanctions (counter-sanctions), and started after
+    the world's start (those in force at the start are part of the world at rest). (Not "in
+    force at the next step": whether a sanction is lifted next is not known to the states, and
+    a run must ask the same questions whether a lifting was scripted or done live.)"""
+    found = [item for item in in_force
+             if not item.event.answers and not item.decided and item.at >= 1]
     # In an order that does not depend on where on the timeline they sit (a scenario's file
     # or a live run's injections), so that the same world asks the same questions.
     return sorted(found, key=lambda item: (item.at, item.rows["target"][0], item.event.name))
@@ -126,13 +131,14 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     `totals` are the states' output and spending (`output_and_spending` of the trade flows).
     """
     p = params.decisions
-    open_items = coalitions(timeline, step) if p.coalitions or p.retaliation else []
+    in_force = sanctions_in_force(timeline, step) if p.coalitions or p.retaliation else []
+    open_items = coalitions(in_force)
     members = [events.taking_part(item, step) for item in open_items]
     blocks: list[Questions] = []
     if p.coalitions:
         blocks += _coalition_questions(world, open_items, members, params, kernels, totals)
     if p.retaliation:
-        blocks += _retaliation_questions(world, timeline, open_items, members, step, params,
+        blocks += _retaliation_questions(world, in_force, open_items, members, params,
                                          kernels, totals)
     review = 1.0 - math.exp(-p.review_rate * dt)
     for block in blocks:
@@ -200,16 +206,15 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
     return out
 
 
-def _retaliation_questions(world: World, timeline: list[events.Scheduled],
+def _retaliation_questions(world: World, in_force: list[events.Scheduled],
                            open_items: list[events.Scheduled], taking_part: list[list[int]],
-                           step: int, params: Params, kernels,
+                           params: Params, kernels,
                            totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
     """For each target of an open coalition, counter-sanction each member or not; a
     counter-sanction in force is reviewed even after the coalition has gone."""
     p = params.decisions
-    counters = {(item.rows["imposers"][0], item.rows["target"][0]): item for item in timeline
-                if item.decided and isinstance(item.event, events.Sanction)
-                and item.in_force(step)}
+    counters = {(item.rows["imposers"][0], item.rows["target"][0]): item for item in in_force
+                if item.decided}
     pairs: dict[tuple[int, int], float] = {key: 0.0 for key in counters}
     for item, part in zip(open_items, taking_part, strict=True):
         target = item.rows["target"][0]
