@@ -18,6 +18,7 @@ from sim import events, mechanisms
 from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
+from sim.kernels.draws import stream_keys
 from sim.kernels.trade import relaxation_for
 from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
@@ -389,7 +390,7 @@ class GeoModel(mesa.Model):
             self.params.paradiplomacy,
             self.link_geometry,
             self.kernels,
-            int(self.streams["paradiplomacy"].integers(2**63)),
+            stream_keys(self.streams["paradiplomacy"], 1)[0],
             self.dt,
             self.favoured,
             self.params.events.facilitation_drive,

@@ -37,7 +37,7 @@ from sim.kernels.decisions import sanction_loss as sanction_loss_kernel
 def sanction_loss(trade, *rest):
     """`sanction_loss` with the flows' totals summed for it, as the model sums them."""
     return sanction_loss_kernel(trade, *output_and_spending(trade), *rest)
-from sim.kernels.draws import counter_uniform_python
+from sim.kernels.draws import counter_uniform_python, stream_keys
 from sim.mechanisms import decisions
 from sim.world import CITY, LINK_KINDS
 
@@ -349,6 +349,19 @@ def test_a_pairs_taste_depends_on_the_pair_only():
     assert all_.var() == pytest.approx(0.09 * np.pi**2 / 3, rel=0.03)
     assert (all_ < 0.3 * np.log(3)).mean() == pytest.approx(0.75, abs=0.01)
     assert not np.array_equal(all_, pair_tastes(43, rows, cols, 200, 0.3))
+
+
+@settings(deadline=None, max_examples=40)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 8), between=st.integers(0, 5))
+def test_stream_keys_are_the_streams_next_63_bit_integers(seed, n, between):
+    """A stream's keys are the top 63 bits of its next raw draws: in [0, 2^63), the same keys
+    as `integers(0, 2**63)` would give, and the stream moves on as far."""
+    ours, numpys = np.random.default_rng(seed), np.random.default_rng(seed)
+    ours.random(between), numpys.random(between)
+    keys = stream_keys(ours, n)
+    assert keys == numpys.integers(0, 2**63, size=n).tolist()
+    assert all(isinstance(k, int) and 0 <= k < 2**63 for k in keys)
+    assert ours.random() == numpys.random()
 
 
 def test_what_sanctioning_russia_would_cost_follows_dependence_on_it():

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import events
+from sim.kernels.draws import stream_keys
 from sim.mechanisms.decisions import Decision
 from sim.params import Params
 from sim.world import World
@@ -127,7 +128,7 @@ def offers(world: World, params: Params, kernels, rng: np.random.Generator, dt: 
     """
     p, s = params.decisions, world.n_states
     draw = rng.random(s)
-    own_key, partner_key = rng.integers(0, 2**63, size=2).tolist()
+    own_key, partner_key = stream_keys(rng, 2)
     hedgers = np.zeros(s, dtype=bool)
     if p.hedging:
         hedgers[multi_vector] = True
