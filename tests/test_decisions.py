@@ -199,48 +199,66 @@ def test_a_deal_is_worth_its_utility_by_hand():
 
 @st.composite
 def coalition_world(draw):
-    """Flows, relations (1 on the diagonal), a coalition's members, the states asked, a target
-    and its cuts, for a few states."""
+    """Flows, relations (1 on the diagonal), sanctions in force, a coalition's members, the
+    states kept under review and left out, who reviews the question, a target and its cuts,
+    for a few states."""
     n = draw(st.integers(2, 14))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     trade = 10.0 ** rng.uniform(6, 12, (n, n))
     trade[rng.random((n, n)) < 0.2] = 0.0
     relations = rng.uniform(-1.0, 1.0, (n, n))
     np.fill_diagonal(relations, 1.0)
-    members = rng.random(n) < draw(st.floats(0.0, 1.0))
-    asked = rng.random(n) < 0.8
+    sanction = np.where(rng.random((n, n)) < 0.3, rng.random((n, n)), 0.0)
+    members = np.flatnonzero(rng.random(n) < draw(st.floats(0.0, 1.0)))
+    keep_in = np.flatnonzero(rng.random(n) < 0.2)
+    leave_out = np.flatnonzero(rng.random(n) < 0.2)
+    looks = rng.random(n) < 0.8
     target = int(rng.integers(0, n))
     sigma = draw(st.floats(1.5, 20.0))
-    return (relations, trade, trade.sum(axis=1), trade.sum(axis=0), members, asked, target,
-            float(rng.random()), float(rng.random()), sigma, rng.uniform(0.0, 10.0, 4))
+    return (relations, trade, trade.sum(axis=1), trade.sum(axis=0), sanction, members, keep_in,
+            leave_out, looks, target, float(rng.random()), float(rng.random()),
+            float(rng.random()), sigma, rng.uniform(0.0, 10.0, 4))
 
 
 @settings(deadline=None, max_examples=80)
 @given(world=coalition_world())
 def test_coalition_utilities_kernel_matches_its_reference(world):
-    rows, utility, parts = coalition_utilities(*world)
-    rows_np, utility_np, parts_np = coalition_utilities_reference(*world)
+    rows, utility, parts, inside = coalition_utilities(*world)
+    rows_np, utility_np, parts_np, inside_np = coalition_utilities_reference(*world)
     np.testing.assert_array_equal(rows, rows_np)
+    np.testing.assert_array_equal(inside, inside_np)
     np.testing.assert_allclose(utility, utility_np, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(parts, parts_np, rtol=1e-12, atol=1e-15)
 
 
 def test_a_coalition_asks_the_states_with_a_stake_with_their_utility_by_hand():
-    """Four states, 0 and 1 in a coalition against 3: state 2 is asked with its mean ties to
-    both members, member 0 with its ties to member 1 alone; a state not asked, and a state
-    with only hostile ties to the members (and not one of them), are not asked."""
-    relations = np.array([[1.0, 0.5, 0.2, -0.4],
-                          [0.5, 1.0, 0.6, -0.2],
-                          [0.2, 0.6, 1.0, 0.1],
-                          [-0.4, -0.2, 0.1, 1.0]])
-    trade = np.array([[60.0, 5.0, 5.0, 30.0], [5.0, 80.0, 5.0, 10.0], [5.0, 5.0, 70.0, 20.0],
-                      [20.0, 10.0, 10.0, 60.0]])
-    members = np.array([True, True, False, False])
+    """Five states, 0 and 1 in a coalition against 3. State 2 is asked, with its mean ties to
+    both members; member 0 with its ties to member 1 alone. Not asked: a state that reviews
+    nothing this step, one that already sanctions the target as hard, one left out (a scripted
+    imposer), and one with only hostile ties to the members; but a state that joined by its
+    own decision stays under review however hard it sanctions."""
+    relations = np.array([[1.0, 0.5, 0.2, -0.4, 0.3],
+                          [0.5, 1.0, 0.6, -0.2, 0.3],
+                          [0.2, 0.6, 1.0, 0.1, 0.3],
+                          [-0.4, -0.2, 0.1, 1.0, 0.3],
+                          [0.3, 0.3, 0.3, 0.3, 1.0]])
+    trade = np.array([[60.0, 5.0, 5.0, 30.0, 1.0], [5.0, 80.0, 5.0, 10.0, 1.0],
+                      [5.0, 5.0, 70.0, 20.0, 1.0], [20.0, 10.0, 10.0, 60.0, 1.0],
+                      [1.0, 1.0, 1.0, 1.0, 50.0]])
+    sanction = np.zeros((5, 5))
+    sanction[4, 3] = 0.8  # state 4 sanctions the target harder than the coalition would
     weights = np.array([3.0, 5.0, 1.0, 0.5])
-    args = (relations, trade, trade.sum(axis=1), trade.sum(axis=0), members)
-    rows, utility, parts = coalition_utilities(*args, np.array([True, False, True, True]), 3,
-                                               0.4, 0.3, 5.0, weights)
-    assert rows.tolist() == [0, 2]  # 3 is the target's own row: no stake (ties −0.4, −0.2)
+    none = np.zeros(0, dtype=np.int64)
+
+    def ask(members, keep_in, leave_out, looks):
+        return coalition_utilities(relations, trade, trade.sum(axis=1), trade.sum(axis=0),
+                                   sanction, np.array(members), np.array(keep_in, dtype=np.int64),
+                                   np.array(leave_out, dtype=np.int64), np.array(looks), 3, 0.5,
+                                   0.4, 0.3, 5.0, weights)
+
+    rows, utility, parts, inside = ask([0, 1], none, [1], [True] * 5)
+    assert rows.tolist() == [0, 2]  # 1 left out; 3 the target (ties −0.4, −0.2); 4 sanctions
+    assert inside.tolist() == [True, False]
     loss = sanction_loss(trade, np.array([0, 2]), np.array([3, 3]), np.full(2, 0.4),
                          np.full(2, 0.3), 5.0)
     assert parts[:, 0] == pytest.approx([0.5, 0.4], rel=1e-14)
@@ -248,9 +266,9 @@ def test_a_coalition_asks_the_states_with_a_stake_with_their_utility_by_hand():
     assert parts[:, 2] == pytest.approx(loss, rel=1e-14)
     assert utility == pytest.approx(3.0 * parts[:, 0] - 5.0 * parts[:, 1] - 100.0 * loss - 0.5,
                                     rel=1e-14)
-    alone = coalition_utilities(*args[:4], np.array([True, False, False, False]),
-                                np.ones(4, dtype=bool), 3, 0.4, 0.3, 5.0, weights)[0]
-    assert alone.tolist() == [1, 2]  # the lone member has no one to align with
+    assert ask([0, 1], none, [1], [True, True, False, True, True])[0].tolist() == [0]
+    assert ask([0, 1], [4], [1], [True] * 5)[0].tolist() == [0, 2, 4]
+    assert ask([0], none, none, [True] * 5)[0].tolist() == [1, 2]  # the lone member has no one
 
 
 @settings(deadline=None, max_examples=60)

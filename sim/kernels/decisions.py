@@ -119,43 +119,60 @@ def coalition_utilities(
     trade: np.ndarray,
     output: np.ndarray,
     spending: np.ndarray,
+    sanction: np.ndarray,
     members: np.ndarray,
-    asked: np.ndarray,
+    keep_in: np.ndarray,
+    leave_out: np.ndarray,
+    looks: np.ndarray,
     target: int,
+    intensity: float,
     export_cut: float,
     import_cut: float,
     sigma: float,
     weights: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The states that decide whether to be in a coalition against `target`, U of being in
-    for each, and its parts (docs/model.md, "Decisions", Joining a coalition);
-    weights = (a, g, b, c_join):
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The states that decide this step whether to be in a coalition against `target`, U of
+    being in for each, its parts, and whether each is in now (docs/model.md, "Decisions",
+    Joining a coalition); weights = (a, g, b, c_join):
 
         U    = a·Ā_i − g·R_it − b·100·L_it − c_join
         Ā_i  = Σ_{m ≠ i} R_im·[m ∈ M] / (|M| − [i ∈ M])   mean relations with the other members
 
-    with L_it the `sanction_loss` of cutting `export_cut` of i's sales to t and `import_cut`
-    of its purchases from it. A state decides if `asked[i]`, the coalition has a member other
-    than i, and i has a stake in it (Ā_i > 0, or i is a member already). Returns the deciders'
-    rows (ascending), U and parts (K, 3) = (Ā, R_it, L_it).
+    with M the rows in `members`, and L_it the `sanction_loss` of cutting `export_cut` of i's
+    sales to t and `import_cut` of its purchases from it.
+
+    State i is asked if it reviews the question this step (`looks[i]`) and either is in
+    `keep_in` (it joined by its own decision, and stays under review) or already sanctions
+    the target less hard than the coalition would (S_it < `intensity`) and is not in
+    `leave_out` (the scripted imposers, the states the scenario scripts to join or leave,
+    the target). It decides if the coalition has a member other than itself and it has a
+    stake in it (Ā_i > 0, or it is a member already). Returns the deciders' rows
+    (ascending), U, the parts (K, 3) = (Ā, R_it, L_it) and [i ∈ M].
     """
-    s = members.shape[0]
-    inside = np.flatnonzero(members)
+    s = relations.shape[0]
+    member = np.zeros(s, dtype=np.bool_)
+    member[members] = True
+    inside = np.flatnonzero(member)
     n = inside.shape[0]
+    asked = np.empty(s, dtype=np.bool_)
+    for i in range(s):
+        asked[i] = sanction[i, target] < intensity
+    asked[keep_in] = True
+    asked[leave_out] = False
     rows = np.empty(s, dtype=np.int64)
     utility = np.empty(s)
     parts = np.empty((s, 3))
     k = 0
     for i in range(s):
-        others = n - members[i]
-        if not asked[i] or others <= 0:
+        others = n - member[i]
+        if not (asked[i] and looks[i]) or others <= 0:
             continue
         ties = 0.0
         for m in inside:
             if m != i:
                 ties += relations[i, m]
         align = ties / others
-        if not (align > 0.0 or members[i]):
+        if not (align > 0.0 or member[i]):
             continue
         loss = 1.0 - _kept(trade, output, spending, i, target, export_cut, import_cut, sigma)
         rows[k] = i
@@ -163,7 +180,7 @@ def coalition_utilities(
         utility[k] = (weights[0] * align - weights[1] * relations[i, target]
                       - weights[2] * 100.0 * loss - weights[3])
         k += 1
-    return rows[:k], utility[:k], parts[:k]
+    return rows[:k], utility[:k], parts[:k], member[rows[:k]]
 
 
 def coalition_utilities_reference(
@@ -171,28 +188,37 @@ def coalition_utilities_reference(
     trade: np.ndarray,
     output: np.ndarray,
     spending: np.ndarray,
+    sanction: np.ndarray,
     members: np.ndarray,
-    asked: np.ndarray,
+    keep_in: np.ndarray,
+    leave_out: np.ndarray,
+    looks: np.ndarray,
     target: int,
+    intensity: float,
     export_cut: float,
     import_cut: float,
     sigma: float,
     weights: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Plain-numpy reference for `coalition_utilities`."""
-    members = members.astype(bool)
-    others = members.sum() - members
-    ties = relations @ members - np.diag(relations) * members
+    member = np.zeros(relations.shape[0], dtype=bool)
+    member[members] = True
+    asked = sanction[:, target] < intensity
+    asked[keep_in] = True
+    asked[leave_out] = False
+    others = member.sum() - member
+    ties = relations @ member - np.diag(relations) * member
     with np.errstate(divide="ignore", invalid="ignore"):
         align = ties / others
-    rows = np.flatnonzero(asked & (others > 0) & ((align > 0.0) | members))
+    rows = np.flatnonzero(asked & looks & (others > 0) & ((align > 0.0) | member))
     k = len(rows)
     loss = sanction_loss_reference(trade, output, spending, rows, np.full(k, target),
                                    np.full(k, export_cut), np.full(k, import_cut), sigma)
     hostile = relations[rows, target]
     utility = (weights[0] * align[rows] - weights[1] * hostile - weights[2] * 100.0 * loss
                - weights[3])
-    return rows, utility, np.column_stack([align[rows], hostile, loss]).reshape(-1, 3)
+    return (rows, utility, np.column_stack([align[rows], hostile, loss]).reshape(-1, 3),
+            member[rows])
 
 
 @njit(cache=True)

@@ -12,8 +12,8 @@ next step. Equations: docs/model.md, "Decisions".
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,7 +87,8 @@ def coalitions(in_force: list[events.Scheduled]) -> list[events.Scheduled]:
 
 @dataclass
 class Questions:
-    """One question put to several states at once: arrays over the K states asked.
+    """One question put to several states at once: arrays over the K entries reviewed this
+    step (a state asked, or a target once for each member it may answer).
 
     `key` names the question for the tastes: ("coalition", start, name) for a coalition, whose
     askees are states; ("retaliation", target) for a target's answers, one per member.
@@ -101,14 +102,8 @@ class Questions:
     utility: list[float]  # (K,)
     inside: list[bool]  # (K,)
     parts: np.ndarray  # (K, 3) the utility's inputs
-    taste: list[float] = field(default_factory=list)  # (K,) set by `brief`
-    # The entries each state reviews this step, by state row (set by `brief`).
-    reviewed: dict[int, Sequence[int]] = field(default_factory=dict)
-
-    @property
-    def asked(self) -> np.ndarray:
-        """Whose taste each entry reads: the state asked, or for answers the member."""
-        return self.state if self.kind == COALITION else self.other
+    taste: list[float]  # (K,) the state's own taste ε for the entry
+    reviewed: dict[int, Sequence[int]]  # the entries each state answers, by state row
 
     def choice(self, q: int) -> Choice:
         """Entry q as one state's choice."""
@@ -123,7 +118,9 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     """This step's questions, each with the entries every state reviews (`reviewed`: state row
     → entries; docs/model.md, "Decisions").
 
-    Every open question is reviewed with probability 1 − exp(−review_rate·Δt). A state's taste
+    Every open question is reviewed with probability 1 − exp(−review_rate·Δt), drawn for every
+    state (or for a target, every member it may answer) before anything is valued, so that only
+    the questions reviewed are valued. A state's taste
     ε for a question is drawn the first time the question is put (for every state at once) and
     kept in `tastes`, so that a state is consistent from step to step and changes its mind only
     when the world changes its utility. Draws come from `rng` in a fixed order (coalitions by
@@ -134,25 +131,24 @@ def brief(world: World, timeline: list[events.Scheduled], step: int, params: Par
     in_force = sanctions_in_force(timeline, step) if p.coalitions or p.retaliation else []
     open_items = coalitions(in_force)
     members = [events.taking_part(item, step) for item in open_items]
-    blocks: list[Questions] = []
-    if p.coalitions:
-        blocks += _coalition_questions(world, open_items, members, params, kernels, totals)
-    if p.retaliation:
-        blocks += _retaliation_questions(world, in_force, open_items, members, params,
-                                         kernels, totals)
     review = 1.0 - math.exp(-p.review_rate * dt)
-    for block in blocks:
-        if block.key not in tastes:
+
+    def reviewing(key: tuple, n: int) -> np.ndarray:
+        """The tastes for question `key` (drawn for every state the first time it is put), and
+        which of its n entries are reviewed this step."""
+        if key not in tastes:
             u = rng.random(world.n_states)
             with np.errstate(divide="ignore"):
-                tastes[block.key] = p.temperature * (np.log(u) - np.log1p(-u))
-        block.taste = tastes[block.key][block.asked].tolist()
-        reviewed = np.flatnonzero(rng.random(len(block.state)) < review)
-        states = block.state[reviewed].tolist()
-        if block.kind == COALITION:  # each state asked once
-            block.reviewed = dict(zip(states, zip(reviewed.tolist())))
-        elif states:  # a target, once for each member it may answer
-            block.reviewed = {states[0]: reviewed.tolist()}
+                tastes[key] = p.temperature * (np.log(u) - np.log1p(-u))
+        return rng.random(n) < review
+
+    blocks: list[Questions] = []
+    if p.coalitions:
+        blocks += _coalition_questions(world, open_items, members, params, kernels, totals,
+                                       reviewing, tastes)
+    if p.retaliation:
+        blocks += _retaliation_questions(world, in_force, open_items, members, params,
+                                         kernels, totals, reviewing, tastes)
     return blocks
 
 
@@ -171,9 +167,11 @@ def _cuts(event: events.Sanction, intensity: float, params: Params) -> tuple[flo
 
 def _coalition_questions(world: World, items: list[events.Scheduled],
                          taking_part: list[list[int]], params: Params, kernels,
-                         totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
-    """Stay in or out of each open coalition, for every state the scenario did not script and
-    that does not already sanction the target at least as hard."""
+                         totals: tuple[np.ndarray, np.ndarray],
+                         reviewing: Callable[[tuple, int], np.ndarray], tastes: dict
+                         ) -> list[Questions]:
+    """Stay in or out of each open coalition, for every state reviewing it that the scenario
+    did not script and that does not already sanction the target at least as hard."""
     s, p = world.n_states, params.decisions
     relations = world.pairs.relations
     weights = np.array([p.alignment, p.target_relations, p.income, p.join_cost])
@@ -181,37 +179,37 @@ def _coalition_questions(world: World, items: list[events.Scheduled],
     for item, part in zip(items, taking_part, strict=True):
         target = item.rows["target"][0]
         changes = [row for row, _ in item.joins + item.leaves if row not in item.decided_members]
-        members = np.zeros(s, dtype=bool)
-        members[part] = True
         # A state that already sanctions the target as hard (the EU's members, under their own
-        # measures on Russia, and a US bill) is not asked: joining would change nothing.
+        # measures on Russia, and a US bill) is not asked: joining would change nothing. A
+        # state alone in the coalition has no one to align with, and a state with no tie to the
+        # imposers has no stake in their coalition and is not asked (Tonga is not asked to join
+        # India's duties on Pakistan); one already in stays under review.
         x = events.sanction_intensity(item.event, params.events.partial)
-        asked = world.pairs.sanction[:, target] < x
-        asked[list(item.decided_members)] = True
-        asked[[*item.rows["imposers"], *changes, target]] = False
-        # Alignment is the mean relations with the other members (each government counts
-        # once); a state alone in the coalition has no one to align with, and a state with no
-        # tie to the imposers has no stake in their coalition and is not asked (Tonga is not
-        # asked to join India's duties on Pakistan); one already in stays under review.
+        key = (COALITION, item.at, item.event.name)
+        looks = reviewing(key, s)
         cut_out, cut_back = _cuts(item.event, x, params)
-        deciders, utility, parts = kernels.coalition_utilities(
-            relations, world.pairs.trade, *totals, members, asked, target, cut_out, cut_back,
-            params.trade.sigma, weights)
+        deciders, utility, parts, inside = kernels.coalition_utilities(
+            relations, world.pairs.trade, *totals, world.pairs.sanction,
+            np.array(part, dtype=np.int64), np.array(list(item.decided_members), dtype=np.int64),
+            np.array([*item.rows["imposers"], *changes, target], dtype=np.int64), looks,
+            target, x, cut_out, cut_back, params.trade.sigma, weights)
         k = len(deciders)
         if not k:
             continue
-        out.append(Questions(COALITION, (COALITION, item.at, item.event.name), deciders,
-                             np.full(k, target), [item] * k, utility.tolist(),
-                             members[deciders].tolist(), parts))
+        states = deciders.tolist()
+        out.append(Questions(COALITION, key, deciders, np.full(k, target), [item] * k,
+                             utility.tolist(), inside.tolist(), parts,
+                             tastes[key][deciders].tolist(), dict(zip(states, zip(range(k))))))
     return out
 
 
 def _retaliation_questions(world: World, in_force: list[events.Scheduled],
                            open_items: list[events.Scheduled], taking_part: list[list[int]],
-                           params: Params, kernels,
-                           totals: tuple[np.ndarray, np.ndarray]) -> list[Questions]:
-    """For each target of an open coalition, counter-sanction each member or not; a
-    counter-sanction in force is reviewed even after the coalition has gone."""
+                           params: Params, kernels, totals: tuple[np.ndarray, np.ndarray],
+                           reviewing: Callable[[tuple, int], np.ndarray], tastes: dict
+                           ) -> list[Questions]:
+    """For each target of an open coalition, counter-sanction each member it reviews or not;
+    a counter-sanction in force is reviewed even after the coalition has gone."""
     p = params.decisions
     counters = {(item.rows["imposers"][0], item.rows["target"][0]): item for item in in_force
                 if item.decided}
@@ -228,15 +226,20 @@ def _retaliation_questions(world: World, in_force: list[events.Scheduled],
     weights = np.array([p.hostility, p.severity, p.income, p.retaliation_cost])
     for target in sorted({t for t, _ in pairs}):
         member = sorted(m for t, m in pairs if t == target)
+        key = (RETALIATION, target)
+        member = [m for m, looks in zip(member, reviewing(key, len(member)).tolist(),
+                                        strict=True) if looks]
+        if not member:
+            continue
         suffered = np.array([pairs[(target, m)] for m in member])
         rows = np.array(member, dtype=np.int64)
         utility, parts = kernels.retaliation_utilities(
             relations, world.pairs.trade, *totals, target, rows, suffered, cut,
             params.trade.sigma, weights)
         items = [counters.get((target, m)) for m in member]
-        out.append(Questions(RETALIATION, (RETALIATION, target), np.full(len(rows), target),
-                             rows, items, utility.tolist(), [i is not None for i in items],
-                             parts))
+        out.append(Questions(RETALIATION, key, np.full(len(rows), target), rows, items,
+                             utility.tolist(), [i is not None for i in items], parts,
+                             tastes[key][rows].tolist(), {target: range(len(rows))}))
     return out
 
 
