@@ -13,6 +13,8 @@ import io
 import json
 import re
 import socket
+import threading
+import time
 import zipfile
 
 import ipyvuetify as v
@@ -39,6 +41,7 @@ from sim.scenario import BUNDLED_DIR, bundled, load
 from sim.world import CITY, REGION, STATE
 from viz import app as app_module
 from viz import charts, tables, world_map
+from viz import live as live_module
 from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel, act
 from viz.export import run_archive
@@ -160,6 +163,83 @@ def test_the_first_event_starts_a_baseline_at_the_current_step():
     twin = model.baseline
     model.inject({**WEST, "name": "again", "kind": "travel"})
     assert model.baseline is twin  # one baseline for all the user's actions
+
+
+def test_a_watched_run_steps_only_as_fast_as_the_page_draws_it():
+    """Mesa's play loop steps in a thread of its own: once a page draws the run, a step waits
+    until the page has drawn the one before (every `redraw_every` steps), so that redraws are
+    never asked for faster than the page makes them."""
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    model.step()  # no page yet: no wait
+    model.drawn(1)
+    playing = threading.Thread(target=lambda: [model.step() for _ in range(3)], daemon=True)
+    playing.start()
+    time.sleep(1.0)
+    assert model.steps == 2  # it took one step, and waits for the page to draw it
+    model.drawn(2)
+    time.sleep(1.0)
+    assert model.steps == 3
+    model.redraw_every = 5
+    model.drawn(3)
+    playing.join(timeout=30)
+    assert not playing.is_alive() and model.steps == 4
+
+
+def test_a_page_that_stops_drawing_does_not_hold_the_run(monkeypatch):
+    monkeypatch.setattr(live_module, "DRAW_WAIT", 0.2)
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    model.drawn(0)
+    start = time.monotonic()
+    run(model, 3)
+    assert model.steps == 3 and time.monotonic() - start >= 2 * 0.2
+
+
+def test_a_step_keeps_out_whoever_reads_the_run():
+    """A view reads the run under its lock: a step does not start while a view reads it."""
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    playing = threading.Thread(target=model.step, daemon=True)
+    with model.lock:
+        playing.start()
+        time.sleep(0.5)
+        assert model.steps == 0
+    playing.join(timeout=30)
+    assert model.steps == 1
+
+
+def test_the_run_stops_at_its_scenarios_last_step(tmp_path):
+    short = tmp_path / "short.toml"
+    short.write_text('[scenario]\nname = "short"\nextends = "eurasia"\nsteps = 2\n')
+    model = LiveModel(scenario_file=str(short), seed=SEED)
+    model.step()
+    assert model.running
+    model.step()
+    assert not model.running and model.steps == 2
+
+
+def test_a_scenario_with_events_of_its_own_is_drawn_against_its_twin_from_the_start():
+    """eurasia-sanctions-2017 has sanctions of its own during the run (the US bill, the EU's
+    extension): its baseline starts with it, without them, and the two runs are the same until
+    the first of them acts. The user's first action then keeps that twin, now without the
+    user's events too."""
+    model = LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED)
+    twin = model.baseline
+    assert twin is not None and model.baseline_label == "without the scenario's events"
+    own = sorted({item.at for item in model.timeline if item.at >= 1})
+    assert own and not [item for item in twin.timeline if item.at >= 1]
+    run(model, own[0] + 1)
+    assert twin.steps == model.steps
+    assert_same_run(model, twin, upto=own[0] - 1)
+    assert not np.array_equal(model.world.pairs.trade, twin.world.pairs.trade)
+    model.inject(WEST)
+    assert model.baseline is twin
+    assert model.baseline_label == "without the scenario's events or yours"
+    chart = charts.chart_panel(model)
+    assert any(t.name and t.name.endswith("without the scenario's events or yours")
+               for t in chart.data)
+
+
+def test_a_scenario_without_events_of_its_own_starts_with_no_baseline(quiet):
+    assert quiet.baseline is None and quiet.baseline_label == ""
 
 
 def test_baseline_steps_in_lockstep_and_matches_the_live_run_until_the_event(sanctioned):

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -97,16 +98,16 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`geopol app eurasia` on a free port: (its address, its log file). Stopped afterwards,
-    with the Solara server it starts (the whole process group)."""
+@contextmanager
+def app_serving(scenario: str, folder: Path):
+    """`geopol app SCENARIO` on a free port: (its address, its log file) once it answers.
+    Stopped afterwards, with the Solara server it starts (the whole process group)."""
     port = free_port()
-    log = tmp_path_factory.mktemp("app") / "server.log"
+    log = folder / "server.log"
     address = f"http://127.0.0.1:{port}/"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(GEOPOL), "app", "eurasia", "--port", str(port), "--seed", str(SEED)],
+            [str(GEOPOL), "app", scenario, "--port", str(port), "--seed", str(SEED)],
             stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
@@ -120,9 +121,16 @@ def server(tmp_path_factory):
         stop(process)
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`geopol app eurasia`: (its address, its log file)."""
+    with app_serving("eurasia", tmp_path_factory.mktemp("app")) as served:
+        yield served
+
+
 def answers(address: str, log: Path) -> bool:
     """Has `geopol app` printed its address, and does the server there answer?"""
-    if f"Geopol app on eurasia: {address}" not in log.read_text():
+    if f": {address}" not in log.read_text():
         return False
     try:
         with urllib.request.urlopen(address, timeout=5) as response:
@@ -372,5 +380,87 @@ def test_a_chart_downloads_as_png_and_the_run_as_parquet(browser, server):
         assert {"model.parquet", "state_steps.parquet", "manifest.json"} <= set(zipped.namelist())
         model = pq.read_table(io.BytesIO(zipped.read("model.parquet")))
     assert model.column("step").to_pylist() == [0, 1]
+    page.close()
+    no_errors(errors, log)
+
+
+SOAK_STEPS = 200
+SOAK_SCENARIO = f"""[scenario]
+name = "soak"
+extends = "eurasia"
+title = "eurasia, {SOAK_STEPS} steps"
+steps = {SOAK_STEPS}
+"""
+TABS = ("Map", "Soft power", "Relations", "Regions", "Charts")
+
+
+@pytest.fixture(scope="module")
+def soak_server(tmp_path_factory):
+    """`geopol app` on eurasia run for 200 steps: (its address, its log file)."""
+    folder = tmp_path_factory.mktemp("soak")
+    scenario = folder / "soak.toml"
+    scenario.write_text(SOAK_SCENARIO)
+    with app_serving(str(scenario), folder) as served:
+        yield served
+
+
+def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_end(
+        browser, soak_server):
+    """Play at full speed, with a sanction, a technology shock and a summit imposed and the tabs
+    switched while it plays: the page never freezes or disconnects and the server logs no error
+    (before, the play thread's updates came faster than the page drew them, until the render
+    loop gave up). Pause stops the clock at once; Play goes on to the scenario's last step,
+    and stops there."""
+    address, log = soak_server
+    page, errors = open_app(browser, address)
+    clock = page.get_by_role("navigation").get_by_text(re.compile(r"seed \d+: step \d+"))
+
+    def step() -> int:
+        return int(re.search(r"step (\d+)", clock.inner_text()).group(1))
+
+    page.get_by_role("slider", name=re.compile("^Speed")).focus()
+    page.keyboard.press("Home")
+    expect(page.get_by_role("slider", name=re.compile("^Speed"))).to_have_attribute(
+        "aria-valuenow", "0")
+    page.get_by_role("button", name="▶").click()
+
+    def impose(section: str | None, button: str) -> None:
+        if section is not None:
+            page.get_by_role("button", name=section, exact=True).click()
+        page.get_by_role("button", name=button).click()
+        expect(page.get_by_role("alert").filter(has_text="acts at step")).to_be_visible()
+
+    actions = {5: (None, "Impose sanction"), 40: ("Technology shock", "Start technology shock"),
+               80: ("Summit", "Host summit")}
+    deadline = time.monotonic() + 600
+    switches = 0
+    while step() < 120:
+        for at, (section, button) in list(actions.items()):
+            if step() >= at:
+                impose(section, button)
+                del actions[at]
+        page.get_by_role("tab", name=TABS[switches % len(TABS)]).click()
+        switches += 1
+        page.wait_for_timeout(500)
+        assert time.monotonic() < deadline, f"at step {step()} after ten minutes"
+    assert not actions and switches >= 2 * len(TABS)
+
+    before = step()
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1_000)
+    paused = step()
+    page.wait_for_timeout(3_000)
+    # One step may be under way when Pause is pressed, and one drawn after the clock was read.
+    assert before <= paused <= before + 2 and step() == paused, (before, paused, step())
+
+    page.get_by_role("button", name="▶").click()
+    expect(clock).to_contain_text(f"step {SOAK_STEPS},", timeout=600_000)
+    page.wait_for_timeout(3_000)
+    assert step() == SOAK_STEPS
+    # Mesa's controller disables play (and Step) once the run stops.
+    expect(page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))).to_be_disabled()
+    expect(page.get_by_role("button", name="Step")).to_be_disabled()
+    expect(page.get_by_text("App is disconnected")).to_be_hidden()
+    expect(page.get_by_text("Server disconnected")).to_be_hidden()
     page.close()
     no_errors(errors, log)

@@ -44,7 +44,9 @@ def Page():
     steps_per_redraw = solara.use_reactive(1)
     threads = solara.use_reactive(False)
 
+    model.value.redraw_every = steps_per_redraw.value
     solara.Title("Geopol")
+    Drawn(model.value)
     with solara.AppBar():
         solara.AppBarTitle("Geopol")
     with solara.Sidebar():
@@ -67,10 +69,20 @@ def Page():
 
 
 @solara.component
+def Drawn(model: LiveModel):
+    """Tells the run each time the page has drawn it: Mesa's play loop, in a thread of its
+    own, takes the next steps only then (`LiveModel.step`)."""
+    counter = update_counter.get()
+    step = model.steps
+    solara.use_effect(lambda: model.drawn(step), [counter, model])
+
+
+@solara.component
 def Clock(model: LiveModel):
     update_counter.get()
-    solara.Text(f"{model.setup.name}, seed {model.seed}: step {model.steps}, {model.date}",
-                style={"font-weight": "500"}, classes=["geopol-clock"])
+    with model.lock:
+        text = f"{model.setup.name}, seed {model.seed}: step {model.steps}, {model.date}"
+    solara.Text(text, style={"font-weight": "500"}, classes=["geopol-clock"])
     if model.problem:
         solara.Error(model.problem)
 
@@ -120,13 +132,14 @@ def WorldMap(model: LiveModel):
     with solara.Row():
         solara.ToggleButtonsMultiple(layers, list(LAYERS))
         solara.ToggleButtonsSingle(size_by, list(SIZE_BY))
-    figure = map_figure(model, layers.value, size_by.value, selected.value)
+    with model.lock:
+        figure = map_figure(model, layers.value, size_by.value, selected.value)
+        values = actor_values(model, selected.value) if selected.value is not None else None
     PlotlyFigure(figure, f"{stem(model)}-map", on_click=on_click)
-    if selected.value is None:
+    if values is None:
         solara.Info("Hover over an actor to see its values; click it to keep them here.",
                     dense=True)
     else:
-        values = actor_values(model, selected.value)
         with solara.Card(values["name"]), solara.v.SimpleTable(dense=True), \
                 solara.v.Html(tag="tbody"):
             for key, value in values.items():
@@ -139,30 +152,38 @@ def WorldMap(model: LiveModel):
 def Charts(model: LiveModel):
     update_counter.get()
     # Always a text, so that the figure keeps its place (and its widget) when the note appears.
-    solara.Text("Dashed: the same seed's run without your events."
+    with model.lock:
+        figure = chart_panel(model)
+    solara.Text(f"Dashed: the same seed's run {model.baseline_label}."
                 if model.baseline is not None else "")
-    PlotlyFigure(chart_panel(model), f"{stem(model)}-charts")
+    PlotlyFigure(figure, f"{stem(model)}-charts")
 
 
 @solara.component
 def Ranking(model: LiveModel):
     update_counter.get()
-    heading(f"Soft power at {model.date}")
-    solara.DataFrame(soft_power_ranking(model), items_per_page=20)
+    with model.lock:
+        date, ranking = model.date, soft_power_ranking(model)
+    heading(f"Soft power at {date}")
+    solara.DataFrame(ranking, items_per_page=20)
 
 
 @solara.component
 def Relations(model: LiveModel):
     update_counter.get()
-    PlotlyFigure(relations_heatmap(model), f"{stem(model)}-relations")
+    with model.lock:
+        figure = relations_heatmap(model)
+    PlotlyFigure(figure, f"{stem(model)}-relations")
 
 
 @solara.component
 def Regions(model: LiveModel):
     update_counter.get()
-    PlotlyFigure(activity_chart(model), f"{stem(model)}-regions")
-    heading(f"Regions by activity class at {model.date}")
-    solara.DataFrame(activity_by_state(model), items_per_page=20)
+    with model.lock:
+        figure, date, table = activity_chart(model), model.date, activity_by_state(model)
+    PlotlyFigure(figure, f"{stem(model)}-regions")
+    heading(f"Regions by activity class at {date}")
+    solara.DataFrame(table, items_per_page=20)
 
 
 @solara.component
@@ -170,8 +191,12 @@ def Export(model: LiveModel):
     update_counter.get()
     note(f"The run so far: {model.steps} steps of {model.setup.name}, seed {model.seed}, with "
          "what you did noted in its manifest.")
+    def archive(fmt: str) -> bytes:
+        with model.lock:
+            return run_archive(model, fmt)
+
     for fmt in FORMATS:
-        solara.FileDownload(lambda fmt=fmt: run_archive(model, fmt),
+        solara.FileDownload(lambda fmt=fmt: archive(fmt),
                             filename=f"{stem(model)}-{fmt}.zip", label=f"Run as {fmt} (zip)")
     note("The charts and the map save themselves as PNG from the camera button at their "
          "top right.")
@@ -188,9 +213,10 @@ def Replicates(model: LiveModel):
         def progress(done: int, total: int) -> None:
             task.progress = 100.0 * done / total
 
-        return compare(model.with_actions(), model.setup, replicates=replicates.value,
-                       seed=model.seed, steps=model.steps, params=model.overrides,
-                       progress=progress)
+        with model.lock:
+            scenario, steps = model.with_actions(), model.steps
+        return compare(scenario, model.setup, replicates=replicates.value, seed=model.seed,
+                       steps=steps, params=model.overrides, progress=progress)
 
     task = solara.lab.use_task(run, dependencies=None, prefer_threaded=True)
     note(

@@ -133,7 +133,7 @@ def series_traces(model: GeoModel, name: str, when: list[str] | None = None) -> 
                        "line": {"color": colour, "width": 2}})
         if base is not None:
             traces.append({"type": "scatter", "mode": "lines", "x": when, "y": base[:, k],
-                           "name": f"{names[k]} without your events",
+                           "name": f"{names[k]} {model.baseline_label}",
                            "legendgroup": names[k], "showlegend": False,
                            "line": {"color": colour, "width": 1.3, "dash": "dash"}})
     return traces

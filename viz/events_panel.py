@@ -84,7 +84,9 @@ def EventsPanel(model: LiveModel):
     # Where an event takes states it takes a group too (EU, NATO, ...): its members then.
     groups = sorted(model.world_index.groups)
     named = [*states, *groups]
-    next_at = model.date_of(model.steps + 1).isoformat()
+    with model.lock:
+        next_at = model.date_of(model.steps + 1).isoformat()
+        in_force = model.in_force()
 
     message = solara.use_reactive("")
     problem = solara.use_reactive("")
@@ -127,7 +129,6 @@ def EventsPanel(model: LiveModel):
             solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
             event = sanction(list(imposers.value), target.value, kind.value, scope.value)
             solara.Button("Impose sanction", color="error", on_click=lambda: impose(event))
-            in_force = model.in_force()
             if in_force:
                 name = lifted.value if lifted.value in in_force else in_force[0]
                 solara.Select("In force", in_force, name, on_value=lifted.set)
@@ -178,7 +179,8 @@ def decision_rows(model: LiveModel, limit: int = DECISIONS_SHOWN) -> list[dict[s
 @solara.component
 def DecisionsPanel(model: LiveModel):
     update_counter.get()
-    rows = decision_rows(model)
+    with model.lock:
+        rows = decision_rows(model)
     switches = model.params.decisions
     on = [name for name in ("coalitions", "retaliation") if getattr(switches, name)]
     subtitle = f"{len(model.decisions)} so far; on: {', '.join(on) or 'none'}"

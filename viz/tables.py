@@ -28,8 +28,9 @@ def soft_power_ranking(model: GeoModel) -> pd.DataFrame:
     })
     baseline = getattr(model, "baseline", None)
     if baseline is not None:
-        table["rank without your events"] = soft_power_rank(baseline.world.nations.soft_power)
-        table["rank change"] = table["rank without your events"] - table["rank"]
+        without = f"rank {model.baseline_label}"
+        table[without] = soft_power_rank(baseline.world.nations.soft_power)
+        table["rank change"] = table[without] - table["rank"]
     return table.sort_values("rank", kind="stable").reset_index(drop=True)
 
 
