@@ -102,6 +102,12 @@ def dashed(trace) -> bool:
     return trace.line.dash == "dash"
 
 
+def drawn_lines(figure) -> list:
+    """A chart's lines of values: not its event markers, nor the legend entry of the dashes."""
+    return [t for t in figure.data if t.mode == "lines" and t.legendgroup != "dashed"
+            and not (t.legendgroup or "").endswith("-dashed")]
+
+
 def segments(trace) -> list[tuple[float, float, float, float]]:
     """A line trace's segments as (x0, y0, x1, y1); traces separate them with NaN."""
     x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
@@ -330,19 +336,30 @@ def test_lifting_a_sanction_ends_it_and_its_trade_cost_fades():
 
 
 def test_lifting_a_scenario_sanction_starts_a_baseline_that_keeps_it():
-    """Beside the scenario's two sanctions, the world's own of 2017 are in force; lifting one
-    leaves the others."""
-    model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
+    """The world's sanctions of 2023 are in force in eurasia; lifting one leaves the others,
+    and the baseline keeps it."""
+    model = run(LiveModel(scenario_name="eurasia", seed=SEED), 4)
     before = model.in_force()
-    assert {"US sanctions bill", "EU extension", "Russia 2014"} <= set(before)
-    model.lift("EU extension")
-    assert model.in_force() == [name for name in before if name != "EU extension"]
+    assert {"Russia 2014", "Russia 2022"} <= set(before)
+    model.lift("Russia 2022")
+    assert model.in_force() == [name for name in before if name != "Russia 2022"]
     assert model.baseline is not None
     assert model.baseline.in_force() == before
-    assert model.actions == [(5, "lift 'EU extension'")]
+    assert model.actions == [(5, "lift 'Russia 2022'")]
     assert_same_run(model, model.baseline)
     run(model, 2)
     assert sanction_cost(model) < sanction_cost(model.baseline)
+
+
+def test_lifting_a_sanction_of_a_scenario_drawn_against_its_twin_keeps_the_twin():
+    """eurasia-sanctions-2017 is drawn against its twin without its own sanctions; lifting
+    the EU extension leaves that baseline as it is, now without the user's events too."""
+    model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 4)
+    twin = model.baseline
+    assert "EU extension" in model.in_force() and "EU extension" not in twin.in_force()
+    model.lift("EU extension")
+    assert model.baseline is twin and "EU extension" not in model.in_force()
+    assert model.baseline_label == "without the scenario's events or yours"
 
 
 def test_lifting_a_regime_ends_every_part_of_it():
@@ -425,10 +442,15 @@ def test_each_live_line_has_a_dashed_baseline_of_the_same_colour(sanctioned, nam
     series = charts.SERIES[name]
     names = series.names(sanctioned)
     live, base = series.values(sanctioned), series.values(sanctioned.baseline)
-    solid = figure.data[0::2]
-    assert len(figure.data) == 2 * len(solid)
+    lines = drawn_lines(figure)
+    solid = lines[0::2]
+    assert len(lines) == 2 * len(solid)
     assert len({trace.line.color for trace in solid}) == len(solid)
-    for line, twin in zip(solid, figure.data[1::2], strict=True):
+    # One legend entry says what the dashes are.
+    (legend,) = [t for t in figure.data if t.legendgroup == "dashed"]
+    assert dashed(legend) and legend.showlegend is not False
+    assert legend.name.replace("<br>", " ") == "dashed: without your events"
+    for line, twin in zip(solid, lines[1::2], strict=True):
         assert not dashed(line) and dashed(twin)
         assert twin.line.color == line.line.color
         assert twin.name == f"{line.name} without your events" and twin.showlegend is False
@@ -438,13 +460,18 @@ def test_each_live_line_has_a_dashed_baseline_of_the_same_colour(sanctioned, nam
 
 
 def test_the_users_action_is_marked_at_its_date_with_its_label(sanctioned):
+    """A red triangle at the foot of the chart, named on hover, and a faint line up it; no
+    text on the chart itself."""
     when = sanctioned.date_of(K + 1).isoformat()
     for figure in (charts.time_chart(sanctioned, "gdp"), charts.activity_chart(sanctioned)):
         (shape,) = figure.layout.shapes
         assert shape.type == "line" and shape.x0 == shape.x1 == when
         assert shape.line.color == "crimson"
-        (note,) = figure.layout.annotations
-        assert note.x == when and note.text == "sanction 'west'"
+        (marker,) = [t for t in figure.data if t.mode == "markers"]
+        assert marker.name == "events (you)" and marker.marker.color == "crimson"
+        assert marker.x == (when,) and marker.hovertext == (f"{when}: sanction 'west'",)
+        assert marker.y == (0.0,) and figure.layout[f"yaxis{marker.yaxis[1:]}"].visible is False
+        assert figure.layout.annotations == ()
 
 
 def test_an_action_is_marked_only_once_the_run_reaches_it():
@@ -495,9 +522,48 @@ def test_without_a_focus_the_lines_are_the_largest_of_all(synthetic):
     assert [trace.name for trace in figure.data] == [ids[k] for k in order]
 
 
+def test_a_line_keeps_its_colour_when_the_users_events_change_the_lines_drawn():
+    """Before, colours went by a line's place in the list: naming two states moved every other
+    line's colour. Now each keeps the colour it was first drawn in, for the whole session."""
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    run(model, 1)
+
+    def colours() -> dict[str, str]:
+        return {t.name: t.line.color for t in drawn_lines(charts.time_chart(model, "gdp"))
+                if not dashed(t)}
+
+    before = colours()
+    model.inject({"type": "sanction", "imposers": ["KGZ"], "target": "TJK"})
+    run(model, 1)
+    after = colours()
+    assert {"KGZ", "TJK"} <= set(after) and not {"KGZ", "TJK"} & set(before)
+    kept = set(before) & set(after)
+    assert kept and all(after[name] == before[name] for name in kept)
+    assert len(set(after.values())) == len(after)  # still one colour per line
+
+
+def test_gdp_and_trade_can_be_drawn_on_a_log_axis_or_as_the_change_since_the_start(sanctioned):
+    series = charts.SERIES["gdp"]
+    names, live = series.names(sanctioned), series.values(sanctioned)
+    log = charts.time_chart(sanctioned, "gdp", "log axis")
+    assert log.layout.yaxis.type == "log" and log.layout.yaxis.title.text == "US$ bn, log axis"
+    change = charts.time_chart(sanctioned, "gdp", "% change")
+    assert change.layout.yaxis.title.text == f"% change since {sanctioned.date_of(0)}"
+    for trace in drawn_lines(change):
+        k = names.index(trace.name.split(" ")[0])
+        values = live if not dashed(trace) else series.values(sanctioned.baseline)
+        np.testing.assert_allclose(trace.y, 100.0 * (values[:, k] / live[0, k] - 1.0))
+        assert trace.y[0] == pytest.approx(0.0, abs=1e-12)
+    # The scale is GDP's and trade's: soft power is an index, drawn as it is.
+    panel = charts.chart_panel(sanctioned, scale="% change")
+    assert panel.layout.yaxis3.title.text == charts.SERIES["soft_power"].unit
+    with pytest.raises(ValueError, match="scale 'cubic'"):
+        charts.time_chart(sanctioned, "gdp", "cubic")
+
+
 def test_trade_chart_is_world_exports(sanctioned):
     figure = charts.time_chart(sanctioned, "trade")
-    line, twin = figure.data
+    line, twin = drawn_lines(figure)
     assert line.name == "world"
     np.testing.assert_array_equal(
         line.y, np.asarray(sanctioned.datacollector.model_vars["world_exports_usd"]) / 1e9)
@@ -580,12 +646,13 @@ def test_relations_heatmap_without_a_focus_shows_the_largest_states(synthetic, l
 def test_activity_chart_counts_every_region_at_every_step(sanctioned):
     figure = charts.activity_chart(sanctioned)
     regions = np.flatnonzero(sanctioned.world.actors.kind == REGION)
-    assert [trace.name for trace in figure.data] == list(ACTIVITY_NAMES)
-    counts = np.array([trace.y for trace in figure.data])
+    stacked = [trace for trace in figure.data if trace.stackgroup == "classes"]
+    assert [trace.name for trace in stacked] == list(ACTIVITY_NAMES)
+    counts = np.array([trace.y for trace in stacked])
     assert counts.shape == (len(ACTIVITY_NAMES), STEPS + 1)
     assert (counts.sum(axis=0) == len(regions)).all()
     classes = sanctioned.recorder.history("actor", "activity", regions)
-    for c, trace in enumerate(figure.data):
+    for c, trace in enumerate(stacked):
         np.testing.assert_array_equal(trace.y, (classes == c).sum(axis=1))
         assert trace.stackgroup == "classes"
 
@@ -1144,9 +1211,9 @@ def test_the_chart_panel_holds_every_time_chart_on_its_own_axes(sanctioned):
     for k, name in enumerate(charts.SERIES):
         axis = "" if k == 0 else str(k + 1)
         single = charts.time_chart(sanctioned, name)
-        mine = [t for t in panel.data if t.xaxis == f"x{axis}"]
-        assert [t.name for t in mine] == [t.name for t in single.data]
-        for trace, alone in zip(mine, single.data, strict=True):
+        mine = [t for t in drawn_lines(panel) if t.xaxis == f"x{axis}"]
+        assert [t.name for t in mine] == [t.name for t in drawn_lines(single)]
+        for trace, alone in zip(mine, drawn_lines(single), strict=True):
             np.testing.assert_array_equal(trace.y, alone.y)
             assert trace.yaxis == f"y{axis}" and trace.legend == f"legend{axis}"
             assert trace.line.color == alone.line.color and trace.line.dash == alone.line.dash
@@ -1194,10 +1261,11 @@ def test_charts_explain_the_dashed_lines_once_the_user_acts():
     model = LiveModel(scenario_name="eurasia", seed=SEED)
     _, rc = solara.render(app_module.Charts(model), handle_error=False)
 
+    events = "Triangles on the time axis: events (hover for their names), red for yours. "
     note = "Dashed: the same seed's run without your events."
-    assert rc.find(v.Html, children=[note]).widgets == []
+    rc.find(v.Html, children=[events]).assert_single()
     assert act(lambda: model.inject(WEST)) is None
-    rc.find(v.Html, children=[note]).assert_single()
+    rc.find(v.Html, children=[events + note]).assert_single()
 
 
 # ---------------------------------------------------------------- geopol app

@@ -50,14 +50,18 @@ PLOTS = """() => [...document.querySelectorAll('.js-plotly-plot')].flatMap(g => 
             .map(s => ({x: s.x0, colour: s.line.color})),
         notes: (layout.annotations || []).filter(a => !axis || a.xref === axis)
             .map(a => a.text),
-        traces: data.filter(t => !axis || (t.xaxis || 'x') === axis)
+        traces: data.filter(t => (!axis || (t.xaxis || 'x') === axis) && t.mode === 'lines'
+                            && !(t.legendgroup || '').endsWith('dashed'))
             .map(t => ({name: t.name, x: Array.from(t.x || []), y: Array.from(t.y || []),
                         dash: t.line && t.line.dash})),
+        marks: data.filter(t => (!axis || (t.xaxis || 'x') === axis) && t.mode === 'markers')
+            .map(t => ({name: t.name, x: Array.from(t.x || []),
+                        text: Array.from(t.hovertext || [])})),
         drawn: g._fullLayout.width, room: g.clientWidth
     });
     const titles = (layout.annotations || []).filter(a => a.xref === 'paper');
     if (!titles.length) return [chart(layout.title ? layout.title.text : null, null)];
-    const axes = [...new Set(data.map(t => t.xaxis || 'x'))];
+    const axes = [...new Set(data.filter(t => t.mode === 'lines').map(t => t.xaxis || 'x'))];
     return axes.map((axis, k) => chart(titles[k].text, axis));
 })"""
 # Vuetify slides a tab's content in: a screenshot or a click waits until it has stopped.
@@ -67,7 +71,8 @@ CHARTS_READY = """([points, dashed]) => {
     const plots = [...document.querySelectorAll('.js-plotly-plot')];
     return """ + STILL + """ && plots.length === 1 && plots.every(g => g.data && g.data.length
         && (g.layout.annotations || []).filter(a => a.xref === 'paper').length === 5
-        && g.data.every(t => t.x && t.x.length === points)
+        && g.data.filter(t => t.mode === 'lines' && !(t.legendgroup || '').endsWith('dashed'))
+                 .every(t => t.x && t.x.length === points)
         && g.data.some(t => (t.line && t.line.dash) === 'dash') === dashed);
 }"""
 # How far the page's tallest scrolling box scrolls: what a screenshot of the window misses.
@@ -310,7 +315,9 @@ def test_step_sanction_and_see_charts_and_ranking_change(browser, server):
                 base["y"][: STEPS_BEFORE + 1]), f"{title}, {line['name']}"
         marked = [s["x"] for s in chart["shapes"] if s["colour"] == "crimson"]
         assert marked == [acted_at], f"{title}: red lines at {marked}"
-        assert any(EVENT in note for note in chart["notes"]), title
+        (mark,) = [m for m in chart["marks"] if m["name"] == "events (you)"]
+        assert mark["x"] == [acted_at] and EVENT in mark["text"][0], (title, mark)
+        assert not chart["notes"], title  # no text on the chart: its name is on hover
         assert fits(chart), chart
     gdp, trade = after["GDP"], after["Total trade (world exports)"]
     assert trace(gdp, TARGET)["y"][: STEPS_BEFORE + 1] == pytest.approx(
@@ -428,7 +435,8 @@ def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_e
         if section is not None:
             page.get_by_role("button", name=section, exact=True).click()
         page.get_by_role("button", name=button).click()
-        expect(page.get_by_role("alert").filter(has_text="acts at step")).to_be_visible()
+        expect(page.get_by_role("alert").filter(has_text="acts at step")).to_be_visible(
+            timeout=30_000)
 
     actions = {5: (None, "Impose sanction"), 40: ("Technology shock", "Start technology shock"),
                80: ("Summit", "Host summit")}

@@ -18,7 +18,7 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.compare import Comparison, compare
-from viz.charts import activity_chart, chart_panel, relations_heatmap
+from viz.charts import SCALES, activity_chart, chart_panel, relations_heatmap
 from viz.controls import Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel
 from viz.export import FORMATS, run_archive, stem
@@ -45,6 +45,7 @@ def Page():
     threads = solara.use_reactive(False)
 
     model.value.redraw_every = steps_per_redraw.value
+    model.value.colours = solara.use_memo(dict, [])  # a line keeps its colour across runs
     solara.Title("Geopol")
     Drawn(model.value)
     with solara.AppBar():
@@ -151,11 +152,16 @@ def WorldMap(model: LiveModel):
 @solara.component
 def Charts(model: LiveModel):
     update_counter.get()
-    # Always a text, so that the figure keeps its place (and its widget) when the note appears.
+    scale = solara.use_reactive(SCALES[0])
     with model.lock:
-        figure = chart_panel(model)
-    solara.Text(f"Dashed: the same seed's run {model.baseline_label}."
-                if model.baseline is not None else "")
+        figure = chart_panel(model, scale=scale.value)
+    with solara.Row(style={"align-items": "center"}):
+        solara.Text("GDP and trade:")
+        solara.ToggleButtonsSingle(scale, list(SCALES))
+    # Always a text, so that the figure keeps its place (and its widget) when the note appears.
+    solara.Text("Triangles on the time axis: events (hover for their names), red for yours. "
+                + (f"Dashed: the same seed's run {model.baseline_label}."
+                   if model.baseline is not None else ""))
     PlotlyFigure(figure, f"{stem(model)}-charts")
 
 

@@ -3,13 +3,16 @@ built from a model's recorded history (pure functions: a model in, a figure out)
 draws them, so a step redraws in milliseconds on the server, and a figure's camera button
 saves it as PNG. The app shows the time charts together, as `chart_panel`.
 
-The live run is drawn in solid lines and, once the user has acted, the same seed's run
-without their actions in dashed lines of the same colour. What the user did is marked on the
-time axis in red; the scenario's own events in grey.
+The live run is drawn in solid lines and, once there is a baseline, the same seed's run
+without the events (the user's, or a scenario's own) in dashed lines of the same colour, with a
+legend entry that says so. Each line keeps its colour for the session (`colour_of`). Events are
+markers on the time axis, named on hover: the user's in red, the scenario's own in grey. GDP and
+trade can be drawn on log axes or as the change since the start (`SCALES`).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from sim import GeoModel
+from sim.events import label
 from sim.recording import ACTIVITY_NAMES
 from sim.world import CITY, REGION
 from viz.focus import in_view, named_states, states_in_view, view_name
@@ -33,8 +37,13 @@ TEMPLATE = {"layout": {"plot_bgcolor": "white", "paper_bgcolor": "white", "color
                        "xaxis": {"gridcolor": "#ececec", "linecolor": "#bbb"},
                        "yaxis": {"gridcolor": "#ececec", "linecolor": "#bbb",
                                  "zerolinecolor": "#ccc"}}}
-LAYOUT = {"height": 340, "margin": {"l": 50, "r": 10, "t": 40, "b": 30}, "hovermode": "x",
+LAYOUT = {"height": 340, "margin": {"l": 60, "r": 10, "t": 40, "b": 40}, "hovermode": "x",
           "legend": {"font": {"size": 10}}, "template": TEMPLATE}
+# How GDP and trade are drawn: as they are, on a log axis (the USA and China beside small
+# states), or as the change since the start (each state's own response).
+SCALES = ("levels", "log axis", "% change")
+SCALED = ("gdp", "trade")
+USER_COLOUR, SCENARIO_COLOUR = "crimson", "#999"
 
 
 @dataclass(frozen=True)
@@ -109,60 +118,116 @@ def figure(traces: list[dict], layout: dict) -> go.Figure:
     return go.Figure(data=traces, layout={**LAYOUT, **layout}, _validate=False)
 
 
-def time_chart(model: GeoModel, name: str) -> go.Figure:
+def time_chart(model: GeoModel, name: str, scale: str = "levels") -> go.Figure:
     """One series over time, the baseline dashed beside it, events marked on the time axis."""
     series = SERIES[name]
-    return figure(series_traces(model, name),
-                  {"title": {"text": series.title, "font": {"size": 13}},
-                   "yaxis": {"title": {"text": series.unit}}, **event_marks(model)})
+    unit, log = scaled_unit(model, name, scale)
+    marks = event_marks(model)
+    layout = {"title": {"text": series.title, "font": {"size": 13}},
+              "yaxis": {"title": {"text": unit}, "type": "log" if log else "linear",
+                        "automargin": True}, **marks["axis"], "shapes": marks["shapes"]}
+    return figure(series_traces(model, name, scale=scale) + marks["traces"], layout)
 
 
-def series_traces(model: GeoModel, name: str, when: list[str] | None = None) -> list[dict]:
+def scaled_unit(model: GeoModel, name: str, scale: str) -> tuple[str, bool]:
+    """The axis title of a series drawn at `scale`, and whether its axis is logarithmic."""
+    if scale not in SCALES:
+        raise ValueError(f"scale {scale!r}: expected one of {', '.join(SCALES)}")
+    unit = SERIES[name].unit
+    if name not in SCALED or scale == "levels":
+        return unit, False
+    if scale == "log axis":
+        return f"{unit}, log axis", True
+    return f"% change since {model.date_of(0).isoformat()}", False
+
+
+def colour_of(model: GeoModel, name: str) -> str:
+    """The colour of a line: the next free one of COLOURS the first time the line is drawn,
+    and the same ever after (`model.colours`, which the app keeps across runs of a session)."""
+    colours = model.__dict__.setdefault("colours", {})
+    if name not in colours:
+        colours[name] = COLOURS[len(colours) % len(COLOURS)]
+    return colours[name]
+
+
+def series_traces(model: GeoModel, name: str, when: list[str] | None = None,
+                  scale: str = "levels") -> list[dict]:
     """The lines of one series: each picked line live, and dashed beside it the baseline's
-    (which steps in lockstep: the same dates). `when` is `dates(model)`, if already known."""
+    (which steps in lockstep: the same dates), and a legend entry for the dashes. `when` is
+    `dates(model)`, if already known; with the "% change" scale both are drawn against the
+    live run's first value (the same in both: they start alike)."""
     series = SERIES[name]
     live = series.values(model)
     baseline = getattr(model, "baseline", None)
     base = series.values(baseline) if baseline is not None else None
     when = dates(model) if when is None else when
     names = series.names(model)
+
+    def drawn(values: np.ndarray, k: int) -> np.ndarray:
+        if name in SCALED and scale == "% change":
+            start = live[0, k]
+            return 100.0 * (values[:, k] / start - 1.0) if start else np.full(len(values), np.nan)
+        return values[:, k]
+
     traces = []
-    for colour, k in zip(COLOURS, picked_lines(model, series, live), strict=False):
-        traces.append({"type": "scatter", "mode": "lines", "x": when, "y": live[:, k],
+    for k in picked_lines(model, series, live):
+        colour = colour_of(model, names[k])
+        traces.append({"type": "scatter", "mode": "lines", "x": when, "y": drawn(live, k),
                        "name": names[k], "legendgroup": names[k],
                        "line": {"color": colour, "width": 2}})
         if base is not None:
-            traces.append({"type": "scatter", "mode": "lines", "x": when, "y": base[:, k],
+            traces.append({"type": "scatter", "mode": "lines", "x": when, "y": drawn(base, k),
                            "name": f"{names[k]} {model.baseline_label}",
                            "legendgroup": names[k], "showlegend": False,
                            "line": {"color": colour, "width": 1.3, "dash": "dash"}})
+    if base is not None:
+        traces.append({"type": "scatter", "mode": "lines", "x": [None], "y": [None],
+                       "name": "<br>".join(textwrap.wrap(f"dashed: {model.baseline_label}",
+                                                         24)),
+                       "legendgroup": "dashed",
+                       "hoverinfo": "skip", "line": {"color": "#555", "width": 1.3,
+                                                     "dash": "dash"}})
     return traces
 
 
-def event_marks(model: GeoModel, xref: str = "x", yref: str = "paper") -> dict:
-    """Layout shapes and annotations marking events on a date axis: the user's in red and
-    labelled, the scenario's own in grey (states' decisions are listed, not marked). `xref`/`yref` name the axes (a subplot's)."""
+def event_marks(model: GeoModel, x: str = "x", y: str = "y", hidden: str = "y99") -> dict:
+    """Events on a date axis: a marker at the foot of the chart for each date something
+    happened, named on hover, and a faint dotted line up the chart; the user's actions in red,
+    the scenario's own events in grey (states' decisions are listed, not marked). The markers
+    sit on a hidden axis from 0 to 1 (`hidden`, laid over the chart's axis `y`), whatever the
+    scale of the chart's values. Returns the marker traces, the hidden axis's layout and the
+    lines (layout shapes); `x` and `y` name the chart's axes (a subplot's)."""
+    past = [(item.at, label(item.event)) for item in model.timeline
+            if not item.decided and 0 < item.at <= model.steps]
     acted = {step for step, _ in getattr(model, "actions", ())}
-    shapes, notes = [], []
-
-    def line(step: int, colour: str, width: float) -> str:
-        when = model.date_of(step).isoformat()
-        shapes.append({"type": "line", "xref": xref, "yref": yref, "x0": when, "x1": when,
-                       "y0": 0, "y1": 1, "line": {"color": colour, "width": width,
-                                                  "dash": "dot"}})
-        return when
-
-    # One mark a step: a regime against many targets is many events at the same date.
-    for step in sorted({item.at for item in model.timeline if not item.decided} - acted):
-        if 0 < step <= model.steps:
-            line(step, "#999", 1.0)
-    for step, text in getattr(model, "actions", ()):
-        if step <= model.steps:
-            when = line(step, "crimson", 1.2)
-            notes.append({"x": when, "y": 1, "xref": xref, "yref": yref, "text": text,
-                          "textangle": -90, "showarrow": False, "xanchor": "right",
-                          "yanchor": "top", "font": {"size": 9, "color": "crimson"}})
-    return {"shapes": shapes, "annotations": notes}
+    traces, shapes = [], []
+    for who, colour, happened in (
+            ("scenario", SCENARIO_COLOUR,
+             [(step, text) for step, text in past if step not in acted]),
+            ("you", USER_COLOUR,
+             [(step, text) for step, text in getattr(model, "actions", ())
+              if step <= model.steps])):
+        by_step: dict[int, list[str]] = {}
+        for step, text in happened:
+            by_step.setdefault(step, []).append(text)
+        if not by_step:
+            continue
+        when = [model.date_of(step).isoformat() for step in by_step]
+        traces.append({
+            "type": "scatter", "mode": "markers", "x": when, "y": [0.0] * len(when),
+            "xaxis": x, "yaxis": hidden, "name": f"events ({who})", "showlegend": False,
+            "hovertext": [f"{day}: " + "<br>".join(texts[:8]) + (
+                f"<br>and {len(texts) - 8} more" if len(texts) > 8 else "")
+                for day, texts in zip(when, by_step.values(), strict=True)],
+            "hoverinfo": "text", "cliponaxis": False,
+            "marker": {"symbol": "triangle-up", "size": 11, "color": colour,
+                       "line": {"width": 0.5, "color": "white"}}})
+        shapes += [{"type": "line", "xref": x, "yref": f"{y} domain", "x0": day, "x1": day,
+                    "y0": 0, "y1": 1, "layer": "below",
+                    "line": {"color": colour, "width": 1.0, "dash": "dot"}} for day in when]
+    axis = {"overlaying": y, "anchor": x, "range": [0, 1], "visible": False,
+            "fixedrange": True}
+    return {"traces": traces, "axis": {f"yaxis{hidden[1:]}": axis}, "shapes": shapes}
 
 
 def relations_heatmap(model: GeoModel, limit: int = 60) -> go.Figure:
@@ -201,37 +266,44 @@ def activity_chart(model: GeoModel) -> go.Figure:
             traces.append({"type": "scatter", "x": when, "y": (classes == c).sum(axis=1),
                            "name": name, "stackgroup": "classes",
                            "line": {"color": colour, "width": 0.5}})
-    return figure(traces, {"title": {"text": f"Regions by international activity "
-                                             f"({len(regions)} regions)", "font": {"size": 13}},
-                           "yaxis": {"title": {"text": "regions"}}, **event_marks(model)})
+    marks = event_marks(model)
+    return figure(traces + marks["traces"],
+                  {"title": {"text": f"Regions by international activity ({len(regions)} "
+                                     "regions)", "font": {"size": 13}},
+                   "yaxis": {"title": {"text": "regions"}}, **marks["axis"],
+                   "shapes": marks["shapes"]})
 
 
-def chart_panel(model: GeoModel, columns: int = 2) -> go.Figure:
+def chart_panel(model: GeoModel, columns: int = 2, scale: str = "levels") -> go.Figure:
     """Every time chart as one figure of subplots, each with its own legend: the browser
-    redraws one figure a step instead of five, which is most of a step's time on this tab."""
+    redraws one figure a step instead of five, which is most of a step's time on this tab.
+    GDP and trade are drawn at `scale` (SCALES)."""
     rows = -(-len(SERIES) // columns)
-    width, gap = 1.0 / columns, 0.13  # gap: room for a legend right of each subplot
+    width, gap = 1.0 / columns, 0.18  # gap: room for a legend right of each subplot
     traces: list[dict] = []
     when = dates(model)
-    layout: dict = {"height": 330 * rows, "margin": {"l": 50, "r": 10, "t": 30, "b": 30},
+    layout: dict = {"height": 340 * rows, "margin": {"l": 60, "r": 10, "t": 30, "b": 40},
                     "shapes": [], "annotations": []}
     for k, (name, series) in enumerate(SERIES.items()):
         axis = "" if k == 0 else str(k + 1)
         left, top = (k % columns) * width, 1.0 - (k // columns) / rows
-        layout[f"xaxis{axis}"] = {"domain": [left + 0.05, left + width - gap],
+        unit, log = scaled_unit(model, name, scale)
+        layout[f"xaxis{axis}"] = {"domain": [left + 0.07, left + width - gap],
                                   "anchor": f"y{axis}"}
         layout[f"yaxis{axis}"] = {"domain": [top - 1.0 / rows + 0.09, top - 0.05],
-                                  "anchor": f"x{axis}", "title": {"text": series.unit}}
+                                  "anchor": f"x{axis}", "title": {"text": unit},
+                                  "type": "log" if log else "linear"}
         layout[f"legend{axis}"] = {"x": left + width - gap + 0.01, "y": top - 0.05,
                                    "xanchor": "left", "yanchor": "top", "font": {"size": 10}}
         layout["annotations"].append({
-            "text": series.title, "xref": "paper", "yref": "paper", "x": left + 0.05,
+            "text": series.title, "xref": "paper", "yref": "paper", "x": left + 0.07,
             "y": top - 0.04, "xanchor": "left", "yanchor": "bottom", "showarrow": False,
             "font": {"size": 13}})
-        marks = event_marks(model, f"x{axis}", f"y{axis} domain")
+        marks = event_marks(model, f"x{axis}", f"y{axis}", f"y{len(SERIES) + k + 1}")
         layout["shapes"] += marks["shapes"]
-        layout["annotations"] += marks["annotations"]
+        layout.update(marks["axis"])
         traces += [{**trace, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
                     "legend": f"legend{axis}", "legendgroup": f"{k}-{trace['legendgroup']}"}
-                   for trace in series_traces(model, name, when)]
+                   for trace in series_traces(model, name, when, scale)]
+        traces += marks["traces"]
     return figure(traces, layout)
