@@ -30,17 +30,17 @@ from mesa.visualization.solara_viz import ModelController
 from plotly.graph_objs import FigureWidget
 from solara.components.datatable import DataTableWidget
 
-from sim import GeoModel, events
+from sim import GeoModel, attribution, events
 from sim.compare import outcomes
 from sim.errors import InputError
 from sim.mechanisms.trade import cost_changes
 from sim.output import run_tables
 from sim.params import PARAM_NAMES, Params
-from sim.recording import ACTIVITY_NAMES
+from sim.recording import ACTIVITY_NAMES, PILLARS
 from sim.scenario import BUNDLED_DIR, bundled, load
 from sim.world import CITY, REGION, STATE
+from viz import about, charts, tables, why, world_map
 from viz import app as app_module
-from viz import charts, tables, world_map
 from viz import live as live_module
 from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel, act
@@ -104,13 +104,14 @@ def dashed(trace) -> bool:
 
 def drawn_lines(figure) -> list:
     """A chart's lines of values: not its event markers, nor the legend entry of the dashes."""
-    return [t for t in figure.data if t.mode == "lines" and t.legendgroup != "dashed"
+    return [t for t in figure.data if getattr(t, "mode", None) == "lines" and t.legendgroup != "dashed"
             and not (t.legendgroup or "").endswith("-dashed")]
 
 
 def segments(trace) -> list[tuple[float, float, float, float]]:
-    """A line trace's segments as (x0, y0, x1, y1); traces separate them with NaN."""
-    x, y = np.asarray(trace.x, dtype=float), np.asarray(trace.y, dtype=float)
+    """A line trace's segments as (x0, y0, x1, y1), longitude and latitude on the map; traces
+    separate them with NaN."""
+    x, y = np.asarray(trace.lon, dtype=float), np.asarray(trace.lat, dtype=float)
     assert len(x) % 3 == 0 and np.isnan(x[2::3]).all()
     return list(zip(x[0::3], y[0::3], x[1::3], y[1::3], strict=True))
 
@@ -467,7 +468,7 @@ def test_the_users_action_is_marked_at_its_date_with_its_label(sanctioned):
         (shape,) = figure.layout.shapes
         assert shape.type == "line" and shape.x0 == shape.x1 == when
         assert shape.line.color == "crimson"
-        (marker,) = [t for t in figure.data if t.mode == "markers"]
+        (marker,) = [t for t in figure.data if getattr(t, "mode", None) == "markers"]
         assert marker.name == "events (you)" and marker.marker.color == "crimson"
         assert marker.x == (when,) and marker.hovertext == (f"{when}: sanction 'west'",)
         assert marker.y == (0.0,) and figure.layout[f"yaxis{marker.yaxis[1:]}"].visible is False
@@ -740,52 +741,57 @@ def test_actor_values_name_the_kind_of_actor(sanctioned):
 
 
 def test_map_draws_every_actor_with_its_row_as_customdata(quiet):
-    """eurasia has 614 regions, under MAX_REGIONS: every actor is drawn. Of the world's 190
-    states' 17,955 pairs, only the strongest relations are drawn, and the title says so."""
+    """eurasia has 614 regions, under MAX_REGIONS: every actor is drawn, the states as their
+    outlines coloured by soft power, cities and regions as markers. Of the world's 190 states'
+    17,955 pairs, only the strongest relations are drawn, and the title says so."""
     figure = world_map.map_figure(quiet)
-    markers = {trace.name: trace for trace in figure.data if trace.mode == "markers"}
-    assert set(markers) == {"regions", "cities", "states"}
-    kinds = quiet.world.actors.kind
-    for name, kind in (("regions", REGION), ("cities", CITY), ("states", STATE)):
+    (states,) = [trace for trace in figure.data if trace.type == "choropleth"]
+    s, actors = quiet.world.n_states, quiet.world.actors
+    assert states.locationmode == "ISO-3" and list(states.locations) == actors.ids[:s].tolist()
+    np.testing.assert_array_equal(states.customdata, np.arange(s))
+    np.testing.assert_allclose(states.z, quiet.world.nations.soft_power)
+    markers = {trace.name: trace for trace in figure.data if getattr(trace, "mode", None) == "markers"}
+    assert set(markers) == {"regions", "cities"}
+    for name, kind in (("regions", REGION), ("cities", CITY)):
         rows = np.asarray(markers[name].customdata)
-        np.testing.assert_array_equal(rows, np.flatnonzero(kinds == kind))
-        np.testing.assert_array_equal(markers[name].x, quiet.world.actors.lon[rows])
-    lines = [trace for trace in figure.data if trace.mode == "lines"]
+        np.testing.assert_array_equal(rows, np.flatnonzero(actors.kind == kind))
+        np.testing.assert_array_equal(markers[name].lon, actors.lon[rows])
+        np.testing.assert_array_equal(markers[name].lat, actors.lat[rows])
+    lines = [trace for trace in figure.data if getattr(trace, "mode", None) == "lines"]
     assert lines and all(trace.name.startswith("relations") for trace in lines)
-    s = quiet.world.n_states
-    assert (quiet.world.actors.kind == REGION).sum() <= world_map.MAX_REGIONS
+    assert (actors.kind == REGION).sum() <= world_map.MAX_REGIONS
     assert figure.layout.title.text == (
-        f"eurasia — {quiet.date}<br><sup>relations: the {world_map.MAX_LINES} strongest of "
-        f"{s * (s - 1) // 2:,} pairs</sup>")
+        f"eurasia — {quiet.date}: states by soft power<br><sup>relations: the "
+        f"{world_map.MAX_LINES} strongest of {s * (s - 1) // 2:,} pairs</sup>")
+    geo = figure.layout.geo
+    assert geo.showcoastlines and geo.showcountries and geo.projection.type == "natural earth"
 
 
 def test_map_opens_framed_on_the_focus_states(quiet, synthetic):
     """eurasia's focus (24 states, from the USA to Japan) is framed, not the whole world:
     every place of a focus state is inside the frame, the southern hemisphere mostly not."""
-    layout = world_map.map_figure(quiet, []).layout
+    geo = world_map.map_figure(quiet, []).layout.geo
     actors = quiet.world.actors
     focus = [row(quiet, state) for state in quiet.setup.spec.scenario.focus]
     mine = np.isin(actors.state, focus)
-    for (low, high), degrees, bound in ((layout.xaxis.range, actors.lon[mine], 180.0),
-                                        (layout.yaxis.range, actors.lat[mine], 90.0)):
+    for (low, high), degrees, bound in ((geo.lonaxis.range, actors.lon[mine], 180.0),
+                                        (geo.lataxis.range, actors.lat[mine], 90.0)):
         margin = max(world_map.FRAME_MARGIN * (degrees.max() - degrees.min()),
                      world_map.FRAME_MIN_MARGIN)
         assert low == pytest.approx(max(degrees.min() - margin, -bound))
         assert high == pytest.approx(min(degrees.max() + margin, bound))
-    south = layout.yaxis.range[0]
+    south = geo.lataxis.range[0]
     assert -20 < south and (actors.lat[~mine] < south).any()  # some of the world is outside
-    assert (layout.xaxis.title.text, layout.yaxis.title.text) == ("longitude", "latitude")
-    assert layout.xaxis.zeroline is False and layout.yaxis.scaleanchor == "x"
-    # Without a focus, plotly fits the whole world.
-    layout = world_map.map_figure(synthetic, []).layout
-    assert layout.xaxis.range is None and layout.yaxis.range is None
+    # Without a focus, the whole world.
+    geo = world_map.map_figure(synthetic, []).layout.geo
+    assert geo.lonaxis.range is None and geo.lataxis.range is None
 
 
 @pytest.mark.parametrize("layer", world_map.LAYERS)
 def test_every_layer_adds_line_traces(quiet, layer):
     base = len(world_map.map_figure(quiet, []).data)
     figure = world_map.map_figure(quiet, [layer])
-    lines = [trace for trace in figure.data if trace.mode == "lines"]
+    lines = [trace for trace in figure.data if getattr(trace, "mode", None) == "lines"]
     assert lines and len(figure.data) == base + len(lines)
     assert all(trace.name.startswith(layer) for trace in lines)
 
@@ -800,7 +806,7 @@ def test_relation_lines_are_coloured_by_their_bin(quiet):
     position = {(actors.lon[k], actors.lat[k]): k for k in range(world.n_states)}
     assert len(position) == world.n_states  # each state's place tells it apart
     drawn = set()
-    for trace in (t for t in figure.data if t.mode == "lines"):
+    for trace in (t for t in figure.data if getattr(t, "mode", None) == "lines"):
         low, high = (float(x) for x in re.findall(r"[+-]\d\.\d\d", trace.name))
         k = int(np.flatnonzero(np.isclose(edges, low))[0])
         assert high == pytest.approx(edges[k + 1])
@@ -819,6 +825,77 @@ def test_relation_lines_are_coloured_by_their_bin(quiet):
             in figure.layout.title.text)
 
 
+@pytest.mark.parametrize("colour_by", world_map.COLOUR_BY)
+def test_states_are_coloured_by_the_chosen_measure(quiet, colour_by):
+    figure = world_map.map_figure(quiet, [], colour_by)
+    (states,) = [trace for trace in figure.data if trace.name == "states"]
+    nations, s = quiet.world.nations, quiet.world.n_states
+    assert figure.layout.title.text.endswith(f"states by {colour_by}")
+    if colour_by == "bloc":  # one colour per bloc, the bloc's colour elsewhere in the app
+        colours = world_map.bloc_colours(quiet)
+        # Bloc b is the segment [b/n, (b + 1)/n] of the scale, in its colour throughout.
+        starts = {round(v, 9): c for v, c in states.colorscale}
+        n = states.zmax + 0.5
+        for k in range(s):
+            assert starts[round(states.z[k] / n, 9)] == colours[k]
+        return
+    expected = {"soft power": nations.soft_power, "reputation": nations.reputation,
+                "GDP": np.log10(quiet.world.actors.gdp[:s] / 1e9)}[colour_by]
+    np.testing.assert_allclose(states.z, expected)
+    assert (states.zmin, states.zmax) == (pytest.approx(expected.min()),
+                                          pytest.approx(expected.max()))
+    if colour_by == "GDP":  # a log scale, its ticks in US$ bn
+        ticks = list(states.colorbar.tickvals)
+        assert [10.0**t for t in ticks] == pytest.approx(
+            [float(text.replace(",", "")) for text in states.colorbar.ticktext])
+
+
+def test_a_synthetic_worlds_states_are_markers_coloured_by_the_measure(synthetic):
+    """A synthetic world's states have no outlines: they are markers at their places."""
+    figure = world_map.map_figure(synthetic, [], "soft power")
+    (states,) = [trace for trace in figure.data if trace.name == "states"]
+    s = synthetic.world.n_states
+    assert states.type == "scattergeo" and states.mode == "markers"
+    np.testing.assert_array_equal(states.customdata, np.arange(s))
+    np.testing.assert_allclose(states.marker.color, synthetic.world.nations.soft_power)
+    np.testing.assert_array_equal(states.lon, synthetic.world.actors.lon[:s])
+    assert not [t for t in figure.data if t.type == "choropleth"]
+    assert (synthetic.world.actors.kind[:s] == STATE).all()
+
+
+def test_a_layer_draws_only_its_strongest_quarter(quiet):
+    """Trade between 190 states: at most MAX_LINES lines, all in the top quarter of the pairs'
+    trade, so that the layer does not cover the map."""
+    figure = world_map.map_figure(quiet, ["trade"])
+    i, j = np.triu_indices(quiet.world.n_states, k=1)
+    trade = quiet.world.pairs.trade
+    value = trade[i, j] + trade[j, i]
+    floor = np.quantile(value, world_map.SHOWN_FROM)
+    position = {(quiet.world.actors.lon[k], quiet.world.actors.lat[k]): k
+                for k in range(quiet.world.n_states)}
+    drawn = [sorted((position[(x0, y0)], position[(x1, y1)]))
+             for t in figure.data if getattr(t, "mode", None) == "lines" for x0, y0, x1, y1 in segments(t)]
+    assert 0 < len(drawn) <= world_map.MAX_LINES
+    assert all(trade[a, b] + trade[b, a] >= floor for a, b in drawn)
+    widths = sorted({t.line.width for t in figure.data if getattr(t, "mode", None) == "lines"})
+    assert widths == sorted(world_map.WIDTHS)  # widths by strength
+
+
+def test_an_unknown_colouring_is_a_value_error(quiet):
+    with pytest.raises(ValueError, match="colour 'height'"):
+        world_map.map_figure(quiet, [], "height")
+
+
+def test_the_base_map_is_the_apps_own_copy_with_every_focus_state():
+    """plotly's world_110m TopoJSON, in viz/basemap with its licence: outlines offline."""
+    topojson = world_map.basemap()
+    assert {"coastlines", "land", "countries"} <= set(topojson["objects"])
+    ids = {g.get("id") for g in topojson["objects"]["countries"]["geometries"]}
+    focus = load("eurasia").spec.scenario.focus
+    assert set(focus) <= ids
+    assert "MIT License" in (world_map.BASEMAP.parent / "LICENSE").read_text()
+
+
 def test_unknown_layer_is_a_value_error(quiet):
     with pytest.raises(ValueError, match="unknown layer 'borders'"):
         world_map.map_figure(quiet, ["relations", "borders"])
@@ -829,8 +906,8 @@ def test_selected_actor_is_ringed(quiet):
     figure = world_map.map_figure(quiet, [], selected=astana)
     ring = figure.data[-1]
     assert ring.name == "selected"
-    assert ring.x == (quiet.world.actors.lon[astana],)
-    assert ring.y == (quiet.world.actors.lat[astana],)
+    assert ring.lon == (quiet.world.actors.lon[astana],)
+    assert ring.lat == (quiet.world.actors.lat[astana],)
 
 
 @pytest.fixture(scope="module")
@@ -849,21 +926,27 @@ def test_a_large_world_is_capped_and_says_so(synthetic, monkeypatch):
     assert sorted(regions.customdata) == sorted(largest)
     title = figure.layout.title.text
     assert f"the 10 largest of {len(rows)} regions shown" in title
-    assert "relations: the 150 strongest of 190 pairs" in title
+    # Relations: the top quarter of the 190 pairs' strengths (either sign).
+    i, j = np.triu_indices(synthetic.world.n_states, k=1)
+    size = np.abs(synthetic.world.pairs.relations[i, j])
+    shown = int((size >= np.quantile(size, world_map.SHOWN_FROM)).sum())
+    assert f"relations: the {shown} strongest of 190 pairs" in title
     relation_lines = sum(len(segments(t)) for t in figure.data
-                         if t.mode == "lines" and t.name.startswith("relations"))
-    assert relation_lines == 150
-    # Paradiplomacy: one line per pair of states, drawn between the states.
+                         if getattr(t, "mode", None) == "lines" and t.name.startswith("relations"))
+    assert relation_lines == shown
+    # Paradiplomacy: one line per pair of states, drawn between the states, the top quarter.
     strength = links.strength.sum(axis=1)
     active = np.flatnonzero(strength > 0)
     assert len(active) > 150
-    assert f"paradiplomacy: {len(active):,} links summed by state pair" in title
     sa, sb = actors.state[links.ends[active, 0]], actors.state[links.ends[active, 1]]
     pairs = set(zip(np.minimum(sa, sb).tolist(), np.maximum(sa, sb).tolist(), strict=True))
-    assert len(pairs) <= 150
+    _, _, total = world_map._by_state_pair(sa, sb, strength[active], synthetic.world.n_states)
+    shown = int((total >= np.quantile(total, world_map.SHOWN_FROM)).sum())
+    assert (f"paradiplomacy: the {shown} strongest of {len(pairs)} state pairs of its "
+            f"{len(active):,} links") in title
     states = {(actors.lon[k], actors.lat[k]) for k in range(synthetic.world.n_states)}
     drawn = [seg for t in figure.data if t.name == "paradiplomacy" for seg in segments(t)]
-    assert len(drawn) == len(pairs)
+    assert len(drawn) == shown
     assert all((x0, y0) in states and (x1, y1) in states for x0, y0, x1, y1 in drawn)
 
 
@@ -871,7 +954,7 @@ def test_few_lines_are_drawn_when_max_lines_is_small(synthetic, monkeypatch):
     monkeypatch.setattr(world_map, "MAX_LINES", 12)
     figure = world_map.map_figure(synthetic, world_map.LAYERS)
     for layer in ("trade", "relations", "paradiplomacy"):
-        lines = [seg for t in figure.data if t.mode == "lines" and t.name.startswith(layer)
+        lines = [seg for t in figure.data if getattr(t, "mode", None) == "lines" and t.name.startswith(layer)
                  for seg in segments(t)]
         assert 0 < len(lines) <= 12, layer
 
@@ -1158,30 +1241,37 @@ def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
         return [figure.layout.title.text for figure in rc.find(FigureWidget).widgets]
 
     (title,) = titles()  # the map first, noting the relations it leaves out
-    assert title.startswith(f"eurasia — {sanctioned.date}<br><sup>relations: the ")
+    assert title.startswith(
+        f"eurasia — {sanctioned.date}: states by soft power<br><sup>relations: the ")
     tabs.v_model = 1
     (panel,) = rc.find(FigureWidget).widgets
     assert [a.text for a in panel.layout.annotations if a.xref == "paper"] == [
         series.title for series in charts.SERIES.values()]
     tabs.v_model = 2
+    shown = [w.children[0] for w in rc.find(v.Html, class_="my-2 geopol-why").widgets]
+    assert shown == why.pair_sentences(sanctioned, "KAZ", "RUS", 0)
+    tabs.v_model = 3
     table = rc.find(DataTableWidget).widget
     assert [h["text"] for h in table.headers][-2:] == ["rank without your events",
                                                         "rank change"]
     assert table.total_length == sanctioned.world.n_states
-    tabs.v_model = 3
+    tabs.v_model = 4
     s, focus = sanctioned.world.n_states, len(sanctioned.setup.spec.scenario.focus)
     shown = f"{focus} of {s} states: those your events name and the scenario's focus"
     assert titles() == [f"Relations at {sanctioned.date} ({shown}, grouped by bloc)"]
-    tabs.v_model = 4
+    tabs.v_model = 5
     regions = int((sanctioned.world.actors.kind == REGION).sum())
     assert titles() == [f"Regions by international activity ({regions} regions)"]
     assert rc.find(DataTableWidget).widget.total_length == len(activity_by_state(sanctioned))
-    tabs.v_model = 5
-    shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
-    assert shown == [f"Run 10 paired replicates of {sanctioned.steps} steps"]
     tabs.v_model = 6
     shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
+    assert shown == [f"Run 10 paired replicates of {sanctioned.steps} steps"]
+    tabs.v_model = 7
+    shown = [text for w in rc.find(v.Btn).widgets for text in w.children if isinstance(text, str)]
     assert shown == ["Run as parquet (zip)", "Run as csv (zip)"]
+    tabs.v_model = 8
+    headings = [w.children[0] for w in rc.find(v.Html, tag="h3").widgets]
+    assert headings == [sanctioned.setup.spec.scenario.title]
 
 
 def test_the_charts_redraw_the_run_as_it_steps():
@@ -1268,6 +1358,87 @@ def test_charts_explain_the_dashed_lines_once_the_user_acts():
     rc.find(v.Html, children=[events + note]).assert_single()
 
 
+# ---------------------------------------------------------------- why, about
+
+
+def test_why_tells_a_pairs_change_by_channel_with_the_models_own_numbers(sanctioned):
+    """USA–India after the West's sanction on India: the sentence's numbers are the exact
+    decomposition (`changes_among`), largest first, with sanctions among them."""
+    sentences = why.pair_sentences(sanctioned, "USA", "IND", K)
+    rows = attribution.changes_among(sanctioned.recorder, ["USA", "IND"], K, STEPS)
+    relations = rows[rows["measure"] == "relations"].iloc[0]
+    total = relations["total"]
+    assert sentences[0].startswith(
+        f"Since step {K} ({sanctioned.date_of(K)}), United States–India relations "
+        f"{'fell' if total < 0 else 'rose'} {abs(total):.2f}: ")
+    assert f"sanctions {relations['sanctions']:+.2f}".replace("-", "−") in sentences[0]
+    parts = re.findall(r"([a-z ]+) ([+−]\d+\.\d+)", sentences[0].split(": ", 1)[1])
+    sizes = [abs(float(value.replace("−", "-"))) for _, value in parts]
+    assert sizes == sorted(sizes, reverse=True)  # largest first
+    exports = rows[rows["pair"] == "USA→IND"].iloc[0]
+    assert sentences[1].startswith("United States' exports to India fell ")
+    assert f"({exports['total']:+.1f} log points)".replace("-", "−") in sentences[1]
+    assert "sanctions −" in sentences[1] and sentences[2].startswith("India's exports to")
+
+
+def test_why_splits_a_states_soft_power_change_by_pillar(sanctioned):
+    sentence = why.state_sentence(sanctioned, "KAZ", 0)
+    history = sanctioned.recorder.history("state", "soft_power", [row(sanctioned, "KAZ")])
+    change = history[-1, 0] - history[0, 0]
+    assert f"{abs(change):.3f} (from {history[0, 0]:.3f} to {history[-1, 0]:.3f})" in sentence
+    parts = re.findall(r"([a-z]+) ([+−]\d+\.\d+)", sentence.split(": ", 1)[1])
+    assert parts and {name for name, _ in parts} <= set(PILLARS)
+    pillars = {name: sanctioned.recorder.history("state", f"pillar_{name}",
+                                                 [row(sanctioned, "KAZ")])[:, 0]
+               for name in PILLARS}
+    exact = sum(p[-1] - p[0] for p in pillars.values()) / len(PILLARS)
+    assert exact == pytest.approx(change, abs=1e-12)  # the index is the pillars' mean
+    assert why.state_sentence(sanctioned, "KAZ", STEPS) == f"Take a step past step {STEPS} first."
+
+
+def test_the_action_log_lists_the_users_actions_and_the_scenarios_events_by_step():
+    model = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 2)
+    model.inject(WEST)
+    run(model, 2)
+    log = why.action_log(model)
+    assert log.to_dict("records") == [
+        {"step": 2, "date": str(model.date_of(2)), "who": "scenario",
+         "what": "sanction 'Qatar blockade'"},
+        {"step": 3, "date": str(model.date_of(3)), "who": "scenario",
+         "what": "sanction 'US sanctions bill'"},
+        {"step": 3, "date": str(model.date_of(3)), "who": "scenario",
+         "what": "sanction 'EU extension'"},
+        {"step": 3, "date": str(model.date_of(3)), "who": "you", "what": "sanction 'west'"}]
+
+
+def test_the_why_tab_answers_for_a_pair_and_for_one_state(sanctioned):
+    _, rc = solara.render(app_module.Why(sanctioned), handle_error=False)
+    shown = [w.children[0] for w in rc.find(v.Html, class_="my-2 geopol-why").widgets]
+    assert shown == why.pair_sentences(sanctioned, "KAZ", "RUS", 0)
+    rc.find(v.Select, label="…and state (none: that state's soft power)").widget.v_model = "none"
+    shown = [w.children[0] for w in rc.find(v.Html, class_="my-2 geopol-why").widgets]
+    assert shown == [why.state_sentence(sanctioned, "KAZ", 0)]
+
+
+def test_the_about_tab_shows_the_scenario_and_explains_every_measure():
+    model = LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED)
+    _, rc = solara.render(about.About(model), handle_error=False)
+    def texts_in(widget) -> list[str]:
+        return [text for child in getattr(widget, "children", []) for text in (
+            [child] if isinstance(child, str) else texts_in(child))]
+
+    texts = [text for w in rc.find(v.Html).widgets for text in texts_in(w)]
+    meta = model.setup.spec.scenario
+    assert meta.title in texts and meta.description in texts
+    assert meta.sources and all(source in texts for source in meta.sources)
+    for term, meaning in about.GLOSSARY.items():
+        assert term in texts and meaning in texts
+    for measure in ("Soft power", "The six pillars", "Reputation", "Familiarity", "Relations",
+                    "Diplomatic weight", "Activity classes"):
+        assert measure in about.GLOSSARY
+    assert all(pillar in about.GLOSSARY["The six pillars"].lower() for pillar in PILLARS)
+
+
 # ---------------------------------------------------------------- geopol app
 
 
@@ -1320,7 +1491,8 @@ def test_live_model_refuses_the_old_scenario_argument():
 def test_summed_layer_notes_how_many_pairs_are_drawn(synthetic, monkeypatch):
     monkeypatch.setattr(world_map, "MAX_LINES", 12)
     title = world_map.map_figure(synthetic, ["paradiplomacy"]).layout.title.text
-    assert "links summed by state pair, the 12 strongest of " in title
+    assert re.search(r"paradiplomacy: the 12 strongest of \d+ state pairs of its [\d,]+ links",
+                     title)
 
 
 # ---------------------------------------------------------------- replicates

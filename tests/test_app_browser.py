@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from sim.bench_app import CHROMIUM_ARGS, chromium, free_port
+from sim.scenario import load
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the browser test needs the playwright package (pip install "
@@ -175,6 +176,13 @@ def open_app(browser, address: str):
         if not any(path in text for path in unreachable):
             errors.append(text)
 
+    def outside(request) -> None:  # nothing may leave the machine
+        host = request.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in (
+                "127.0.0.1", "localhost"):
+            errors.append(f"request to {request.url}")
+
+    page.on("request", outside)
     page.on("response", failed)
     page.on("pageerror", lambda error: report(f"page error: {error}"))
     page.on("console", lambda message: message.type == "error" and report(
@@ -391,19 +399,19 @@ def test_a_chart_downloads_as_png_and_the_run_as_parquet(browser, server):
     no_errors(errors, log)
 
 
-SOAK_STEPS = 200
+SOAK_STEPS = 400
 SOAK_SCENARIO = f"""[scenario]
 name = "soak"
 extends = "eurasia"
 title = "eurasia, {SOAK_STEPS} steps"
 steps = {SOAK_STEPS}
 """
-TABS = ("Map", "Soft power", "Relations", "Regions", "Charts")
+TABS = ("Map", "Why?", "Soft power", "Relations", "Regions", "Charts", "About")
 
 
 @pytest.fixture(scope="module")
 def soak_server(tmp_path_factory):
-    """`geopol app` on eurasia run for 200 steps: (its address, its log file)."""
+    """`geopol app` on eurasia run for 400 steps: (its address, its log file)."""
     folder = tmp_path_factory.mktemp("soak")
     scenario = folder / "soak.toml"
     scenario.write_text(SOAK_SCENARIO)
@@ -413,11 +421,11 @@ def soak_server(tmp_path_factory):
 
 def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_end(
         browser, soak_server):
-    """Play at full speed, with a sanction, a technology shock and a summit imposed and the tabs
-    switched while it plays: the page never freezes or disconnects and the server logs no error
-    (before, the play thread's updates came faster than the page drew them, until the render
-    loop gave up). Pause stops the clock at once; Play goes on to the scenario's last step,
-    and stops there."""
+    """Play at full speed: Pause stops the clock at once; then, with a sanction, a technology
+    shock and a summit imposed and the tabs switched while it plays, it goes on to the
+    scenario's last step (400) and stops there. The page never freezes or disconnects and the
+    server logs no error (before, the play thread's updates came faster than the page drew
+    them, until the render loop gave up)."""
     address, log = soak_server
     page, errors = open_app(browser, address)
     clock = page.get_by_role("navigation").get_by_text(re.compile(r"seed \d+: step \d+"))
@@ -430,6 +438,22 @@ def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_e
     expect(page.get_by_role("slider", name=re.compile("^Speed"))).to_have_attribute(
         "aria-valuenow", "0")
     page.get_by_role("button", name="▶").click()
+    expect(clock).to_contain_text(re.compile(r"step ([1-9]\d),"), timeout=60_000)
+    # Press Pause and read the clock at the same instant (a locator's click first waits for
+    # the button to hold still, while the run goes on).
+    shown = page.evaluate("""() => {
+        const pause = [...document.querySelectorAll('button')]
+            .find(b => b.textContent.trim() === '❚❚');
+        const clock = document.querySelector('.geopol-clock').textContent;
+        pause.click();
+        return clock;
+    }""")
+    before = int(re.search(r"step (\d+)", shown).group(1))
+    page.wait_for_timeout(1_000)
+    paused = step()
+    page.wait_for_timeout(3_000)
+    # The step under way when Pause is pressed is the last.
+    assert before <= paused <= before + 1 and step() == paused, (before, paused, step())
 
     def impose(section: str | None, button: str) -> None:
         if section is not None:
@@ -438,30 +462,16 @@ def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_e
         expect(page.get_by_role("alert").filter(has_text="acts at step")).to_be_visible(
             timeout=30_000)
 
-    actions = {5: (None, "Impose sanction"), 40: ("Technology shock", "Start technology shock"),
-               80: ("Summit", "Host summit")}
-    deadline = time.monotonic() + 600
-    switches = 0
-    while step() < 120:
-        for at, (section, button) in list(actions.items()):
-            if step() >= at:
-                impose(section, button)
-                del actions[at]
-        page.get_by_role("tab", name=TABS[switches % len(TABS)]).click()
-        switches += 1
-        page.wait_for_timeout(500)
-        assert time.monotonic() < deadline, f"at step {step()} after ten minutes"
-    assert not actions and switches >= 2 * len(TABS)
-
-    before = step()
-    page.get_by_role("button", name="❚❚").click()
-    page.wait_for_timeout(1_000)
-    paused = step()
-    page.wait_for_timeout(3_000)
-    # One step may be under way when Pause is pressed, and one drawn after the clock was read.
-    assert before <= paused <= before + 2 and step() == paused, (before, paused, step())
-
+    # Three events while it plays, and every tab shown twice or more.
     page.get_by_role("button", name="▶").click()
+    actions = {1: (None, "Impose sanction"), 4: ("Technology shock", "Start technology shock"),
+               7: ("Summit", "Host summit")}
+    for switch in range(2 * len(TABS)):
+        if switch in actions:
+            impose(*actions[switch])
+            assert step() < SOAK_STEPS, "the run ended before the events were imposed"
+        page.get_by_role("tab", name=TABS[switch % len(TABS)]).click()
+        page.wait_for_timeout(700)
     expect(clock).to_contain_text(f"step {SOAK_STEPS},", timeout=600_000)
     page.wait_for_timeout(3_000)
     assert step() == SOAK_STEPS
@@ -470,5 +480,80 @@ def test_play_keeps_going_with_events_and_tabs_pauses_at_once_and_stops_at_the_e
     expect(page.get_by_role("button", name="Step")).to_be_disabled()
     expect(page.get_by_text("App is disconnected")).to_be_hidden()
     expect(page.get_by_text("Server disconnected")).to_be_hidden()
+    page.close()
+    no_errors(errors, log)
+
+
+def test_the_map_draws_the_world_offline_and_the_about_and_why_tabs_explain(browser, server):
+    """The map's coastlines, borders and states' outlines come from the app, with no request
+    leaving the machine; About shows the scenario and the glossary; Why? tells a pair's change
+    in relations as a sentence with numbers."""
+    address, log = server
+    page, errors = open_app(browser, address)
+    page.wait_for_function(
+        """() => document.querySelectorAll('.js-plotly-plot .choroplethlocation').length > 150
+                 && document.querySelectorAll('.js-plotly-plot .geo .coastlines path').length""",
+        timeout=60_000)
+    save(page, "app-map.png")
+    for n in (1, 2):
+        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_text(re.compile(rf"seed 1: step {n},"))).to_be_visible(
+            timeout=30_000)
+    page.get_by_role("tab", name="Why?").click()
+    expect(page.locator(".geopol-why").first).to_have_text(re.compile(
+        r"^Since step 0 \(2023-01-01\), Kazakhstan–Russia relations "
+        r"(rose \d\.\d\d|fell \d\.\d\d|hardly moved): "), timeout=30_000)
+    expect(page.locator(".geopol-why").nth(1)).to_have_text(re.compile(
+        r"^Kazakhstan's exports to Russia (rose|fell) \d+\.\d%"))
+    expect(page.locator(".geopol-why")).to_have_count(3)
+    save(page, "app-why.png")
+    page.get_by_role("tab", name="About").click()
+    expect(page.get_by_role("heading", name=load("eurasia").spec.scenario.title)).to_be_visible(
+        timeout=30_000)
+    expect(page.get_by_text("What the measures mean")).to_be_visible()
+    for term in ("Soft power", "Reputation", "Diplomatic weight", "Activity classes"):
+        expect(page.locator("dt", has_text=term).first).to_be_visible()
+    save(page, "app-about.png")
+    page.close()
+    no_errors(errors, log)
+
+
+@pytest.fixture(scope="module")
+def lesson_server(tmp_path_factory):
+    """`geopol app eurasia-sanctions-2017`, docs/teaching.md's lesson 1."""
+    with app_serving("eurasia-sanctions-2017", tmp_path_factory.mktemp("lesson")) as served:
+        yield served
+
+
+def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_server):
+    """docs/teaching.md, lesson 1, clicked through: eight steps; Russia's GDP below its twin
+    without the scenario's sanctions; Why? tells Kazakhstan's exports to Russia rising through
+    diverted trade, and Germany's falling through sanctions."""
+    address, log = lesson_server
+    page, errors = open_app(browser, address)
+    for n in range(1, 9):
+        page.get_by_role("button", name="Step").click()
+        expect(page.get_by_text(re.compile(rf"seed 1: step {n},"))).to_be_visible(
+            timeout=30_000)
+    expect(page.get_by_text("seed 1: step 8, 2019-01-01")).to_be_visible()
+    gdp = charts(page, 9, dashed=True)["GDP"]
+    twin = trace(gdp, "RUS without the scenario's events")
+    assert trace(gdp, "RUS")["y"][-1] < twin["y"][-1] and twin["dash"] == "dash"
+    page.get_by_role("tab", name="Why?").click()
+    sentences = page.locator(".geopol-why")
+    expect(sentences.nth(1)).to_have_text(re.compile(
+        r"^Kazakhstan's exports to Russia rose \d+\.\d% \(\+\d+\.\d log points\): "
+        r"third countries \+"), timeout=30_000)
+    for label, state in (("State", "Russia (RUS)"),
+                         ("…and state (none: that state's soft power)", "Germany (DEU)")):
+        named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
+        choice = page.locator(".v-select").filter(has=named)
+        choice.locator(".v-input__slot").click()
+        page.locator(".v-menu__content.menuable__content__active").get_by_role(
+            "option", name=state, exact=True).click()
+    expect(sentences.nth(2)).to_have_text(re.compile(
+        r"^Germany's exports to Russia fell \d+\.\d% \(−\d+\.\d log points\): sanctions −"),
+        timeout=30_000)
+    save(page, "lesson-1-why.png")
     page.close()
     no_errors(errors, log)

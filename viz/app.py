@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 
 import solara
 from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.compare import Comparison, compare
+from viz.about import About
 from viz.charts import SCALES, activity_chart, chart_panel, relations_heatmap
 from viz.controls import Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel
@@ -25,7 +27,8 @@ from viz.export import FORMATS, run_archive, stem
 from viz.live import DEFAULT_SCENARIO, LiveModel
 from viz.plotly_figure import PlotlyFigure
 from viz.tables import activity_by_state, actor_values, comparison_table, soft_power_ranking
-from viz.world_map import LAYERS, SIZE_BY, map_figure
+from viz.why import Why
+from viz.world_map import COLOUR_BY, LAYERS, basemap, map_figure
 
 # Solara warns on every page load that a cookie's samesite=none needs https: not on localhost.
 warnings.filterwarnings("ignore", message="Cookies with samesite=none")
@@ -33,6 +36,13 @@ warnings.filterwarnings("ignore", message="Cookies with samesite=none")
 # `geopol app` passes its choices through the environment: Solara imports this module itself.
 START_SCENARIO = os.environ.get("GEOPOL_APP_SCENARIO", DEFAULT_SCENARIO)
 START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
+
+
+# Every tab within reach on a 1280-pixel screen: Vuetify's tabs are 90 px wide at least, and
+# nine of them would scroll behind an arrow in the page's main column.
+CSS = """
+.v-tabs .v-tab { min-width: 0 !important; padding: 0 10px !important; font-size: 0.8rem; }
+"""
 
 
 @solara.component
@@ -47,6 +57,8 @@ def Page():
     model.value.redraw_every = steps_per_redraw.value
     model.value.colours = solara.use_memo(dict, [])  # a line keeps its colour across runs
     solara.Title("Geopol")
+    solara.Style(CSS)
+    GeoAssets(name="world_110m", topojson=basemap())
     Drawn(model.value)
     with solara.AppBar():
         solara.AppBarTitle("Geopol")
@@ -71,11 +83,20 @@ def Page():
 
 @solara.component
 def Drawn(model: LiveModel):
-    """Tells the run each time the page has drawn it: Mesa's play loop, in a thread of its
-    own, takes the next steps only then (`LiveModel.step`)."""
-    counter = update_counter.get()
-    step = model.steps
-    solara.use_effect(lambda: model.drawn(step), [counter, model])
+    """Tells the run each time the page in the browser shows a new step: Mesa's play loop, in
+    a thread of its own, takes the next steps only then (`LiveModel.step`)."""
+    update_counter.get()
+    ShownInBrowser(step=model.steps, event_drawn=model.drawn)
+
+
+@solara.component_vue("geo_assets.vue")
+def GeoAssets(name: str, topojson: dict):
+    """Gives plotly's geo maps their base map from this app, not from a CDN (see the .vue)."""
+
+
+@solara.component_vue("drawn.vue")
+def ShownInBrowser(step: int, event_drawn: Callable[[int], None]):
+    """Calls `event_drawn(step)` from the browser once the page has the step (see the .vue)."""
 
 
 @solara.component
@@ -105,8 +126,9 @@ def note(text: str) -> None:
 def Views(model: LiveModel):
     tab = solara.use_reactive(0)
     ResizeOnShow().key(f"resize-{tab.value}")
-    views = {"Map": WorldMap, "Charts": Charts, "Soft power": Ranking, "Relations": Relations,
-             "Regions": Regions, "Replicates": Replicates, "Export": Export}
+    views = {"Map": WorldMap, "Charts": Charts, "Why?": Why, "Soft power": Ranking,
+             "Relations": Relations, "Regions": Regions, "Replicates": Replicates,
+             "Export": Export, "About": About}
     with solara.lab.Tabs(value=tab, lazy=True):
         for label, view in views.items():
             with solara.lab.Tab(label):
@@ -117,7 +139,7 @@ def Views(model: LiveModel):
 def WorldMap(model: LiveModel):
     update_counter.get()
     layers = solara.use_reactive(["relations", "paradiplomacy", "twinning"])
-    size_by = solara.use_reactive(SIZE_BY[0])
+    colour_by = solara.use_reactive(COLOUR_BY[0])
     selected = solara.use_reactive(None)
     if selected.value is not None and selected.value >= len(model.world.actors):
         selected.set(None)
@@ -132,9 +154,9 @@ def WorldMap(model: LiveModel):
 
     with solara.Row():
         solara.ToggleButtonsMultiple(layers, list(LAYERS))
-        solara.ToggleButtonsSingle(size_by, list(SIZE_BY))
+        solara.ToggleButtonsSingle(colour_by, list(COLOUR_BY))
     with model.lock:
-        figure = map_figure(model, layers.value, size_by.value, selected.value)
+        figure = map_figure(model, layers.value, colour_by.value, selected.value)
         values = actor_values(model, selected.value) if selected.value is not None else None
     PlotlyFigure(figure, f"{stem(model)}-map", on_click=on_click)
     if values is None:

