@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import socket
+import sys
 import threading
 import time
+import tomllib
 import zipfile
 
 import ipyvuetify as v
@@ -31,6 +34,7 @@ from plotly.graph_objs import FigureWidget
 from solara.components.datatable import DataTableWidget
 
 from sim import GeoModel, attribution, events
+from sim.bench_app import free_port
 from sim.compare import outcomes
 from sim.errors import InputError
 from sim.mechanisms.trade import cost_changes
@@ -42,6 +46,7 @@ from sim.world import CITY, REGION, STATE
 from viz import about, charts, tables, why, world_map
 from viz import app as app_module
 from viz import live as live_module
+from viz import serve as serve_module
 from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel, act
 from viz.export import run_archive
@@ -985,7 +990,8 @@ def test_archive_holds_the_run_tables_and_the_users_actions(sanctioned, fmt):
     archive = zipfile.ZipFile(io.BytesIO(run_archive(sanctioned, fmt)))
     expected = run_tables(sanctioned)
     assert sorted(archive.namelist()) == sorted([*(f"{n}.{fmt}" for n in expected),
-                                                 "manifest.json"])
+                                                 *(f"baseline/{n}.{fmt}" for n in expected),
+                                                 "manifest.json", "your_events.toml"])
     for name, table in expected.items():
         data = archive.read(f"{name}.{fmt}")
         back = (pq.read_table(io.BytesIO(data)).to_pandas() if fmt == "parquet"
@@ -1000,6 +1006,8 @@ def test_archive_holds_the_run_tables_and_the_users_actions(sanctioned, fmt):
 def test_archive_of_a_quiet_run_lists_no_actions(quiet):
     archive = zipfile.ZipFile(io.BytesIO(run_archive(quiet, "csv")))
     assert json.loads(archive.read("manifest.json"))["app_actions"] == []
+    assert not [name for name in archive.namelist()
+                if name.startswith("baseline/") or name.endswith(".toml")]
 
 
 def test_archive_rejects_an_unknown_format(quiet):
@@ -1092,8 +1100,9 @@ def test_settings_widgets_write_the_settings():
 
 
 def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
-    """The defaults are the scenario's first focus states (KAZ on RUS), not the world's first
-    rows. The world's sanctions in force in 2023 are liftable from the start, a regime once."""
+    """The default is the sanction a class thinks of first, the EU's largest economy on
+    Russia (DEU on RUS). The world's sanctions in force in 2023 are liftable from the start, a
+    regime once."""
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), 2)
     _, rc = solara.render(EventsPanel(model), handle_error=False)
     own = model.in_force()
@@ -1107,17 +1116,17 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     item = model.timeline[-1]
     assert isinstance(item.event, events.Sanction) and item.at == model.steps + 1 == 3
-    assert item.event.imposers == ["KAZ"] and item.event.target == "RUS"
+    assert item.event.imposers == ["DEU"] and item.event.target == "RUS"
     assert model.baseline is not None and model.baseline.steps == 2
-    assert model.actions == [(3, "sanction 'KAZ on RUS (trade)'")]
-    assert alerts(rc, "success") == ["KAZ on RUS (trade): acts at step 3 (2023-10-01)"]
+    assert model.actions == [(3, "sanction 'DEU on RUS (trade)'")]
+    assert alerts(rc, "success") == ["DEU on RUS (trade): acts at step 3 (2023-10-01)"]
     # What is in force can now be lifted: the user's sanction, shown first...
     in_force = rc.find(v.Select, label="In force").widget
-    assert in_force.items == [*own, "KAZ on RUS (trade)"]
-    assert in_force.v_model == "KAZ on RUS (trade)"
-    lift("KAZ on RUS (trade)")
+    assert in_force.items == [*own, "DEU on RUS (trade)"]
+    assert in_force.v_model == "DEU on RUS (trade)"
+    lift("DEU on RUS (trade)")
     assert model.in_force() == own
-    assert model.actions[-1] == (3, "lift 'KAZ on RUS (trade)'")
+    assert model.actions[-1] == (3, "lift 'DEU on RUS (trade)'")
     in_force = rc.find(v.Select, label="In force").widget
     assert in_force.items == own and in_force.v_model == own[0]
     # ...and a regime of the world's, all its parts at once.
@@ -1168,10 +1177,10 @@ def test_decisions_panel_lists_what_states_decided_newest_first():
 def test_events_panel_shows_a_refused_event_as_one_line():
     model = LiveModel(scenario_name="eurasia", seed=SEED)
     _, rc = solara.render(EventsPanel(model), handle_error=False)
-    rc.find(v.Select, label="Target").widget.v_model = "KAZ"  # KAZ is the imposer too
+    rc.find(v.Select, label="Target").widget.v_model = "DEU"  # DEU is the imposer too
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     (error,) = alerts(rc, "error")
-    assert "\n" not in error and "target" in error and "'KAZ'" in error
+    assert "\n" not in error and "target" in error and "'DEU'" in error
     assert len(model.timeline) == len(load("eurasia").spec.events)  # the world's own only
     assert model.baseline is None and alerts(rc, "success") == []
 
@@ -1214,7 +1223,7 @@ def test_page_renders_with_its_controls_and_events_panel(page):
     assert clock(rc) == "eurasia, seed 1: step 0, 2023-01-01"
     assert rc.find(FigureWidget).widgets  # the map
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
-    assert alerts(rc, "success") == ["KAZ on RUS (trade): acts at step 1 (2023-04-01)"]
+    assert alerts(rc, "success") == ["DEU on RUS (trade): acts at step 1 (2023-04-01)"]
     rc.find(v.Btn, children=["Step"]).widget.click()
     assert clock(rc) == "eurasia, seed 1: step 1, 2023-04-01"
     assert alerts(rc, "error") == []
@@ -1442,6 +1451,28 @@ def test_the_about_tab_shows_the_scenario_and_explains_every_measure():
 # ---------------------------------------------------------------- geopol app
 
 
+def test_geopol_app_announces_its_address_only_once_the_server_answers(tmp_path):
+    """Solara takes tens of seconds to start: the address is printed when the server accepts
+    connections, not before. A stand-in server here listens only after two seconds."""
+    port = free_port()
+    script = tmp_path / "late.py"
+    script.write_text(
+        "import socket, time\n"
+        "time.sleep(2.0)\n"
+        f"s = socket.create_server(('127.0.0.1', {port}))\n"
+        "time.sleep(1.5)\n")
+    announced: list[tuple[float, bool]] = []
+    start = time.monotonic()
+    code = serve_module.run_server(
+        [sys.executable, str(script)], dict(os.environ), ("127.0.0.1", port),
+        lambda: announced.append((time.monotonic() - start,
+                                  serve_module.accepts(("127.0.0.1", port)))))
+    assert code == 0
+    assert len(announced) == 1
+    when, answering = announced[0]
+    assert when >= 2.0 and answering
+
+
 def test_app_with_an_unknown_scenario_is_one_line_and_exit_2(geopol):
     result = geopol("app", "nosuchscenario")
     assert result.returncode == 2
@@ -1509,6 +1540,39 @@ def test_the_scenario_with_actions_replays_the_live_run_exactly():
     assert_same_run(replay, live)
     # The scenario without the actions is the baseline, which differs from the live run.
     assert exports(live, row(live, "RUS")) != exports(live.baseline, row(live, "RUS"))
+
+
+def test_the_users_actions_export_as_a_scenario_file_that_geopol_run_replays(tmp_path, geopol):
+    """An event imposed and one of the scenario's own lifted, exported as TOML: `geopol run`
+    on that file, with the run's seed, gives the live run's numbers; the archive holds the
+    baseline's tables too."""
+    live = run(LiveModel(scenario_name="eurasia-sanctions-2017", seed=SEED), 2)
+    live.inject(WEST)
+    run(live, 2)
+    live.lift("US sanctions bill")
+    run(live, 2)
+    text = live.actions_toml()
+    assert text.startswith(f"# eurasia-sanctions-2017, seed {SEED}, with your actions")
+    spec = tomllib.loads(text)
+    assert spec["scenario"]["extends"] == "eurasia-sanctions-2017"
+    assert [(e["type"], e["name"]) for e in spec["events"]] == [
+        ("sanction", "west"), ("sanction", "US sanctions bill")]
+    assert spec["events"][1] == {"type": "sanction", "name": "US sanctions bill", "end": 5}
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text(text)
+    out = tmp_path / "replay"
+    result = geopol("run", str(scenario), "--seed", str(SEED), "--steps", str(live.steps),
+                    "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    replayed = pq.read_table(out / "state_steps.parquet").to_pandas()
+    mine = run_tables(live)["state_steps"].to_pandas()
+    pd.testing.assert_frame_equal(replayed.reset_index(drop=True), mine.reset_index(drop=True))
+    with zipfile.ZipFile(io.BytesIO(run_archive(live, "parquet"))) as zipped:
+        names = set(zipped.namelist())
+        assert {"your_events.toml", "baseline/state_steps.parquet"} <= names
+        assert zipped.read("your_events.toml").decode() == text
+        twin = pq.read_table(io.BytesIO(zipped.read("baseline/state_steps.parquet")))
+    assert twin.num_rows == len(mine)
 
 
 def test_replicates_tab_runs_the_compare_runner_on_the_users_actions():

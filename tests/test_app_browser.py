@@ -33,7 +33,7 @@ expect = sync_api.expect
 ROOT = Path(__file__).resolve().parents[1]
 GEOPOL = Path(sys.executable).with_name("geopol")
 SEED = 1
-IMPOSERS = ["KAZ", "USA", "CHN"]  # the default imposer plus the two largest economies
+IMPOSERS = ["DEU", "USA", "CHN"]  # the default imposer plus the two largest economies
 TARGET = "RUS"
 EVENT = f"{'+'.join(IMPOSERS)} on {TARGET} (trade)"
 STEPS_BEFORE, STEPS_AFTER = 3, 4
@@ -279,7 +279,7 @@ def test_step_sanction_and_see_charts_and_ranking_change(browser, server):
     assert trace(before["GDP"], TARGET)["x"][-1] == date
     assert all(fits(chart) for chart in before.values()), before
 
-    # Impose a complete trade sanction by KAZ, USA and China on Russia, charts in view.
+    # Impose a complete trade sanction by Germany, the USA and China on Russia, charts in view.
     card = page.locator(".v-card").filter(
         has=page.get_by_role("button", name="Impose sanction")).last
     imposers = card.locator(".v-select").filter(has=page.locator("label", has_text="Imposers"))
@@ -504,7 +504,7 @@ def test_the_map_draws_the_world_offline_and_the_about_and_why_tabs_explain(brow
         r"^Since step 0 \(2023-01-01\), Kazakhstan–Russia relations "
         r"(rose \d\.\d\d|fell \d\.\d\d|hardly moved): "), timeout=30_000)
     expect(page.locator(".geopol-why").nth(1)).to_have_text(re.compile(
-        r"^Kazakhstan's exports to Russia (rose|fell) \d+\.\d%"))
+        r"^Kazakhstan's exports to Russia (rose \d+\.\d%|fell \d+\.\d%|hardly moved) "))
     expect(page.locator(".geopol-why")).to_have_count(3)
     save(page, "app-why.png")
     page.get_by_role("tab", name="About").click()
@@ -549,8 +549,9 @@ def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_s
         named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
         choice = page.locator(".v-select").filter(has=named)
         choice.locator(".v-input__slot").click()
-        page.locator(".v-menu__content.menuable__content__active").get_by_role(
-            "option", name=state, exact=True).click()
+        page.keyboard.type(state.split(" (")[0])  # a list of 190 states: type to pick one
+        page.keyboard.press("Escape")
+        expect(choice.locator(".v-select__selections")).to_have_text(state)
     expect(sentences.nth(2)).to_have_text(re.compile(
         r"^Germany's exports to Russia fell \d+\.\d% \(−\d+\.\d log points\): sanctions −"),
         timeout=30_000)

@@ -39,9 +39,12 @@ START_SEED = int(os.environ.get("GEOPOL_APP_SEED", "1"))
 
 
 # Every tab within reach on a 1280-pixel screen: Vuetify's tabs are 90 px wide at least, and
-# nine of them would scroll behind an arrow in the page's main column.
+# nine of them would scroll behind an arrow in the page's main column. Solara's tables number
+# their rows from 0 in a first column of their own: the tables say rank or name instead.
 CSS = """
 .v-tabs .v-tab { min-width: 0 !important; padding: 0 10px !important; font-size: 0.8rem; }
+.solara-data-table__viewport thead tr > th:first-child,
+.solara-data-table__viewport tbody tr > td:first-child { display: none; }
 """
 
 
@@ -218,7 +221,10 @@ def Regions(model: LiveModel):
 def Export(model: LiveModel):
     update_counter.get()
     note(f"The run so far: {model.steps} steps of {model.setup.name}, seed {model.seed}, with "
-         "what you did noted in its manifest.")
+         "what you did noted in its manifest; the dashed run's tables under baseline/; and what "
+         "you did as a scenario file, your_events.toml, which `geopol run` replays to the same "
+         "numbers (its first line gives the command).")
+
     def archive(fmt: str) -> bytes:
         with model.lock:
             return run_archive(model, fmt)

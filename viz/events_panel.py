@@ -65,6 +65,18 @@ def choices(model: LiveModel) -> tuple[list[str], list[str], list[str], str]:
     return states, cities, partners, str(actors.ids[abroad[0]]) if len(abroad) else ""
 
 
+def default_sanction(model: LiveModel, states: list[str]) -> tuple[str, str]:
+    """The sanction form's first imposer and target: the EU's largest economy on Russia, the
+    sanction a class would think of first, where the world has both; else the scenario's
+    first two focus states (`states` in the panel's order)."""
+    index = model.world_index
+    eu = [s for s in index.members("EU", model.date_of(model.steps))
+          if s in index.row and s != "RUS"]
+    if "RUS" in index.row and eu:
+        return max(eu, key=lambda s: model.world.actors.gdp[index.row[s]]), "RUS"
+    return states[0], states[1] if len(states) > 1 else states[0]
+
+
 def listed(model: LiveModel, rows: np.ndarray) -> np.ndarray:
     """Actor rows in the order the panel lists them: those of the scenario's focus states
     first, in the focus's order (so that the defaults are the scenario's own states, not the
@@ -102,8 +114,10 @@ def EventsPanel(model: LiveModel):
         if run(lambda: model.inject(event), event["name"]):
             lifted.set(event["name"])
 
-    imposers = solara.use_reactive(states[:1])
-    target = solara.use_reactive(states[1] if len(states) > 1 else states[0])
+    first_imposer, first_target = solara.use_memo(lambda: default_sanction(model, states),
+                                                  [model])
+    imposers = solara.use_reactive([first_imposer])
+    target = solara.use_reactive(first_target)
     kind = solara.use_reactive("trade")
     scope = solara.use_reactive("complete")
     lifted = solara.use_reactive("")

@@ -1,4 +1,6 @@
-"""Downloads: the current run's tables, as Parquet or CSV, zipped with a manifest."""
+"""Downloads: the current run's tables, as Parquet or CSV, zipped with a manifest; with the
+baseline's tables under baseline/ once there is one, and what the user did as a scenario file
+`geopol run` replays (`your_events.toml`)."""
 
 from __future__ import annotations
 
@@ -28,6 +30,12 @@ def run_archive(model: GeoModel, fmt: str) -> bytes:
         manifest["app_actions"] = [{"step": step, "action": text}
                                    for step, text in getattr(model, "actions", ())]
         archive.writestr("manifest.json", json.dumps(manifest, indent=2, default=str))
+        baseline = getattr(model, "baseline", None)
+        if baseline is not None:  # the dashed run, for the same comparison outside the app
+            for name, table in run_tables(baseline).items():
+                archive.writestr(f"baseline/{name}.{fmt}", _encode(table, fmt))
+        if getattr(model, "actions", None):
+            archive.writestr("your_events.toml", model.actions_toml())
     return buffer.getvalue()
 
 

@@ -19,12 +19,14 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import tomli_w
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim import GeoModel
 from sim.errors import InputError, describe
 from sim.events import Event, Scheduled, label, parse
-from sim.scenario import Scenario, from_spec, load
+from sim.params import dotted
+from sim.scenario import BUNDLED_DIR, Scenario, from_spec, load
 
 DEFAULT_SCENARIO = "eurasia"
 DRAW_WAIT = 5.0  # seconds the play loop waits for the page to draw before it steps anyway
@@ -73,6 +75,8 @@ class LiveModel(GeoModel):
         self.baseline: GeoModel | None = None
         self.baseline_label = ""  # what the baseline is without, as the charts say it
         self.actions: list[tuple[int, str]] = []  # (step it acts at, what the user did)
+        self.injected: list[Scheduled] = []  # the timeline's items the user put there
+        self.lifted: list[Scheduled] = []  # the scenario's items the user lifted
         self.focus_states: list[int] = []  # rows of the states the user's events name
         self._start_twin()
 
@@ -107,6 +111,7 @@ class LiveModel(GeoModel):
         parsed = parse(event, "inject")
         with self.lock:
             super().inject(parsed)
+            self.injected.append(self.timeline[-1])
             named = [row for rows in self.timeline[-1].rows.values() for row in rows]
             for state in self.world.actors.state[named].tolist():
                 if state not in self.focus_states:
@@ -117,7 +122,10 @@ class LiveModel(GeoModel):
     def lift(self, name: str) -> None:
         """Lift a sanction or facilitation from the next step, and start the baseline."""
         with self.lock:
+            ends = {id(item): item.end for item in self.timeline}
             super().lift(name)
+            self.lifted += [item for item in self.timeline if item.end != ends[id(item)]
+                            and not any(item is mine for mine in self.injected)]
             self._start_baseline()
             self.actions.append((self.steps + 1, f"lift {name!r}"))
 
@@ -125,6 +133,35 @@ class LiveModel(GeoModel):
         """This run's scenario with the user's actions written into its events, at the steps
         they act (and lifted ones ending when lifted): what `sim.compare.compare` replicates."""
         return self._scenario_with(lambda item: True, f"{self.setup.name} with your events")
+
+    def actions_toml(self) -> str:
+        """What the user did, as a scenario file that extends this run's scenario: each event
+        they imposed as an [[events]] entry at the step it acts, and each of the scenario's
+        own events they lifted as an entry of the same type and name with its `end` (which a
+        variant merges into the base's event). `geopol run` on it, with this run's seed and
+        parameters, gives this run's numbers."""
+        base = self.setup.name if self.setup.path is None or self.setup.path.parent == \
+            BUNDLED_DIR else str(self.setup.path.resolve())
+        entries = []
+        for item in self.injected:
+            entry = item.event.model_dump(mode="json", exclude_defaults=True)
+            entry.update(type=item.event.type, at=item.at)
+            if item.end is not None:
+                entry["end"] = item.end
+            entries.append(entry)
+        for item in self.lifted:
+            entries.append({"type": item.event.type, "name": item.event.name, "end": item.end})
+        document = {
+            "scenario": {"name": f"{self.setup.name}-with-your-events", "extends": base,
+                         "title": f"{self.setup.name} with what you did in the app",
+                         "steps": max(self.steps, 1)},
+            "events": entries,
+        }
+        return (f"# {self.setup.name}, seed {self.seed}, with your actions in the app. Replay: "
+                f"geopol run THIS.toml --seed {self.seed} --steps {self.steps}"
+                + "".join(f" --set {dotted(key)}={value}"
+                          for key, value in self.overrides.items())
+                + "\n" + tomli_w.dumps(document))
 
     def _scenario_with(self, keep: Callable[[Scheduled], bool], name: str) -> Scenario:
         """This run's scenario with the events of its timeline that `keep` keeps, at the steps

@@ -42,17 +42,33 @@ def serve(scenario: str, host: str, port: int, seed: int, announce=print) -> int
            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}  # the app sends nothing anywhere
     command = [sys.executable, "-m", "solara", "run", str(APP), "--host", host,
                "--port", str(port), "--production", "--no-open"]
-    announce(f"Geopol app on {name}: http://{host}:{port}/  (Ctrl-C stops it)")
-    return run_server(command, env)
+    return run_server(command, env, (host, port),
+                      lambda: announce(f"Geopol app on {name}: http://{host}:{port}/  "
+                                       "(Ctrl-C stops it)"))
 
 
-def run_server(command: list[str], env: dict[str, str]) -> int:
+def accepts(address: tuple[str, int]) -> bool:
+    """Does a server accept connections at `address`?"""
+    try:
+        with socket.create_connection(address, timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def run_server(command: list[str], env: dict[str, str], address: tuple[str, int] | None = None,
+               ready=lambda: None) -> int:
     """Run the server until it exits, and return its exit code (0 if a signal stopped it).
+    `ready()` is called once the server accepts connections at `address` (Solara takes tens of
+    seconds to start: the address is announced when it answers, not before).
 
     SIGTERM and SIGINT to `geopol app` are passed on to the server, and `geopol app` waits for
     it: a service manager's or `kill`'s SIGTERM reaches only `geopol app`, and would otherwise
     leave the server running, orphaned, holding the port."""
     server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    announced = address is None
+    if announced:
+        ready()
     stopping: list[float] = []
 
     def pass_on(signum: int, _frame: object) -> None:
@@ -68,6 +84,9 @@ def run_server(command: list[str], env: dict[str, str]) -> int:
             except subprocess.TimeoutExpired:
                 if stopping and time.monotonic() - stopping[0] > GRACE:
                     server.kill()
+                if not announced and not stopping and accepts(address):
+                    announced = True
+                    ready()
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
