@@ -21,7 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-TABS = ("Map", "Charts", "Soft power", "Relations", "Regions")
+TABS = ("Map", "Charts", "Why?", "Soft power", "Relations", "Regions")
 WARM_UP = 3
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]

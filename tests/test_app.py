@@ -47,7 +47,7 @@ from viz import about, charts, tables, why, world_map
 from viz import app as app_module
 from viz import live as live_module
 from viz import serve as serve_module
-from viz.controls import PARAMETER_SLIDERS, Settings, starting_settings
+from viz.controls import PARAMETER_SLIDERS, RunControls, Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel, act
 from viz.export import run_archive
 from viz.live import LiveModel
@@ -178,13 +178,14 @@ def test_the_first_event_starts_a_baseline_at_the_current_step():
 
 
 def test_a_watched_run_steps_only_as_fast_as_the_page_draws_it():
-    """Mesa's play loop steps in a thread of its own: once a page draws the run, a step waits
-    until the page has drawn the one before (every `redraw_every` steps), so that redraws are
-    never asked for faster than the page makes them."""
+    """The play loop steps in a thread of its own: once a page draws the run, its step waits
+    until the page shows the one before (every `redraw_every` steps), so that redraws are
+    never asked for faster than the page makes them. A user's Step never waits."""
     model = LiveModel(scenario_name="eurasia", seed=SEED)
-    model.step()  # no page yet: no wait
+    model.step_when_drawn()  # no page yet: no wait
     model.drawn(1)
-    playing = threading.Thread(target=lambda: [model.step() for _ in range(3)], daemon=True)
+    playing = threading.Thread(target=lambda: [model.step_when_drawn() for _ in range(3)],
+                               daemon=True)
     playing.start()
     time.sleep(1.0)
     assert model.steps == 2  # it took one step, and waits for the page to draw it
@@ -195,6 +196,9 @@ def test_a_watched_run_steps_only_as_fast_as_the_page_draws_it():
     model.drawn(3)
     playing.join(timeout=30)
     assert not playing.is_alive() and model.steps == 4
+    start = time.monotonic()
+    model.step()  # the page shows step 3 of 4: a user's Step goes ahead at once
+    assert model.steps == 5 and time.monotonic() - start < live_module.DRAW_WAIT / 2
 
 
 def test_a_page_that_stops_drawing_does_not_hold_the_run(monkeypatch):
@@ -202,7 +206,8 @@ def test_a_page_that_stops_drawing_does_not_hold_the_run(monkeypatch):
     model = LiveModel(scenario_name="eurasia", seed=SEED)
     model.drawn(0)
     start = time.monotonic()
-    run(model, 3)
+    for _ in range(3):
+        model.step_when_drawn()
     assert model.steps == 3 and time.monotonic() - start >= 2 * 0.2
 
 
@@ -216,6 +221,30 @@ def test_a_step_keeps_out_whoever_reads_the_run():
         assert model.steps == 0
     playing.join(timeout=30)
     assert model.steps == 1
+
+
+def test_the_run_controls_play_to_the_scenarios_end_and_step_and_reset(tmp_path):
+    short = tmp_path / "short.toml"
+    short.write_text('[scenario]\nname = "short"\nextends = "eurasia"\nsteps = 3\n')
+    settings = solara.reactive({**starting_settings("eurasia", SEED),
+                                "scenario_file": str(short)})
+    model = solara.reactive(LiveModel(**settings.value))
+    _, rc = solara.render(RunControls(model, settings, solara.reactive(0),
+                                      solara.reactive(1)), handle_error=False)
+    rc.find(v.Btn, children=["Step"]).widget.click()
+    assert model.value.steps == 1
+    rc.find(v.Btn, children=["▶"]).widget.click()
+    deadline = time.monotonic() + 60
+    while model.value.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    assert model.value.steps == 3 and not model.value.running
+    rc.find(v.Btn, children=["▶"]).assert_single()  # stopped by itself
+    assert rc.find(v.Btn, children=["▶"]).widget.disabled
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    first = model.value
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert model.value is not first and model.value.steps == 0 and model.value.running
 
 
 def test_the_run_stops_at_its_scenarios_last_step(tmp_path):

@@ -1,8 +1,8 @@
 """Geopol in the browser: run a scenario, act on it mid-run, and watch the map and the charts.
 
 Start it with `geopol app [SCENARIO] [--port P]`, or `solara run viz/app.py`. The sidebar holds
-Mesa's ModelController (reset, play/pause, step) and the run's settings; the views are this
-app's own: a map, time-series charts with the baseline dashed beside the live run, the
+the run's controls (reset, play/pause, step: `RunControls`, whose play loop waits for the page)
+and the run's settings; the views are this app's own: a map, time-series charts with the baseline dashed beside the live run, the
 soft-power ranking, the relations heatmap, the regions' activity classes, replicates through
 `geopol compare`'s runner, and downloads. The events panel sits beside them, and under it
 the states' own decisions.
@@ -15,13 +15,12 @@ import warnings
 from collections.abc import Callable
 
 import solara
-from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.compare import Comparison, compare
 from viz.about import About
 from viz.charts import SCALES, activity_chart, chart_panel, relations_heatmap
-from viz.controls import Settings, starting_settings
+from viz.controls import RunControls, Settings, starting_settings
 from viz.events_panel import DecisionsPanel, EventsPanel
 from viz.export import FORMATS, run_archive, stem
 from viz.live import DEFAULT_SCENARIO, LiveModel
@@ -55,7 +54,6 @@ def Page():
     model = solara.use_reactive(solara.use_memo(lambda: LiveModel(**first), []))
     delay = solara.use_reactive(300)
     steps_per_redraw = solara.use_reactive(1)
-    threads = solara.use_reactive(False)
 
     model.value.redraw_every = steps_per_redraw.value
     model.value.colours = solara.use_memo(dict, [])  # a line keeps its colour across runs
@@ -67,8 +65,7 @@ def Page():
         solara.AppBarTitle("Geopol")
     with solara.Sidebar():
         with solara.Card("Run"):
-            ModelController(model, model_parameters=settings, play_interval=delay,
-                            render_interval=steps_per_redraw, use_threads=threads)
+            RunControls(model, settings, delay, steps_per_redraw)
             solara.SliderInt(f"Speed: {delay.value} ms between steps", value=delay, min=0, max=2000,
                              step=50)
             solara.SliderInt(f"Steps per redraw: {steps_per_redraw.value}", value=steps_per_redraw,

@@ -1,4 +1,5 @@
-"""What a user can set before a run: the scenario, the seed and the main parameters.
+"""The run's controls (Reset, play/pause, Step), and what a user can set before a run: the
+scenario, the seed and the main parameters.
 
 The slider ranges lie inside the ranges docs/model.md gives (a test holds them to it), and
 narrower where the documented range is only the validity bound; the units are the docs' own.
@@ -6,12 +7,15 @@ narrower where the documented range is only the validity bound; the units are th
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import solara
+from mesa.visualization.utils import force_update
 
 from sim.params import PARAM_PATHS
 from sim.scenario import bundled, load
+from viz.live import LiveModel
 
 
 @dataclass(frozen=True)
@@ -71,8 +75,7 @@ def starting_settings(scenario: str, seed: int) -> dict:
 @solara.component
 def Settings(settings: solara.Reactive[dict]):
     """The scenario picker, the seed, the switches of the states' decisions and the parameter
-    sliders; they write `settings`, which Mesa's ModelController passes to LiveModel on
-    Reset."""
+    sliders; they write `settings`, which Reset (`RunControls`) passes to LiveModel."""
     def put(name: str, value) -> None:
         settings.set({**settings.value, name: value})
 
@@ -92,3 +95,43 @@ def Settings(settings: solara.Reactive[dict]):
             solara.Text(label, style={"font-size": "0.85em"})
             solara.SliderFloat("", value, min=slider.low, max=slider.high, step=slider.step,
                                on_value=lambda v, name=slider.name: put(name, v))
+
+
+@solara.component
+def RunControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dict],
+                delay: solara.Reactive[int], steps_per_redraw: solara.Reactive[int]):
+    """Reset, play/pause and Step, as Mesa's ModelController has them, but for a play loop
+    that waits for the page: in a thread of its own, it takes each step only once the page in
+    the browser shows the last (`LiveModel.step_when_drawn`), so that it never outruns the
+    page, and Pause acts within a step. It stops at the scenario's last step. Reset builds a
+    new run from `settings`."""
+    playing = solara.use_reactive(False)
+    live = model.value
+
+    def play() -> None:
+        while playing.value and live.running:
+            time.sleep(delay.value / 1000)
+            for _ in range(steps_per_redraw.value):
+                if not (playing.value and live.running):
+                    break
+                live.step_when_drawn()
+            force_update()
+        playing.set(False)
+
+    solara.lab.use_task(play, dependencies=[playing.value, live], prefer_threaded=True)
+
+    def step() -> None:
+        live.step()
+        force_update()
+
+    def reset() -> None:
+        playing.set(False)
+        model.set(LiveModel(**settings.value))
+
+    with solara.Row(justify="space-between"):
+        solara.Button("Reset", color="primary", on_click=reset)
+        solara.Button("❚❚" if playing.value else "▶", color="primary",
+                      on_click=lambda: playing.set(not playing.value),
+                      disabled=not live.running)
+        solara.Button("Step", color="primary", on_click=step,
+                      disabled=playing.value or not live.running)

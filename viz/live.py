@@ -5,12 +5,13 @@ scenario, seed and parameters, stepped to the current step and from then on in l
 draw every mechanism's randomness from their own streams of the same seed (common random
 numbers, as in `geopol compare`), so any gap between them is the events' doing.
 
-Mesa's play loop steps the model in a thread of its own while the page draws it in another.
-Two rules keep them apart (see `step`): the model is read and changed only under `lock`, so a
-view never draws it halfway through a step; and, once a page draws it, the play loop takes a
-step only when the page has drawn the last ones (`drawn`), so that it never asks for redraws
-faster than the page makes them. Without the second rule a fast play loop kept the page's
-render loop busy until it gave up ("Too many renders triggered") and the page froze.
+The app's play loop steps the model in a thread of its own while the page draws it in another.
+Two rules keep them apart: the model is read and changed only under `lock`, so that a view never
+draws it halfway through a step; and the play loop takes a step only once the page in the browser
+shows the last ones (`step_when_drawn`, `drawn`), so that it never asks for redraws faster than
+the page makes them. Without the second rule (Mesa's ModelController steps on a timer) a fast
+play loop kept the page's render loop busy until it gave up ("Too many renders triggered") and
+the page froze.
 """
 
 from __future__ import annotations
@@ -49,8 +50,8 @@ class LiveModel(GeoModel):
         self, *, scenario_name: str = DEFAULT_SCENARIO, scenario_file: str = "",
         seed: int | str = 0, **params: Any
     ) -> None:
-        # Mesa's ModelController passes its own `scenario` object on Reset; the world comes
-        # from scenario_name or scenario_file instead.
+        # Mesa's ModelController passes its own `scenario` object on Reset (the app's own
+        # controls do not); the world comes from scenario_name or scenario_file instead.
         if not isinstance(params.pop("scenario", MesaScenario()), MesaScenario):
             raise TypeError("LiveModel takes scenario_name or scenario_file, not scenario")
         self.problem: str | None = None
@@ -66,10 +67,10 @@ class LiveModel(GeoModel):
         self.shown = 0  # the last step a page has drawn
         self.redraw_every = 1  # steps the play loop takes between redraws
         self.last_step = setup.spec.scenario.steps
-        # Mesa's `step` counts the step and moves its clock before it runs ours: the lock and
-        # the wait for the page go around all of it.
+        # Mesa's `step` counts the step and moves its clock before it runs ours: the lock goes
+        # around all of it.
         self._take_step = self.step
-        self.step = self._step_in_turn
+        self.step = self._step_locked
         self.seed = seed
         self.overrides = params
         self.baseline: GeoModel | None = None
@@ -88,15 +89,21 @@ class LiveModel(GeoModel):
             self.baseline.step()
         self.running = self.steps < self.last_step
 
-    def _step_in_turn(self) -> None:
-        """`model.step()`: Mesa's step, under `lock`. A page that draws the run gets to draw
-        it every `redraw_every` steps before the next is taken (at most DRAW_WAIT seconds: a
-        page closed mid-play does not hold the run)."""
+    def _step_locked(self) -> None:
+        """`model.step()`: Mesa's step, under `lock`."""
+        with self.lock:
+            self._take_step()
+
+    def step_when_drawn(self) -> None:
+        """The play loop's step: once a page draws the run, it gets to show it every
+        `redraw_every` steps before the next is taken (at most DRAW_WAIT seconds: a page closed
+        mid-play does not hold the run). A user's Step never waits: the page's word that it
+        shows the last step may be queued behind the click."""
         with self.lock:
             if self.watched:
                 self.lock.wait_for(lambda: self.steps - self.shown < self.redraw_every,
                                    timeout=DRAW_WAIT)
-            self._take_step()
+            self.step()
 
     def drawn(self, step: int) -> None:
         """A page has drawn the run as it was at `step`: the play loop may go on."""
