@@ -41,7 +41,10 @@ BLOC_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 LAYER_COLOURS = {"trade": "rgba(70,130,180,0.5)", "paradiplomacy": "rgba(0,128,128,0.6)",
                  "twinning": "rgba(148,103,189,0.75)"}
 RELATION_BINS = np.linspace(-1.0, 1.0, 9)
-SCALE = "YlGnBu"  # the states' colour scale, reversed: the most the darkest (but for blocs)
+# The states' colour scale (but for blocs): from pale to dark blue, the most the darkest.
+SCALE = [[0.0, "#f7fbff"], [0.25, "#c6dbef"], [0.5, "#6baed6"], [0.75, "#2171b5"],
+         [1.0, "#08306b"]]
+WHOLE_WORLD_FROM = 180.0  # degrees of longitude a focus may span and still be framed
 # The margin around the focus states the map opens on: a share of their extent, and at least
 # a few degrees (a focus of one small state).
 FRAME_MARGIN, FRAME_MIN_MARGIN = 0.05, 3.0
@@ -122,8 +125,7 @@ def _states(model: GeoModel, colour_by: str) -> dict:
         colour = {"colorscale": scale, "cmin": -0.5, "cmax": n - 0.5, "showscale": False}
     else:
         z, title, ticks = _measure(model, colour_by)
-        colour = {"colorscale": SCALE, "reversescale": True, "cmin": float(np.nanmin(z)),
-                  "cmax": float(np.nanmax(z)),
+        colour = {"colorscale": SCALE, "cmin": float(np.nanmin(z)), "cmax": float(np.nanmax(z)),
                   "colorbar": {"title": {"text": title}, "thickness": 12, "len": 0.6, **ticks}}
     if model.setup.spec.synthetic is None:  # a choropleth's bounds are zmin and zmax
         bounds = {"zmin": colour.pop("cmin"), "zmax": colour.pop("cmax")}
@@ -190,12 +192,15 @@ def _sizes(model: GeoModel) -> np.ndarray:
 
 def focus_frame(model: GeoModel) -> list[list[float]]:
     """The longitudes and latitudes (low, high) that frame the scenario's focus states: their
-    own places, capitals and regions, with a margin; empty without a focus (the whole world)."""
+    own places, capitals and regions, with a margin; empty (the whole world) without a focus
+    or for a focus spread over more than WHOLE_WORLD_FROM degrees of longitude."""
     focus = scenario_focus(model)
     if not len(focus):
         return []
     actors = model.world.actors
     mine = np.isin(actors.state, focus)
+    if np.ptp(actors.lon[mine]) > WHOLE_WORLD_FROM:
+        return []  # a frame that wide is a flat strip: the whole world reads better
     frame = []
     for degrees, bound in ((actors.lon[mine], 180.0), (actors.lat[mine], 90.0)):
         low, high = float(degrees.min()), float(degrees.max())
