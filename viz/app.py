@@ -152,8 +152,10 @@ def WorldMap(model: LiveModel):
             if custom is not None:
                 selected.set(int(custom[rows[0]]))
 
-    with solara.Row():
+    with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+        solara.Text("Links:")
         solara.ToggleButtonsMultiple(layers, list(LAYERS))
+        solara.Text("States by:")
         solara.ToggleButtonsSingle(colour_by, list(COLOUR_BY))
     with model.lock:
         figure = map_figure(model, layers.value, colour_by.value, selected.value)
