@@ -1170,15 +1170,34 @@ def test_events_panel_imposes_a_sanction_and_starts_the_baseline():
 def test_events_panel_offers_groups_that_stand_for_their_members():
     model = run(LiveModel(scenario_name="eurasia", seed=SEED), 1)
     _, rc = solara.render(EventsPanel(model), handle_error=False)
-    picker = rc.find(v.Select, label="Imposers (states or groups)").widget
-    assert {"EU", "NATO", "EAEU"} <= set(picker.items)
-    picker.v_model = ["EU", "USA"]
+    picker = rc.find(label="Imposers (states or groups)").widget
+    assert {"EU", "NATO", "EAEU"} <= {item["code"] for item in picker.items}
+    picker.value = ["EU", "USA"]
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     item = model.timeline[-1]
     assert item.event.imposers == ["EU", "USA"]
     day, members = item.groups["imposers"]["EU"]
     assert day == model.date_of(model.steps + 1) and len(members) == 27 and "GBR" not in members  # the EU of 2023
     assert len(item.rows["imposers"]) == 28
+
+
+def test_pickers_show_names_and_keep_codes_as_their_values():
+    """Pickers list names (Germany, Astana), with the code the event takes as each value; a
+    group keeps its code, said to stand for its members."""
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    _, rc = solara.render(EventsPanel(model), handle_error=False)
+    target = rc.find(label="Target").widget
+    assert {"code": "RUS", "name": "Russia"} in target.items and target.value == "RUS"
+    imposers = rc.find(label="Imposers (states or groups)").widget
+    assert imposers.multiple and imposers.value == ["DEU"]
+    assert {"code": "EU", "name": "EU (its members)"} in imposers.items
+    host = rc.find(label="Host city").widget
+    assert {"code": "astana", "name": "Astana"} in host.items
+    actors = model.world.actors
+    names = dict(zip(actors.ids.tolist(), actors.names.tolist(), strict=True))
+    for label in ("Target", "Host city", "Side A (city or region)"):
+        items = rc.find(label=label).widget.items
+        assert all(item["name"] == names[item["code"]] for item in items), label
 
 
 def test_decisions_panel_lists_what_states_decided_newest_first():
@@ -1208,7 +1227,7 @@ def test_decisions_panel_lists_what_states_decided_newest_first():
 def test_events_panel_shows_a_refused_event_as_one_line():
     model = LiveModel(scenario_name="eurasia", seed=SEED)
     _, rc = solara.render(EventsPanel(model), handle_error=False)
-    rc.find(v.Select, label="Target").widget.v_model = "DEU"  # DEU is the imposer too
+    rc.find(label="Target").widget.value = "DEU"  # DEU is the imposer too
     rc.find(v.Btn, children=["Impose sanction"]).widget.click()
     (error,) = alerts(rc, "error")
     assert "\n" not in error and "target" in error and "'DEU'" in error
@@ -1269,8 +1288,9 @@ def test_page_reset_starts_the_run_the_settings_describe(page):
     assert clock(rc) == "synthetic, seed 1: step 0, 2023-01-01"
     assert alerts(rc, "error") == []
     # The events panel offers the new world's states.
-    target = rc.find(v.Select, label="Target").widget
-    assert target.items[0] == "S0000" and target.v_model in target.items
+    target = rc.find(label="Target").widget
+    codes = [item["code"] for item in target.items]
+    assert codes[0] == "S0000" and target.value in codes
 
 
 def test_every_tab_of_the_views_renders_for_a_run_with_a_baseline(sanctioned):
@@ -1455,7 +1475,7 @@ def test_the_why_tab_answers_for_a_pair_and_for_one_state(sanctioned):
     _, rc = solara.render(app_module.Why(sanctioned), handle_error=False)
     shown = [w.children[0] for w in rc.find(v.Html, class_="my-2 geopol-why").widgets]
     assert shown == why.pair_sentences(sanctioned, "KAZ", "RUS", 0)
-    rc.find(v.Select, label="…and state (none: that state's soft power)").widget.v_model = "none"
+    rc.find(label="…and state (none: that state's soft power)").widget.value = ""
     shown = [w.children[0] for w in rc.find(v.Html, class_="my-2 geopol-why").widgets]
     assert shown == [why.state_sentence(sanctioned, "KAZ", 0)]
 

@@ -35,6 +35,7 @@ GEOPOL = Path(sys.executable).with_name("geopol")
 SEED = 1
 IMPOSERS = ["DEU", "USA", "CHN"]  # the default imposer plus the two largest economies
 TARGET = "RUS"
+NAMES = {"DEU": "Germany", "USA": "United States", "CHN": "China", "RUS": "Russia"}
 EVENT = f"{'+'.join(IMPOSERS)} on {TARGET} (trade)"
 STEPS_BEFORE, STEPS_AFTER = 3, 4
 WITHOUT = " without your events"
@@ -284,15 +285,20 @@ def test_step_sanction_and_see_charts_and_ranking_change(browser, server):
         has=page.get_by_role("button", name="Impose sanction")).last
     imposers = card.locator(".v-select").filter(has=page.locator("label", has_text="Imposers"))
     target = card.locator(".v-select").filter(has=page.locator("label", has_text="Target"))
-    expect(imposers.locator(".v-select__selections")).to_have_text(IMPOSERS[0])
-    expect(target.locator(".v-select__selections")).to_have_text(TARGET)
+    # Pickers show names, and the code on hover.
+    expect(imposers.locator(".v-select__selections")).to_have_text(NAMES[IMPOSERS[0]])
+    expect(target.locator(".v-select__selections")).to_have_text(NAMES[TARGET])
+    expect(target.locator(".geopol-picked")).to_have_attribute("title", TARGET)
     imposers.locator(".v-input__slot").click()
     menu = page.locator(".v-menu__content.menuable__content__active")
     for state in IMPOSERS[1:]:
-        menu.get_by_role("option", name=state, exact=True).click()
+        option = menu.get_by_role("option", name=NAMES[state], exact=True)
+        expect(option.locator(f"[title={state}]")).to_have_count(1)
+        option.click()
     page.keyboard.press("Escape")
     expect(imposers.locator(".v-select__selections")).to_have_text(
-        re.compile(r",\s*".join(IMPOSERS)))
+        re.compile(r",\s*".join(NAMES[state] for state in IMPOSERS)))
+    expect(imposers.locator(".geopol-picked")).to_have_count(len(IMPOSERS))
     kind = card.locator(".v-select").filter(has=page.locator("label", has_text="Kind"))
     expect(kind.locator(".v-select__selections")).to_have_text("trade")
     card.get_by_role("button", name="complete", exact=True).click()
@@ -544,12 +550,12 @@ def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_s
     expect(sentences.nth(1)).to_have_text(re.compile(
         r"^Kazakhstan's exports to Russia rose \d+\.\d% \(\+\d+\.\d log points\): "
         r"third countries \+"), timeout=30_000)
-    for label, state in (("State", "Russia (RUS)"),
-                         ("…and state (none: that state's soft power)", "Germany (DEU)")):
+    for label, state in (("State", "Russia"),
+                         ("…and state (none: that state's soft power)", "Germany")):
         named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
         choice = page.locator(".v-select").filter(has=named)
         choice.locator(".v-input__slot").click()
-        page.keyboard.type(state.split(" (")[0])  # a list of 190 states: type to pick one
+        page.keyboard.type(state)  # a list of 190 states: type to pick one
         page.keyboard.press("Escape")
         expect(choice.locator(".v-select__selections")).to_have_text(state)
     expect(sentences.nth(2)).to_have_text(re.compile(

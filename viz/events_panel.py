@@ -16,6 +16,7 @@ from sim.schema import CHANNELS
 from sim.world import CITY, STATE
 from viz.focus import scenario_focus
 from viz.live import LiveModel
+from viz.picker import Picker, named
 
 SANCTION_KINDS = ("trade", "financial", "travel", "arms")
 MAX_PARTNERS = 500  # cities and regions offered for an agreement (the largest by GDP)
@@ -95,7 +96,9 @@ def EventsPanel(model: LiveModel):
     states, cities, partners, abroad = solara.use_memo(lambda: choices(model), [model])
     # Where an event takes states it takes a group too (EU, NATO, ...): its members then.
     groups = sorted(model.world_index.groups)
-    named = [*states, *groups]
+    state_items, city_items, partner_items, either = solara.use_memo(
+        lambda: (named(model, states), named(model, cities), named(model, partners),
+                 named(model, [*states, *groups])), [model])
     with model.lock:
         next_at = model.date_of(model.steps + 1).isoformat()
         in_force = model.in_force()
@@ -136,9 +139,9 @@ def EventsPanel(model: LiveModel):
         if problem.value:
             solara.Error(problem.value, dense=True)
         with solara.Details("Sanction", expand=True):
-            solara.SelectMultiple("Imposers (states or groups)", imposers.value, named,
-                                  on_value=imposers.set)
-            solara.Select("Target", states, target.value, on_value=target.set)
+            Picker("Imposers (states or groups)", either, imposers.value, imposers.set,
+                   multiple=True)
+            Picker("Target", state_items, target.value, target.set)
             solara.Select("Kind", list(SANCTION_KINDS), kind.value, on_value=kind.set)
             solara.ToggleButtonsSingle(scope.value, ["partial", "complete"], on_value=scope.set)
             event = sanction(list(imposers.value), target.value, kind.value, scope.value)
@@ -149,27 +152,24 @@ def EventsPanel(model: LiveModel):
                 solara.Button("Lift", on_click=lambda: run(lambda: model.lift(name),
                                                            f"lift {name}"))
         with solara.Details("Technology shock"):
-            solara.SelectMultiple("Origin (states or groups)", origin.value, named,
-                                  on_value=origin.set)
+            Picker("Origin (states or groups)", either, origin.value, origin.set, multiple=True)
             solara.SliderFloat("Strength (wave weight)", strength, min=0.1, max=3.0, step=0.1)
             shock = technology_shock(list(origin.value), strength.value)
             solara.Button("Start technology shock", color="primary",
                           on_click=lambda: run(lambda: model.inject(shock), shock["name"]))
         if cities:
             with solara.Details("Summit"):
-                solara.Select("Host city", cities, host.value, on_value=host.set)
-                solara.SelectMultiple("Participants (states or groups)", participants.value,
-                                      named, on_value=participants.set)
+                Picker("Host city", city_items, host.value, host.set)
+                Picker("Participants (states or groups)", either, participants.value,
+                       participants.set, multiple=True)
                 meeting = summit(host.value, list(participants.value))
                 solara.Button("Host summit", color="primary",
                               on_click=lambda: run(lambda: model.inject(meeting),
                                                    meeting["name"]))
         if len(partners) > 1:
             with solara.Details("Agreement"):
-                solara.Select("Side A (city or region)", partners, side_a.value,
-                              on_value=side_a.set)
-                solara.Select("Side B (another state's)", partners, side_b.value,
-                              on_value=side_b.set)
+                Picker("Side A (city or region)", partner_items, side_a.value, side_a.set)
+                Picker("Side B (another state's)", partner_items, side_b.value, side_b.set)
                 solara.SelectMultiple("Channels", channels.value, list(CHANNELS),
                                       on_value=channels.set)
                 solara.ToggleButtonsSingle(link_kind.value, ["agreement", "twinning"],

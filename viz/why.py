@@ -21,6 +21,7 @@ from sim.events import label
 from sim.recording import PILLARS
 from viz.events_panel import listed
 from viz.live import LiveModel
+from viz.picker import Picker, named
 
 SHOWN_BELOW = {"relations": 0.005, "trade, log points": 0.05, "soft power": 0.0005}
 RELATION_PARTS = ("soft power", "trade", "summits", "paradiplomacy", "sanctions", "shocks",
@@ -123,11 +124,10 @@ def Why(model: LiveModel):
     states = solara.use_memo(
         lambda: [str(i) for i in model.world.actors.ids[listed(
             model, np.arange(model.world.n_states))]], [model])
-    names = solara.use_memo(lambda: _names(model), [model])
+    items = solara.use_memo(lambda: named(model, states), [model])
     first = solara.use_reactive(states[0])
     second = solara.use_reactive(states[1] if len(states) > 1 else "")
     start = solara.use_reactive(0)
-    labels = {code: f"{names[code]} ({code})" for code in states}
     with model.lock:
         steps = model.steps
         since = min(start.value, max(steps - 1, 0))
@@ -138,13 +138,9 @@ def Why(model: LiveModel):
         log = action_log(model)
     solara.v.Html(tag="h3", children=["Why did this change?"], class_="my-2")
     with solara.Row():
-        solara.Select("State", [labels[c] for c in states], labels[first.value],
-                      on_value=lambda text: first.set(text.rsplit("(", 1)[1][:-1]))
-        solara.Select("…and state (none: that state's soft power)",
-                      ["none", *(labels[c] for c in states)],
-                      labels.get(second.value, "none"),
-                      on_value=lambda text: second.set(
-                          "" if text == "none" else text.rsplit("(", 1)[1][:-1]))
+        Picker("State", items, first.value, first.set)
+        Picker("…and state (none: that state's soft power)",
+               [{"code": "", "name": "none"}, *items], second.value, second.set)
     solara.SliderInt(f"Since step {since} ({model.date_of(since)})", value=start, min=0,
                      max=max(steps - 1, 0), disabled=steps == 0)
     for sentence in sentences:
