@@ -27,7 +27,7 @@ from viz.live import DEFAULT_SCENARIO, LiveModel
 from viz.plotly_figure import PlotlyFigure
 from viz.tables import activity_by_state, actor_values, comparison_table, soft_power_ranking
 from viz.why import Why
-from viz.world_map import COLOUR_BY, LAYERS, basemap, map_figure
+from viz.world_map import COLOUR_BY, LAYERS, basemap_text, map_figure
 
 # Solara warns on every page load that a cookie's samesite=none needs https: not on localhost.
 warnings.filterwarnings("ignore", message="Cookies with samesite=none")
@@ -59,7 +59,7 @@ def Page():
     model.value.colours = solara.use_memo(dict, [])  # a line keeps its colour across runs
     solara.Title("Geopol")
     solara.Style(CSS)
-    GeoAssets(name="world_110m", topojson=basemap())
+    GeoAssets(name="world_110m", topojson=basemap_text())
     Drawn(model.value)
     with solara.AppBar():
         solara.AppBarTitle("Geopol")
@@ -90,8 +90,11 @@ def Drawn(model: LiveModel):
 
 
 @solara.component_vue("geo_assets.vue")
-def GeoAssets(name: str, topojson: dict):
-    """Gives plotly's geo maps their base map from this app, not from a CDN (see the .vue)."""
+def GeoAssets(name: str, topojson: str):
+    """Gives plotly's geo maps their base map from this app, not from a CDN (see the .vue).
+    The TopoJSON goes as text: at every render reacton walks each nested list and dict of every
+    element's arguments in search of elements, and the parsed base map's 40,000 values made
+    that walk most of a step's time on the server, on every tab."""
 
 
 @solara.component_vue("drawn.vue")

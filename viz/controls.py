@@ -8,8 +8,10 @@ narrower where the documented range is only the validity bound; the units are th
 from __future__ import annotations
 
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
+import reacton.core
 import solara
 from mesa.visualization.utils import force_update
 
@@ -97,6 +99,14 @@ def Settings(settings: solara.Reactive[dict]):
                                on_value=lambda v, name=slider.name: put(name, v))
 
 
+def use_one_render_pass() -> AbstractContextManager:
+    """A hook: a context inside which changes to what the page shows are drawn in one render
+    pass, when it closes. Every view that shows the step listens to Mesa's update counter, and
+    each listener would otherwise render the page once more (five passes a step, each walking
+    every element of the page)."""
+    return reacton.core.get_render_context()
+
+
 @solara.component
 def RunControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dict],
                 delay: solara.Reactive[int], steps_per_redraw: solara.Reactive[int]):
@@ -107,6 +117,7 @@ def RunControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dic
     new run from `settings`."""
     playing = solara.use_reactive(False)
     live = model.value
+    one_pass = use_one_render_pass()
 
     def play() -> None:
         while playing.value and live.running:
@@ -115,14 +126,16 @@ def RunControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dic
                 if not (playing.value and live.running):
                     break
                 live.step_when_drawn()
-            force_update()
+            with one_pass:
+                force_update()
         playing.set(False)
 
     solara.lab.use_task(play, dependencies=[playing.value, live], prefer_threaded=True)
 
     def step() -> None:
         live.step()
-        force_update()
+        with one_pass:
+            force_update()
 
     def reset() -> None:
         playing.set(False)

@@ -14,6 +14,7 @@ from mesa.visualization.utils import force_update, update_counter
 from sim.errors import InputError
 from sim.schema import CHANNELS
 from sim.world import CITY, STATE
+from viz.controls import use_one_render_pass
 from viz.focus import scenario_focus
 from viz.live import LiveModel
 from viz.picker import Picker, named
@@ -105,17 +106,20 @@ def EventsPanel(model: LiveModel):
 
     message = solara.use_reactive("")
     problem = solara.use_reactive("")
+    one_pass = use_one_render_pass()
 
     def run(action: Callable[[], None], what: str) -> bool:
-        error = act(action)
-        problem.set(error or "")
-        message.set("" if error else f"{what}: acts at step {model.steps + 1} ({next_at})")
+        with one_pass:
+            error = act(action)
+            problem.set(error or "")
+            message.set("" if error else f"{what}: acts at step {model.steps + 1} ({next_at})")
         return error is None
 
     def impose(event: dict) -> None:
         # The sanction just imposed is the one shown as liftable, not the world's first.
-        if run(lambda: model.inject(event), event["name"]):
-            lifted.set(event["name"])
+        with one_pass:
+            if run(lambda: model.inject(event), event["name"]):
+                lifted.set(event["name"])
 
     first_imposer, first_target = solara.use_memo(lambda: default_sanction(model, states),
                                                   [model])

