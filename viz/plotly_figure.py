@@ -10,9 +10,27 @@ import solara
 from plotly.graph_objs import FigureWidget
 
 
-@solara.component
+class Drawing:
+    """A figure passed by identity. reacton compares a component's arguments, and an effect's
+    dependencies, with `==` at every render, and for a plotly figure that deep-copies both
+    sides; the views build a new figure only when they render anew (a step, a user's choice),
+    so a new figure is always one to draw."""
+
+    __slots__ = ("figure",)
+
+    def __init__(self, figure: go.Figure) -> None:
+        self.figure = figure
+
+
 def PlotlyFigure(figure: go.Figure, filename: str,
-                 on_click: Callable[[dict], None] | None = None):
+                 on_click: Callable[[dict], None] | None = None) -> solara.Element:
+    return FigureView(drawing=Drawing(figure), filename=filename, on_click=on_click)
+
+
+@solara.component
+def FigureView(drawing: Drawing, filename: str, on_click: Callable[[dict], None] | None):
+    figure = drawing.figure
+
     def points(data: dict) -> None:
         if on_click is not None and data and data.get("event_type") == "plotly_click":
             on_click(data)
@@ -42,5 +60,5 @@ def PlotlyFigure(figure: go.Figure, filename: str,
         widget.data = widget.data[old:]
         widget.layout = figure.layout
 
-    solara.use_effect(show, [figure])
+    solara.use_effect(show, [drawing])
     return element
