@@ -3,9 +3,11 @@
 Steps the run, imposes a sanction from the events panel, steps on, and checks that the charts
 draw the run without the sanction dashed beside the live one (and below it where the sanction
 bites), that the soft-power ranking gains its baseline columns, and that neither the browser
-nor the server reported an error. Screenshots of the charts and the map are kept as artefacts
-(in $GEOPOL_ARTIFACTS, else runs/test-artifacts/). A second test checks that the charts still
-fit their column when their tab is shown again.
+nor the server reported an error. Then: charts that fit their column when their tab is shown
+again; downloads; Play at full speed with events and tabs switched (it pauses at once and
+stops at the end); the map drawn offline, the About and Why? tabs; and docs/teaching.md's
+three lessons clicked through. Screenshots are kept as artefacts (in $GEOPOL_ARTIFACTS, else
+runs/test-artifacts/).
 """
 
 from __future__ import annotations
@@ -562,5 +564,92 @@ def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_s
         r"^Germany's exports to Russia fell \d+\.\d% \(−\d+\.\d log points\): sanctions −"),
         timeout=30_000)
     save(page, "lesson-1-why.png")
+    page.close()
+    no_errors(errors, log)
+
+
+def play_at_full_speed(page) -> None:
+    """Speed to 0 ms between steps, then ▶."""
+    speed = page.get_by_role("slider", name=re.compile("^Speed"))
+    speed.focus()
+    page.keyboard.press("Home")
+    expect(speed).to_have_attribute("aria-valuenow", "0")
+    page.get_by_role("button", name="▶").click()
+
+
+def step_shown(page) -> int:
+    clock = page.get_by_role("navigation").get_by_text(re.compile(r"seed \d+: step \d+"))
+    return int(re.search(r"step (\d+)", clock.inner_text()).group(1))
+
+
+@pytest.fixture(scope="module")
+def summits_server(tmp_path_factory):
+    """`geopol app astana-summits`, docs/teaching.md's lesson 2."""
+    with app_serving("astana-summits", tmp_path_factory.mktemp("lesson2")) as served:
+        yield served
+
+
+def test_lesson_2_summits_and_a_capitals_weight_as_a_class_sees_it(browser, summits_server):
+    """docs/teaching.md, lesson 2, clicked through: play at full speed and pause once past
+    January 2011 (step 24); Astana is the heaviest capital, above its twin without the
+    scripted summits, and the OSCE summit of December 2010 is named on the time axis."""
+    address, log = summits_server
+    page, errors = open_app(browser, address)
+    play_at_full_speed(page)
+    expect(page.get_by_role("navigation").get_by_text(re.compile(
+        r"step (2[4-9]|[3-9]\d),"))).to_be_visible(timeout=120_000)
+    page.get_by_role("button", name="❚❚").click()
+    page.wait_for_timeout(1_000)
+    paused = step_shown(page)
+    weights = charts(page, paused + 1, dashed=True)["Diplomatic weight of capitals"]
+    astana = trace(weights, "Astana")
+    twin = trace(weights, "Astana without the scenario's events")
+    assert twin["dash"] == "dash" and astana["y"][-1] - twin["y"][-1] > 0.05, (astana, twin)
+    live = [t for t in weights["traces"] if "without" not in t["name"]]
+    assert max(live, key=lambda t: t["y"][-1])["name"] == "Astana", live
+    (events,) = [m for m in weights["marks"] if m["name"] == "events (scenario)"]
+    assert any("OSCE summit" in text and text.startswith("2011-01-01")
+               for text in events["text"]), events
+    save(page, "lesson-2-charts.png")
+    page.close()
+    no_errors(errors, log)
+
+
+@pytest.fixture(scope="module")
+def digital_server(tmp_path_factory):
+    """`geopol app digital-kazakhstan`, docs/teaching.md's lesson 3."""
+    with app_serving("digital-kazakhstan", tmp_path_factory.mktemp("lesson3")) as served:
+        yield served
+
+
+def test_lesson_3_a_technology_wave_and_soft_power_as_a_class_sees_it(browser, digital_server):
+    """docs/teaching.md, lesson 3, clicked through: Play runs to the scenario's end (step 20,
+    2023) and stops; Kazakhstan's soft power ends above its twin without the digital push;
+    Why?, for Kazakhstan alone, tells the rise by pillar, education, enterprise and digital
+    first."""
+    address, log = digital_server
+    page, errors = open_app(browser, address)
+    play_at_full_speed(page)
+    expect(page.get_by_text("seed 1: step 20, 2023-01-01")).to_be_visible(timeout=120_000)
+    expect(page.get_by_role("button", name=re.compile("^(▶|❚❚)$"))).to_be_disabled()
+    soft_power = charts(page, 21, dashed=True)["Soft power"]
+    kazakhstan = trace(soft_power, "KAZ")["y"][-1]
+    twin = trace(soft_power, "KAZ without the scenario's events")["y"][-1]
+    assert kazakhstan == pytest.approx(0.56, abs=0.03) and twin == pytest.approx(0.48, abs=0.03)
+    page.get_by_role("tab", name="Why?").click()
+    for label, state in (("State", "Kazakhstan"),
+                         ("…and state (none: that state's soft power)", "none")):
+        named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
+        choice = page.locator(".v-select").filter(has=named)
+        choice.locator(".v-input__slot").click()
+        page.keyboard.type(state)
+        page.keyboard.press("Escape")
+        expect(choice.locator(".v-select__selections")).to_have_text(state)
+    sentence = page.locator(".geopol-why").first
+    expect(sentence).to_have_text(re.compile(r"^Since step 0 .*Kazakhstan's soft power rose "
+                                             r"0\.1\d"), timeout=30_000)
+    leading = re.findall(r"([a-z]+) [+−]", sentence.inner_text().split(": ", 1)[1])[:3]
+    assert set(leading) == {"education", "enterprise", "digital"}, sentence.inner_text()
+    save(page, "lesson-3-why.png")
     page.close()
     no_errors(errors, log)

@@ -1,6 +1,6 @@
 """docs/teaching.md's three lessons, checked on the model the app runs (seed 1, as `geopol app`
 starts): each claim the page makes about what students will see, in direction and rough size.
-tests/test_app_browser.py plays lesson 1 in a browser."""
+tests/test_app_browser.py clicks each lesson through in a browser."""
 
 from __future__ import annotations
 
