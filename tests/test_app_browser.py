@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -527,17 +527,36 @@ def test_the_map_draws_the_world_offline_and_the_about_and_why_tabs_explain(brow
 
 
 @pytest.fixture(scope="module")
-def lesson_server(tmp_path_factory):
-    """`geopol app eurasia-sanctions-2017`, docs/teaching.md's lesson 1."""
-    with app_serving("eurasia-sanctions-2017", tmp_path_factory.mktemp("lesson")) as served:
-        yield served
+def lesson_app(tmp_path_factory):
+    """`geopol app SCENARIO` for docs/teaching.md's lessons: (address, log) of a server for
+    the scenario, started on first use, all stopped at the end."""
+    with ExitStack() as stack:
+        running: dict[str, tuple[str, Path]] = {}
+
+        def serve(scenario: str) -> tuple[str, Path]:
+            if scenario not in running:
+                running[scenario] = stack.enter_context(
+                    app_serving(scenario, tmp_path_factory.mktemp(scenario)))
+            return running[scenario]
+
+        yield serve
 
 
-def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_server):
+def pick(page, label: str, name: str) -> None:
+    """Choose `name` in the picker labelled `label`, by typing it, as in a list of 190 states."""
+    named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
+    choice = page.locator(".v-select").filter(has=named)
+    choice.locator(".v-input__slot").click()
+    page.keyboard.type(name)
+    page.keyboard.press("Escape")
+    expect(choice.locator(".v-select__selections")).to_have_text(name)
+
+
+def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_app):
     """docs/teaching.md, lesson 1, clicked through: eight steps; Russia's GDP below its twin
     without the scenario's sanctions; Why? tells Kazakhstan's exports to Russia rising through
     diverted trade, and Germany's falling through sanctions."""
-    address, log = lesson_server
+    address, log = lesson_app("eurasia-sanctions-2017")
     page, errors = open_app(browser, address)
     for n in range(1, 9):
         page.get_by_role("button", name="Step").click()
@@ -552,14 +571,8 @@ def test_lesson_1_sanctions_and_the_cushion_as_a_class_sees_it(browser, lesson_s
     expect(sentences.nth(1)).to_have_text(re.compile(
         r"^Kazakhstan's exports to Russia rose \d+\.\d% \(\+\d+\.\d log points\): "
         r"third countries \+"), timeout=30_000)
-    for label, state in (("State", "Russia"),
-                         ("…and state (none: that state's soft power)", "Germany")):
-        named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
-        choice = page.locator(".v-select").filter(has=named)
-        choice.locator(".v-input__slot").click()
-        page.keyboard.type(state)  # a list of 190 states: type to pick one
-        page.keyboard.press("Escape")
-        expect(choice.locator(".v-select__selections")).to_have_text(state)
+    pick(page, "State", "Russia")
+    pick(page, "…and state (none: that state's soft power)", "Germany")
     expect(sentences.nth(2)).to_have_text(re.compile(
         r"^Germany's exports to Russia fell \d+\.\d% \(−\d+\.\d log points\): sanctions −"),
         timeout=30_000)
@@ -582,18 +595,11 @@ def step_shown(page) -> int:
     return int(re.search(r"step (\d+)", clock.inner_text()).group(1))
 
 
-@pytest.fixture(scope="module")
-def summits_server(tmp_path_factory):
-    """`geopol app astana-summits`, docs/teaching.md's lesson 2."""
-    with app_serving("astana-summits", tmp_path_factory.mktemp("lesson2")) as served:
-        yield served
-
-
-def test_lesson_2_summits_and_a_capitals_weight_as_a_class_sees_it(browser, summits_server):
+def test_lesson_2_summits_and_a_capitals_weight_as_a_class_sees_it(browser, lesson_app):
     """docs/teaching.md, lesson 2, clicked through: play at full speed and pause once past
     January 2011 (step 24); Astana is the heaviest capital, above its twin without the
     scripted summits, and the OSCE summit of December 2010 is named on the time axis."""
-    address, log = summits_server
+    address, log = lesson_app("astana-summits")
     page, errors = open_app(browser, address)
     play_at_full_speed(page)
     expect(page.get_by_role("navigation").get_by_text(re.compile(
@@ -615,19 +621,12 @@ def test_lesson_2_summits_and_a_capitals_weight_as_a_class_sees_it(browser, summ
     no_errors(errors, log)
 
 
-@pytest.fixture(scope="module")
-def digital_server(tmp_path_factory):
-    """`geopol app digital-kazakhstan`, docs/teaching.md's lesson 3."""
-    with app_serving("digital-kazakhstan", tmp_path_factory.mktemp("lesson3")) as served:
-        yield served
-
-
-def test_lesson_3_a_technology_wave_and_soft_power_as_a_class_sees_it(browser, digital_server):
+def test_lesson_3_a_technology_wave_and_soft_power_as_a_class_sees_it(browser, lesson_app):
     """docs/teaching.md, lesson 3, clicked through: Play runs to the scenario's end (step 20,
     2023) and stops; Kazakhstan's soft power ends above its twin without the digital push;
     Why?, for Kazakhstan alone, tells the rise by pillar, education, enterprise and digital
     first."""
-    address, log = digital_server
+    address, log = lesson_app("digital-kazakhstan")
     page, errors = open_app(browser, address)
     play_at_full_speed(page)
     expect(page.get_by_text("seed 1: step 20, 2023-01-01")).to_be_visible(timeout=120_000)
@@ -637,14 +636,8 @@ def test_lesson_3_a_technology_wave_and_soft_power_as_a_class_sees_it(browser, d
     twin = trace(soft_power, "KAZ without the scenario's events")["y"][-1]
     assert kazakhstan == pytest.approx(0.56, abs=0.03) and twin == pytest.approx(0.48, abs=0.03)
     page.get_by_role("tab", name="Why?").click()
-    for label, state in (("State", "Kazakhstan"),
-                         ("…and state (none: that state's soft power)", "none")):
-        named = page.locator("label", has_text=re.compile(f"^{re.escape(label)}$"))
-        choice = page.locator(".v-select").filter(has=named)
-        choice.locator(".v-input__slot").click()
-        page.keyboard.type(state)
-        page.keyboard.press("Escape")
-        expect(choice.locator(".v-select__selections")).to_have_text(state)
+    pick(page, "State", "Kazakhstan")
+    pick(page, "…and state (none: that state's soft power)", "none")
     sentence = page.locator(".geopol-why").first
     expect(sentence).to_have_text(re.compile(r"^Since step 0 .*Kazakhstan's soft power rose "
                                              r"0\.1\d"), timeout=30_000)
