@@ -49,6 +49,7 @@ app = typer.Typer(
     no_args_is_help=False,  # `main` answers a bare `geopol` with the help
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts say "[default: ...]": plain text, not rich markup
 )
 console = Console()
 errors = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
@@ -56,6 +57,22 @@ MAX_WORKERS = 1024  # processes on one machine; more would only exhaust it
 MAX_REPLICATES = 10_000  # as many as a sweep's
 STEPS_HELP = (f"steps to run, at most {MAX_STEPS:,} and as far as the scenario's calendar goes "
               "[default: the scenario's steps]")
+
+
+@app.callback()
+def everything(
+    threads: Annotated[int | None, typer.Option(
+        help="numba threads for the kernels [default: NUMBA_NUM_THREADS, else every core]; "
+             "results do not depend on it")] = None,
+) -> None:
+    """Geopol: an agent-based simulator of geopolitics."""
+    if threads is not None:
+        from sim.kernels.threads import use_threads
+
+        try:
+            use_threads(threads)
+        except ValueError as exc:
+            raise InputError("geopol", "--threads", str(exc), describe(threads)) from None
 
 
 class Stopped(Exception):

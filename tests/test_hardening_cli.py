@@ -122,6 +122,22 @@ def test_help_still_prints_and_exits_0(monkeypatch, capsys):
     assert code == 0 and "--steps" in out and err == ""
 
 
+def test_help_shows_the_defaults_that_help_texts_name(monkeypatch, capsys):
+    """Help texts say "[default: ...]" as plain text (rich markup would swallow it)."""
+    code, out, _ = geopol_main(monkeypatch, capsys, "run", "--help")
+    assert code == 0 and "[default: runs/NAME-seedS-TIME]" in out
+    code, out, _ = geopol_main(monkeypatch, capsys, "--help")
+    assert code == 0 and "--threads" in out and "[default: NUMBA_NUM_THREADS" in out
+
+
+@pytest.mark.parametrize("threads", [0, 4096])
+def test_threads_beyond_numbas_pool_are_one_line_and_exit_2(monkeypatch, capsys, threads,
+                                                           no_model_runs):
+    line = failed(monkeypatch, capsys, "--threads", threads, "run", "eurasia")
+    assert line.startswith("error: geopol: --threads: expected 1 to "), line
+    assert f"found {threads}" in line, line
+
+
 # ---------------------------------------------------------------- --steps and other numbers
 
 

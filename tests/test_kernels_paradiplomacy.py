@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from sim.bench import world_spec
 from sim.kernels import BACKENDS
 from sim.kernels import paradiplomacy as pd
+from sim.kernels.threads import LINKS_PARALLEL_FROM, serial_below
 from sim.mechanisms import paradiplomacy as mech
 from sim.model import GeoModel
 from sim.scenario import from_spec
@@ -1007,3 +1008,36 @@ def test_link_promise_numba_agrees_with_numpy(seed, e):
     a, b = np.divmod(slots.link_pair, slots.n_states)
     odds = formation_static + gamma[pd.RELATIONS] * rel[a, b] + gamma[pd.SANCTION] * san[a, b]
     np.testing.assert_allclose(bare, odds, rtol=1e-12, atol=1e-12)
+
+
+def test_small_inputs_run_on_one_thread_and_large_ones_on_the_pool():
+    """`serial_below` runs a block on one thread below its threshold and restores the pool
+    after it, even when the block raises; at or above it the pool is left as it is."""
+    pool = numba.get_num_threads()
+    with serial_below(99, 100):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == pool
+    with pytest.raises(RuntimeError), serial_below(5, 100):
+        raise RuntimeError
+    assert numba.get_num_threads() == pool
+    with serial_below(100, 100):
+        assert numba.get_num_threads() == pool
+
+
+def test_the_paradiplomacy_phase_is_the_same_on_one_thread_as_on_the_pool():
+    """The phase's thread policy changes speed, not results: a world above the threshold,
+    stepped with the pool and with one thread, gives the same links and classes."""
+    def run(threads: int):
+        pool = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            model = GeoModel(scenario=from_spec(world_spec(20, 3000)), rng=4)
+            assert len(model.world.links.ends) >= LINKS_PARALLEL_FROM
+            for _ in range(3):
+                model.step()
+            return model.world.links.strength.copy(), model.world.actors.activity.copy()
+        finally:
+            numba.set_num_threads(pool)
+
+    for one, pool in zip(run(1), run(numba.config.NUMBA_NUM_THREADS), strict=True):
+        np.testing.assert_array_equal(one, pool)

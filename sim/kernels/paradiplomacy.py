@@ -30,11 +30,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numba import njit, prange
 
@@ -43,6 +41,7 @@ from sim.kernels.draws import (
     counter_uniform_python,
     counter_uniforms_reference,
 )
+from sim.kernels.threads import ATTENTION_PARALLEL_FROM, serial_below
 
 CHANNELS = ("economic", "cultural", "environmental", "emergency", "local_authority")
 FEATURES = (
@@ -712,7 +711,7 @@ def link_promise(
     `commitment` if the link is active (`link_total` > 0): an actor keeps up the partnerships it
     has before it seeks new ones. docs/model.md, "Paradiplomacy"."""
     rel, san = _pair_features(relations, sanction)
-    with _threads_for(link_pair.shape[0]):
+    with serial_below(link_pair.shape[0], ATTENTION_PARALLEL_FROM):
         return _promise(link_pair, rel, san, formation_static,
                         float(formation_coef[RELATIONS]), float(formation_coef[SANCTION]),
                         link_total, commitment)
@@ -728,26 +727,6 @@ def link_promise_reference(
     odds = (formation_static + formation_coef[RELATIONS] * rel[link_pair]
             + formation_coef[SANCTION] * san[link_pair])
     return np.where(link_total > 0.0, odds + commitment, odds)
-
-
-# Below this many links the attention kernels run on one thread: starting threads for a few
-# thousand links costs more than it saves, much more on a shared machine.
-ATTENTION_PARALLEL_FROM = 200_000
-
-
-@contextmanager
-def _threads_for(n_links: int) -> Iterator[None]:
-    """Run the block on one thread if there are fewer than ATTENTION_PARALLEL_FROM links
-    (results do not depend on the thread count either way)."""
-    if n_links >= ATTENTION_PARALLEL_FROM or numba.get_num_threads() == 1:
-        yield
-        return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(previous)
 
 
 # The link ends are streamed in this many fixed parts (consecutive link ranges), in parallel,
@@ -865,7 +844,7 @@ def partner_effort(
     depends on the thread count.
     """
     n_actors = actors.degree.shape[0]
-    with _threads_for(pay.shape[0]):
+    with serial_below(pay.shape[0], ATTENTION_PARALLEL_FROM):
         top = _best_pay(actors.ends, pay, n_actors)
         weight = np.empty((pay.shape[0], 2))
         total = _weights(actors.ends, pay, top, temperature, weight)

@@ -20,6 +20,7 @@ from sim.kernels.paradiplomacy import (
     state_pairs,
     static_drives,
 )
+from sim.kernels.threads import LINKS_PARALLEL_FROM, serial_below
 from sim.mechanisms.events import cushion
 from sim.params import ParadiplomacyParams
 from sim.schema import CHANNELS
@@ -158,8 +159,15 @@ def update(
     attention over its candidate links (`partner_effort`): a link grows at g·a_e and a
     candidate forms at the rate r·F·a_e, F = `attention_focus` (a candidate its ends seek out
     forms faster than one left to chance); without, every candidate moves on its own (a = 1,
-    rate r).
+    rate r). Below LINKS_PARALLEL_FROM links the phase's kernels run on one thread.
     """
+    with serial_below(len(world.links.ends), LINKS_PARALLEL_FROM):
+        return _update(world, params, geometry, kernels, seed, dt, favoured, favour, choose)
+
+
+def _update(world: World, params: ParadiplomacyParams, geometry: LinkGeometry, kernels,
+            seed: int, dt: float, favoured: list[list[int]], favour: float, choose: bool
+            ) -> tuple[int, int]:
     links, pairs = world.links, world.pairs
     _static_parts(geometry, world, params)
     c = len(CHANNELS)
