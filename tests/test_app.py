@@ -37,13 +37,14 @@ from sim import GeoModel, attribution, events
 from sim.bench_app import free_port
 from sim.compare import outcomes
 from sim.errors import InputError
+from sim.mechanisms.decisions import Decision
 from sim.mechanisms.trade import cost_changes
 from sim.output import run_tables
 from sim.params import PARAM_NAMES, Params
 from sim.recording import ACTIVITY_NAMES, PILLARS
 from sim.scenario import BUNDLED_DIR, bundled, load
 from sim.world import CITY, REGION, STATE
-from viz import about, charts, tables, why, world_map
+from viz import about, charts, events_panel, tables, why, world_map
 from viz import app as app_module
 from viz import live as live_module
 from viz import serve as serve_module
@@ -1222,6 +1223,22 @@ def test_decisions_panel_lists_what_states_decided_newest_first():
     assert {"USA", "FRA"} & {d.other for d in model.decisions
                              if d.state == "RUS" and d.action == "counter-sanctioned"}
     assert all("utility" in c[3] for c in cells)
+    said = {c[2] for c in cells}
+    assert any(re.fullmatch(r"counter-sanctioned [A-Z]{3}", text) for text in said), said
+    assert all(re.fullmatch(r"(joined|left) the sanction on RUS", text) for text in said
+               if text.startswith(("joined", "left"))), said
+
+
+def test_a_decision_reads_as_what_the_state_did():
+    def said(action: str, other: str) -> str:
+        return events_panel.what_it_did(Decision(3, "NOR", action, other, "s", 0.1, "r"))
+
+    assert said("joined", "RUS") == "joined the sanction on RUS"
+    assert said("left", "RUS") == "left the sanction on RUS"
+    assert said("counter-sanctioned", "USA") == "counter-sanctioned USA"
+    assert said("lifted counter-sanction", "USA") == "lifted its counter-sanction on USA"
+    assert said("concluded a trade agreement", "JPN") == "concluded a trade agreement with JPN"
+    assert said("launched a digital programme", "") == "launched a digital programme"
 
 
 def test_events_panel_shows_a_refused_event_as_one_line():

@@ -12,6 +12,7 @@ import solara
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.errors import InputError
+from sim.mechanisms.decisions import Decision
 from sim.schema import CHANNELS
 from sim.world import CITY, STATE
 from viz.controls import use_one_render_pass
@@ -190,8 +191,21 @@ DECISIONS_SHOWN = 12
 def decision_rows(model: LiveModel, limit: int = DECISIONS_SHOWN) -> list[dict[str, str]]:
     """The newest decisions of the run, newest first: when they act, who, what, and why."""
     return [{"from": model.date_of(d.step + 1).isoformat(), "state": d.state,
-             "action": f"{d.action} {d.other}", "why": f"{d.sanction}: {d.reason}"}
+             "action": what_it_did(d), "why": f"{d.sanction}: {d.reason}"}
             for d in reversed(model.decisions[-limit:])]
+
+
+def what_it_did(decision: Decision) -> str:
+    """A decision in words: "joined the sanction on RUS", "concluded a trade agreement with
+    JPN", "counter-sanctioned USA"."""
+    action, other = decision.action, decision.other
+    if action in ("joined", "left"):
+        return f"{action} the sanction on {other}"
+    if action == "lifted counter-sanction":
+        return f"lifted its counter-sanction on {other}"
+    if action.startswith("concluded"):
+        return f"{action} with {other}"
+    return f"{action} {other}".strip()
 
 
 @solara.component
