@@ -12,11 +12,14 @@ import statistics
 import time
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from rich.console import Console
 from rich.table import Table
 
 from sim.kernels import BACKENDS, MODULES
+from sim.kernels.threads import LINKS_PARALLEL_FROM
+from sim.mechanisms import paradiplomacy as paradiplomacy_phase
 from sim.mechanisms import trade as trade_phase
 from sim.model import GeoModel
 from sim.output import versions
@@ -202,6 +205,45 @@ class CapturedKernels:
         return call
 
 
+THREAD_SIZES = (500, 2_000, 10_000, 50_000)  # regions of the worlds `bench_threads` times
+
+
+def bench_threads(states: int = 50, sizes: tuple[int, ...] = THREAD_SIZES, rounds: int = 4
+                  ) -> list[dict]:
+    """The paradiplomacy phase on one thread and on numba's pool, whatever its size (the
+    phase's own threshold, LINKS_PARALLEL_FROM, set aside): where threads start to pay.
+    Medians over `rounds` alternations of the two, each the median of several calls. Empty
+    when the pool is one thread."""
+    pool = numba.get_num_threads()
+    if pool == 1:
+        return []
+    rows = []
+    for regions in sizes:
+        model = GeoModel(scenario=from_spec(world_spec(states, regions)), rng=0)
+        for _ in range(2):
+            model.step()
+        p, calls = model.params, 15 if regions < 50_000 else 5
+
+        def phase(model: GeoModel = model, p=p) -> float:
+            start = time.perf_counter()
+            paradiplomacy_phase.update(
+                model.world, p.paradiplomacy, model.link_geometry, model.kernels, 1, model.dt,
+                choose=p.decisions.partners, parallel_from=0)
+            return time.perf_counter() - start
+
+        times: dict[str, list[float]] = {"one": [], "pool": []}
+        try:
+            for _ in range(rounds):
+                for name, threads in (("one", 1), ("pool", pool)):
+                    numba.set_num_threads(threads)
+                    times[name].append(statistics.median(phase() for _ in range(calls)))
+        finally:
+            numba.set_num_threads(pool)
+        rows.append({"regions": regions, "links": len(model.world.links.ends), "pool": pool,
+                     **{f"{name}_ms": 1e3 * statistics.median(t) for name, t in times.items()}})
+    return rows
+
+
 def median_seconds(function, args: tuple, budget: float = 0.5, most: int = 50) -> float:
     """Median of repeated calls, as many as fit in about `budget` seconds (at least one)."""
     times: list[float] = []
@@ -250,6 +292,17 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
         console.print(f"decisions, world ({d['states']} states, a new coalition against "
                       f"Russia, {reviewed}: {d['questions']:.0f} asked): {d['ms']:.2f} ms a "
                       "step (target < 1 ms; median of 40)")
+    threads = bench_threads()
+    if threads:
+        table = Table(title="Paradiplomacy phase, 1 thread against numba's "
+                            f"{threads[0]['pool']} (synthetic, 50 states)")
+        for col in ("regions", "links", "1 thread ms", "pool ms", "pool / 1", "runs on"):
+            table.add_column(col, justify="right")
+        for r in threads:
+            table.add_row(f"{r['regions']:,}", f"{r['links']:,}", f"{r['one_ms']:.2f}",
+                          f"{r['pool_ms']:.2f}", f"{r['pool_ms'] / r['one_ms']:.2f}",
+                          "1 thread" if r["links"] < LINKS_PARALLEL_FROM else "the pool")
+        console.print(table)
     gravity = bench_gravity(states)
     console.print(
         f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "

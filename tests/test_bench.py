@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 
-from sim.bench import bench_decisions, bench_gravity, bench_scenario
+import numba
+
+from sim.bench import bench_decisions, bench_gravity, bench_scenario, bench_threads
 
 
 def test_scenario_bench_builds_and_runs_the_scenario():
@@ -26,3 +28,16 @@ def test_decisions_bench_times_a_phase_with_questions_to_answer():
     assert times["states"] == 190
     assert times["questions"] > 100  # every state reviews the coalition, Russia its members
     assert math.isfinite(times["ms"]) and times["ms"] > 0
+
+
+def test_threads_bench_times_the_phase_on_one_thread_and_on_the_pool():
+    """Both thread counts timed for each world, and numba's pool as it was afterwards."""
+    pool = numba.get_num_threads()
+    rows = bench_threads(states=10, sizes=(200, 400), rounds=1)
+    assert numba.get_num_threads() == pool
+    if pool == 1:
+        assert rows == []
+        return
+    assert [r["regions"] for r in rows] == [200, 400]
+    assert rows[0]["links"] < rows[1]["links"]
+    assert all(r["one_ms"] > 0 and r["pool_ms"] > 0 and r["pool"] == pool for r in rows)

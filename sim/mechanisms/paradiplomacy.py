@@ -146,6 +146,7 @@ def update(
     favoured: list[list[int]] = (),
     favour: float = 0.0,
     choose: bool = False,
+    parallel_from: int = LINKS_PARALLEL_FROM,
 ) -> tuple[int, int]:
     """One step of link dynamics and the activity classes; returns (formed, dissolved), and
     leaves the number of active links after the step in `geometry.active_links` (and each
@@ -159,9 +160,9 @@ def update(
     attention over its candidate links (`partner_effort`): a link grows at g·a_e and a
     candidate forms at the rate r·F·a_e, F = `attention_focus` (a candidate its ends seek out
     forms faster than one left to chance); without, every candidate moves on its own (a = 1,
-    rate r). Below LINKS_PARALLEL_FROM links the phase's kernels run on one thread.
+    rate r). Below `parallel_from` links the phase's kernels run on one thread.
     """
-    with serial_below(len(world.links.ends), LINKS_PARALLEL_FROM):
+    with serial_below(len(world.links.ends), parallel_from):
         return _update(world, params, geometry, kernels, seed, dt, favoured, favour, choose)
 
 
