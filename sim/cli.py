@@ -9,11 +9,38 @@ output. No line is longer than 300 characters or holds a control character.
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import warnings
 
 INTERRUPTED = 130
 NOTHING_WRITTEN = "interrupted: nothing was written"
+_ctrl_c = False
+
+
+def _on_ctrl_c(signum: int, frame: object) -> None:
+    # Python drops a KeyboardInterrupt raised inside a weakref callback or __del__ (it only
+    # prints "Exception ignored"), as imports sometimes run; the flag lets `check_ctrl_c` raise
+    # it again at the next step, so that the run still stops.
+    global _ctrl_c
+    _ctrl_c = True
+    raise KeyboardInterrupt
+
+
+def check_ctrl_c() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came and its exception was lost on the way."""
+    if _ctrl_c:
+        raise KeyboardInterrupt
+
+
+def _unraisable(info: object) -> None:
+    if not isinstance(getattr(info, "exc_value", None), KeyboardInterrupt):
+        sys.__unraisablehook__(info)
+
+
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # not if the shell ignores it
+    signal.signal(signal.SIGINT, _on_ctrl_c)
+    sys.unraisablehook = _unraisable  # the lost Ctrl-C's "Exception ignored": one line is ours
 
 try:  # Ctrl-C while the libraries load is one line too, not a traceback
     import datetime as dt
@@ -190,8 +217,10 @@ def run(
         ) as progress:
             task = progress.add_task("run", total=steps)
             for _ in range(steps):
+                check_ctrl_c()
                 model.step()
                 progress.advance(task)
+        check_ctrl_c()
     except NonFiniteState as stop:
         manifest = manifest_for(model, seed, steps, time.perf_counter() - started)
         kept = keep_stopped_run(model, out, manifest, stop)
@@ -636,6 +665,7 @@ def main() -> None:
     # its own (exit code 3), which the warnings' lines would bury.
     warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"sim\.")
     try:
+        check_ctrl_c()
         # Not standalone: typer would print its own many-line usage errors and answer Ctrl-C
         # with a bare exit code; here each becomes one line.
         code = app(args=args, prog_name="geopol", standalone_mode=False)

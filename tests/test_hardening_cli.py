@@ -479,6 +479,37 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line_and_exit_130():
     assert one_line(proc.stderr, 130) == "interrupted: nothing was written"
 
 
+CTRL_C_LOST_IN_A_CALLBACK = """
+import os, signal, sys, weakref
+from sim.cli import main
+
+class Module:  # as importlib's weak caches: a callback runs when an object goes
+    pass
+
+def callback(ref):
+    os.kill(os.getpid(), signal.SIGINT)  # Python runs the handler here, and drops its exception
+
+held = Module()
+ref = weakref.ref(held, callback)
+del held
+print("went on", flush=True)
+sys.argv = ["geopol", "run", "eurasia", "--steps", "3", "--out", sys.argv[1]]
+main()
+"""
+
+
+def test_ctrl_c_lost_in_a_weakref_callback_still_stops_the_run(tmp_path):
+    """Python drops a KeyboardInterrupt raised in a weakref callback (as during imports) and
+    prints "Exception ignored": the run must still stop, with one line and exit code 130."""
+    out = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-c", CTRL_C_LOST_IN_A_CALLBACK, str(out)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.stdout == "went on\n"  # the exception was lost: the script went on
+    assert proc.returncode == 130, proc.stderr
+    assert one_line(proc.stderr, 130) == "interrupted: nothing was written"
+    assert not out.exists()
+
+
 def test_ctrl_c_during_start_up_of_the_installed_command_is_one_line(tmp_path):
     # As from a terminal: an ignored SIGINT would stay ignored in the child (see test_sweep).
     # A whole run, so that the command is still starting or running when the signal comes.
