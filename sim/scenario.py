@@ -282,6 +282,7 @@ class SyntheticSpec(Strict):
     regions_per_state: Annotated[int, Field(ge=0, le=100_000)] = 10
     cities_per_state: Annotated[int, Field(ge=1, le=1000)] = 1
     links_per_region: Annotated[int, Field(ge=0, le=100)] = 3
+    active_share: Annotated[float, Field(ge=0.0, le=1.0)] = 0.3
 
 
 def synthetic_state_ids(n: int) -> list[str]:

@@ -153,6 +153,9 @@ def _region_links(
     open_[:, 0] = True  # economic paradiplomacy "develops on its own" (paper 004)
     channels = (open_ * (1 << np.arange(len(CHANNELS)))).sum(axis=1).astype(np.uint8)
     strength = open_ * rng.uniform(0.1, 0.9, (e, len(CHANNELS)))
+    if size.active_share < 1.0:
+        # The rest are dormant candidates, so that a run forms links as well as dissolving them.
+        strength *= (rng.random(e) < size.active_share)[:, None]
     return ActorLinks(
         ends=ends,
         kind=np.zeros(e, dtype=np.int8),
