@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from sim.mechanisms import paradiplomacy as paradiplomacy_phase
 from sim.mechanisms import trade as trade_phase
 from sim.model import GeoModel
 from sim.output import versions
+from sim.params import Params
 from sim.scenario import ScenarioMeta, ScenarioSpec, SyntheticSpec, forget_loaded, from_spec
 
 
@@ -47,14 +49,21 @@ def machine() -> str:
 
 
 def world_spec(states: int, regions: int, links_per_region: int = 10) -> ScenarioSpec:
+    """A synthetic world of about `regions` regions whose links form and dissolve at steady
+    rates, whatever its size (docs/model.md, "Synthetic world")."""
+    per_state = max(regions // max(states, 1), 0)  # states are checked next
+    # A state's output is shared among its regions, so a region of a state with many is small.
+    # The attention reference shrinks with them, or their budgets would let every link decay.
+    reference = Params().paradiplomacy.partners_reference_gdp * 10 / max(per_state, 1)
     return ScenarioSpec(
         scenario=ScenarioMeta(name="bench"),
         synthetic=SyntheticSpec(
             states=states,
-            regions_per_state=max(regions // max(states, 1), 0),  # states are checked next
+            regions_per_state=per_state,
             cities_per_state=2,
             links_per_region=links_per_region,
         ),
+        params=Params().with_flat({"paradiplomacy_partners_reference_gdp": reference}),
     )
 
 
@@ -70,28 +79,69 @@ def time_steps(model: GeoModel, steps: int, warmup: int = 2) -> list[float]:
     return times
 
 
+# GeoModel.step's phases, in order: `bench_steps` times each.
+PHASES = ("apply_events", "decide", "city_diplomacy", "paradiplomacy", "trade", "technology",
+          "soft_power", "relations", "record")
+
+
+def timed_phases(model: GeoModel) -> dict[str, list[float]]:
+    """Make each of `model`'s phases record its seconds per call in the returned lists."""
+    times: dict[str, list[float]] = {}
+    for name in PHASES:
+        phase, spent = getattr(model, name), times.setdefault(name, [])
+
+        def timed(phase=phase, spent=spent) -> None:
+            start = time.perf_counter()
+            phase()
+            spent.append(time.perf_counter() - start)
+
+        setattr(model, name, timed)  # the instance's attribute shadows the method in step()
+    return times
+
+
+def peak_memory_mib() -> float:
+    """The largest resident memory of this process so far, MiB (Linux: ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def bench_steps(sizes: list[int], steps: int, states: int) -> list[dict]:
+    """Build and step synthetic worlds of `sizes` regions: numba on its pool and on one
+    thread, and the numpy reference; each phase's median besides the whole step's."""
+    pool = numba.get_num_threads()
+    variants = [("numba", pool)] + ([("numba", 1)] if pool > 1 else []) + [("numpy", pool)]
     rows = []
     for regions in sizes:
         scenario = from_spec(world_spec(states, regions))
-        for backend in ("numba", "numpy"):
-            start = time.perf_counter()
-            model = GeoModel(scenario=scenario, rng=0, backend=backend)
-            build = time.perf_counter() - start
-            times = time_steps(model, steps)
+        for backend, threads in variants:
+            numba.set_num_threads(threads)
+            try:
+                start = time.perf_counter()
+                model = GeoModel(scenario=scenario, rng=0, backend=backend)
+                build = time.perf_counter() - start
+                for _ in range(2):
+                    model.step()
+                phases = timed_phases(model)
+                times = time_steps(model, steps, warmup=0)
+            finally:
+                numba.set_num_threads(pool)
             median = statistics.median(times)
             rows.append(
                 {
                     "regions": len(model.regions),
                     "links": len(model.world.links),
+                    "active": model.link_geometry.active_links,
                     "actors": model.world.n_actors,
                     "backend": backend,
+                    "threads": threads,
                     "build_s": build,
                     "step_ms": 1e3 * median,
                     "step_p90_ms": 1e3 * float(np.quantile(times, 0.9)),
                     "actor_updates_per_s": model.world.n_actors / median,
+                    "phase_ms": {name: 1e3 * statistics.median(t) for name, t in phases.items()},
+                    "peak_mib": peak_memory_mib(),
                 }
             )
+            del model
     return rows
 
 
@@ -318,31 +368,35 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
     console.print(kernels)
     rows = bench_steps(sizes, steps, states)
     table = Table(title=f"Whole step, synthetic world of {states} states (median of {steps} steps)")
-    for col in (
-        "regions",
-        "links",
-        "backend",
-        "build s",
-        "step ms",
-        "p90 ms",
-        "updates/s",
-        "speed-up",
-    ):
+    for col in ("regions", "links", "active", "backend", "threads", "build s", "step ms",
+                "p90 ms", "updates/s", "speed-up", "peak MiB"):
         table.add_column(col, justify="right")
     baseline = {r["regions"]: r["step_ms"] for r in rows if r["backend"] == "numpy"}
     for r in rows:
         table.add_row(
             f"{r['regions']:,}",
             f"{r['links']:,}",
+            f"{r['active']:,}",
             r["backend"],
+            str(r["threads"]),
             f"{r['build_s']:.2f}",
             f"{r['step_ms']:.2f}",
             f"{r['step_p90_ms']:.2f}",
             f"{r['actor_updates_per_s'] / 1e6:.1f} M",
             f"{baseline[r['regions']] / r['step_ms']:.2f}×",
+            f"{r['peak_mib']:,.0f}",
         )
     console.print(table)
     console.print(
-        "updates/s: actors stepped per second at the median step; "
-        "speed-up: numpy reference step time / this step time."
+        "active: links active after the timed steps; updates/s: actors stepped per second at the "
+        "median step; speed-up: numpy reference step time / this step time; peak MiB: the "
+        "process's largest resident memory so far (sizes run smallest first)."
     )
+    phases = Table(title="Where a step's time goes: median ms of each phase (numba)")
+    for col in ("regions", "threads", *PHASES):
+        phases.add_column(col.replace("_", " "), justify="right")
+    for r in rows:
+        if r["backend"] == "numba":
+            phases.add_row(f"{r['regions']:,}", str(r["threads"]),
+                           *(f"{r['phase_ms'][name]:.2f}" for name in PHASES))
+    console.print(phases)

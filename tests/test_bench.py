@@ -3,11 +3,25 @@ speed itself is measured there, not asserted here)."""
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
+import time
 
 import numba
 
-from sim.bench import bench_decisions, bench_gravity, bench_scenario, bench_threads
+from sim import GeoModel
+from sim.bench import (
+    PHASES,
+    bench_decisions,
+    bench_gravity,
+    bench_scenario,
+    bench_steps,
+    bench_threads,
+    timed_phases,
+    world_spec,
+)
+from sim.scenario import from_spec
 
 
 def test_scenario_bench_builds_and_runs_the_scenario():
@@ -41,3 +55,35 @@ def test_threads_bench_times_the_phase_on_one_thread_and_on_the_pool():
     assert [r["regions"] for r in rows] == [200, 400]
     assert rows[0]["links"] < rows[1]["links"]
     assert all(r["one_ms"] > 0 and r["pool_ms"] > 0 and r["pool"] == pool for r in rows)
+
+
+def test_the_phases_timed_are_the_steps_phases_in_order():
+    called = re.findall(r"self\.(\w+)\(\)", inspect.getsource(GeoModel.step))
+    assert tuple(called) == PHASES
+
+
+def test_timed_phases_account_for_the_whole_step():
+    """Each phase records one time per step, and together they are nearly all of the step."""
+    model = GeoModel(scenario=from_spec(world_spec(10, 200)), rng=0)
+    model.step()
+    phases = timed_phases(model)
+    start = time.perf_counter()
+    for _ in range(3):
+        model.step()
+    wall = time.perf_counter() - start
+    assert set(phases) == set(PHASES) and all(len(t) == 3 for t in phases.values())
+    spent = sum(sum(t) for t in phases.values())
+    assert 0.8 * wall < spent <= wall
+
+
+def test_step_bench_reports_builds_steps_phases_and_memory_per_variant():
+    pool = numba.get_num_threads()
+    rows = bench_steps([200], steps=3, states=10)
+    assert numba.get_num_threads() == pool
+    expected = [("numba", pool)] + ([("numba", 1)] if pool > 1 else []) + [("numpy", pool)]
+    assert [(r["backend"], r["threads"]) for r in rows] == expected
+    for r in rows:
+        assert r["regions"] == 200 and 0 < r["active"] <= r["links"]
+        assert r["build_s"] > 0 and r["step_ms"] > 0 and r["peak_mib"] > 0
+        assert set(r["phase_ms"]) == set(PHASES)
+        assert sum(r["phase_ms"].values()) < 1.5 * r["step_p90_ms"]
