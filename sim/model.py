@@ -19,7 +19,6 @@ from sim.build import build_world
 from sim.errors import InputError, describe
 from sim.kernels import BACKENDS
 from sim.kernels.draws import stream_keys
-from sim.kernels.trade import relaxation_for
 from sim.params import PARAM_NAMES, Params
 from sim.recording import Recorder
 from sim.scenario import Scenario, load
@@ -192,11 +191,7 @@ class GeoModel(mesa.Model):
         self.growth_trend = mechanisms.trade.trends(nations.growth_trend, self.params.growth)
         self.trade_iterations = 0
         self.unconverged_trade_steps: list[int] = []
-        self.trade_relaxation = 1.0
         self.domestic_share = self._solve_trade()
-        # The plain alternation's sweeps from ones tell how slowly this world converges; later
-        # solves over-relax by the matching ω (sim/kernels/trade.py).
-        self.trade_relaxation = relaxation_for(self.trade_iterations, self.params.trade.tolerance)
         self.previous_domestic_share = self.domestic_share
         self.start_export_share = self.export_share
 
@@ -564,7 +559,6 @@ class GeoModel(mesa.Model):
                 nations.inward_resistance,
                 trade.tolerance,
                 trade.max_iterations,
-                self.trade_relaxation,
             )
         )
         self.world.pairs.trade = flows

@@ -20,7 +20,6 @@ from sim.kernels.trade import (
     gravity_flows,
     gravity_flows_python_loop,
     gravity_flows_reference,
-    relaxation_for,
 )
 from sim.mechanisms import trade as trade_phase
 from sim.params import GrowthParams, TradeParams
@@ -35,13 +34,12 @@ KERNELS = pytest.mark.parametrize(
 )
 
 
-def run(solve, gdp, phi, start=None, tolerance=TOL, relaxation=1.0):
+def run(solve, gdp, phi, start=None, tolerance=TOL):
     """Solve from ones (or a given start); check that the iteration converged."""
     n = len(gdp)
     a0, b0 = (np.ones(n), np.ones(n)) if start is None else start
     flows, a, b, iterations = solve(
-        np.asarray(gdp, float), np.asarray(phi, float), a0.copy(), b0.copy(), tolerance, MAX_IT,
-        relaxation,
+        np.asarray(gdp, float), np.asarray(phi, float), a0.copy(), b0.copy(), tolerance, MAX_IT
     )
     assert iterations < MAX_IT, "fixed point did not converge"
     return flows, a, b, iterations
@@ -70,15 +68,14 @@ world_args = {
 
 
 @settings(deadline=None, max_examples=60)
-@given(**world_args, relaxation=st.sampled_from([1.0, 1.3, 1.7, 1.9]))
-@example(seed=0, n=0, gdp_decades=3.0, phi_spread=4.0, symmetric=True, relaxation=1.0)
-@example(seed=1, n=1, gdp_decades=3.0, phi_spread=4.0, symmetric=False, relaxation=1.7)
-@example(seed=2, n=2, gdp_decades=6.0, phi_spread=8.0, symmetric=False, relaxation=1.0)
-def test_numba_kernel_agrees_with_numpy_reference(seed, n, gdp_decades, phi_spread, symmetric,
-                                                  relaxation):
+@given(**world_args)
+@example(seed=0, n=0, gdp_decades=3.0, phi_spread=4.0, symmetric=True)
+@example(seed=1, n=1, gdp_decades=3.0, phi_spread=4.0, symmetric=False)
+@example(seed=2, n=2, gdp_decades=6.0, phi_spread=8.0, symmetric=False)
+def test_numba_kernel_agrees_with_numpy_reference(seed, n, gdp_decades, phi_spread, symmetric):
     gdp, phi = random_world(seed, n, gdp_decades, phi_spread, symmetric)
-    f_nb, a_nb, b_nb, _ = run(gravity_flows, gdp, phi, relaxation=relaxation)
-    f_np, a_np, b_np, _ = run(gravity_flows_reference, gdp, phi, relaxation=relaxation)
+    f_nb, a_nb, b_nb, _ = run(gravity_flows, gdp, phi)
+    f_np, a_np, b_np, _ = run(gravity_flows_reference, gdp, phi)
     assert f_nb.shape == f_np.shape == (n, n)
     assert a_nb.shape == b_nb.shape == (n,)
     np.testing.assert_allclose(f_nb, f_np, rtol=1e-8, atol=0)
@@ -101,31 +98,113 @@ def home_biased(seed: int, n: int, bias: float) -> tuple[np.ndarray, np.ndarray]
     return gdp, phi
 
 
+def plain_alternation(gdp, phi, tolerance):
+    """The plain alternation from ones, a ← Σ_j φ_ij θ_j / b_j then b ← Σ_i φ_ij θ_i / a_i, with
+    neither stretch nor acceleration, until a sweep changes no a_i or b_j by more than
+    `tolerance`: the flows and the sweeps it took."""
+    theta = gdp / gdp.sum()
+    a = b = np.ones(len(gdp))
+    for sweeps in range(1, 10**6):
+        new_a = phi @ (theta / b)
+        new_b = (theta / new_a) @ phi
+        change = max(np.max(np.abs(new_a / a - 1.0)), np.max(np.abs(new_b / b - 1.0)))
+        a, b = new_a, new_b
+        if change < tolerance:
+            break
+    return gdp.sum() * np.outer(theta, theta) * phi / np.outer(a, b), sweeps
+
+
 @KERNELS
 @settings(deadline=None, max_examples=25)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 25), bias=st.floats(2.0, 6.0))
 @example(seed=1_741_473_020, n=2, bias=6.0)
-def test_over_relaxation_finds_the_same_flows_in_fewer_sweeps(solve, seed, n, bias):
-    """ω from `relaxation_for` (Young's optimum for the plain rate) reaches the plain
-    alternation's fixed point, and where most output stays at home, in far fewer sweeps."""
+def test_accelerated_solve_finds_the_plain_alternations_flows(solve, seed, n, bias):
+    """The stretched, accelerated solve stops where the plain alternation would: where a plain
+    sweep changes no resistance by more than the tolerance. Near the fixed point a sweep's
+    change is (I − J)·e for an error e in log b, with J its Jacobian (rate ρ, the largest
+    eigenvalue besides the scale's 1), so either solve stops within about tolerance/(1 − ρ) in
+    every log a_i and log b_j, 2·tolerance/(1 − ρ) in ln X_ij; and 1/(1 − ρ) is less than the
+    sweeps the plain alternation takes. Measured over 300 such worlds: under 3% of the bound."""
     gdp, phi = home_biased(seed, n, bias)
-    plain, _, _, slow = run(solve, gdp, phi, tolerance=1e-10)
-    omega = relaxation_for(slow, 1e-10)
-    assert 1.0 <= omega < 2.0
-    fast_flows, _, _, fast = run(solve, gdp, phi, tolerance=1e-10, relaxation=omega)
-    # Stopping when a sweep changes nothing by more than `tolerance` leaves the plain
-    # alternation up to tolerance/(1-ρ) from its fixed point, and 1/(1-ρ) < its sweeps:
-    # near-closed economies (13,000 sweeps) stop 1e-7 short, so that is the bound.
-    np.testing.assert_allclose(fast_flows, plain, rtol=max(1e-10 * slow, 1e-9))
+    tolerance, tight = 1e-10, 1e-13
+    plain, sweeps = plain_alternation(gdp, phi, tight)
+    flows, *_ = run(solve, gdp, phi, tolerance=tolerance)
+    np.testing.assert_allclose(flows, plain, rtol=2.0 * (tolerance + tight) * sweeps)
+
+
+@settings(deadline=None, max_examples=40)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 25), bias=st.floats(2.0, 6.0))
+@example(seed=1_741_473_020, n=2, bias=6.0)
+def test_home_biased_worlds_need_far_fewer_sweeps(seed, n, bias):
+    """Where most output stays at home the plain alternation is slow: from ones to 1e-10, 17 to
+    6,600 sweeps over 300 random worlds here (median 370). The accelerated solve took 4 to 14
+    (at most 15 over 5,000 worlds), at least 17 times fewer wherever the plain one took 200 or
+    more."""
+    gdp, phi = home_biased(seed, n, bias)
+    _, slow = plain_alternation(gdp, phi, 1e-10)
+    *_, fast = run(gravity_flows, gdp, phi, tolerance=1e-10)
+    assert fast <= 25
     if slow >= 200:
-        assert fast < slow / 2
+        assert fast < slow / 8
 
 
-def test_relaxation_grows_with_the_sweeps_the_plain_alternation_needs():
-    omegas = [relaxation_for(k, 1e-10) for k in (1, 10, 100, 1000, 10**6)]
-    assert omegas[0] == pytest.approx(1.0, abs=1e-9)
-    assert all(a < b for a, b in itertools.pairwise(omegas[:-1]))
-    assert omegas[-1] < 2.0
+@pytest.fixture(scope="module")
+def eurasia_model():
+    from sim import GeoModel
+
+    return GeoModel(scenario="eurasia", rng=0)
+
+
+@KERNELS
+def test_eurasia_needs_far_fewer_sweeps(solve, eurasia_model):
+    """On `eurasia`'s real costs (190 states, each at its own exports/GDP), from ones to its
+    tolerance 1e-10: the plain alternation took 636 sweeps, the geometric over-relaxation used
+    before 108, the accelerated solve 16; warm-started each step from the last solution, 13 to
+    14 against 51 to 75 before (100 steps; bench/RESULTS.md)."""
+    model = eurasia_model
+    trade = model.params.trade
+    gdp = model.world.actors.gdp[: model.world.n_states]
+    phi = trade_phase.trade_costs(model.world.pairs, trade, model.home_bias)
+    _, slow = plain_alternation(gdp, phi, trade.tolerance)
+    ones = np.ones(len(gdp))
+    flows, _, _, fast = solve(gdp, phi, ones, ones, trade.tolerance, trade.max_iterations)
+    assert slow > 500 and fast <= 25
+    tight = 1e-13  # the bound as in test_accelerated_solve_finds_the_plain_alternations_flows
+    plain, sweeps = plain_alternation(gdp, phi, tight)
+    np.testing.assert_allclose(flows, plain, rtol=2.0 * (trade.tolerance + tight) * sweeps)
+
+
+def test_eurasia_steps_need_few_sweeps():
+    """Warm-started from the last step's solution (numbers in the test above)."""
+    from sim import GeoModel
+
+    model = GeoModel(scenario="eurasia", rng=0)
+    assert model.trade_iterations <= 25  # step 0, from ones
+    for _ in range(3):
+        model.step()
+        assert model.trade_iterations <= 20
+    assert model.unconverged_trade_steps == []
+
+
+def test_a_solve_that_hits_the_cap_is_recorded():
+    from sim import GeoModel
+
+    model = GeoModel(scenario="eurasia", rng=0, trade_max_iterations=5)
+    model.step()
+    assert model.trade_iterations == 5
+    assert model.unconverged_trade_steps == [0, 1]
+    assert any("did not converge within trade.max_iterations (5)" in note
+               for note in model.diagnostics)
+
+
+@KERNELS
+def test_non_finite_costs_never_converge(solve):
+    """A NaN sweep is not a converged one: the solve runs to the cap, which the model records."""
+    phi = np.ones((3, 3))
+    phi[0, 1] = np.nan
+    ones = np.ones(3)
+    *_, iterations = solve(np.array([1.0, 2.0, 3.0]), phi, ones, ones, 1e-10, 50)
+    assert iterations == 50
 
 
 def test_empty_and_single_state_worlds():
@@ -554,12 +633,13 @@ def test_growth_factor_shocks_are_log_normal_with_mean_trend():
     np.testing.assert_allclose(factor, expected, rtol=1e-13)
 
 
-@pytest.mark.parametrize("relaxation", [1.0, 1.6])
-def test_python_loop_baseline_computes_the_same_flows(relaxation):
+@pytest.mark.parametrize("world", [random_world(7, 9, 4.0, 6.0, symmetric=False),
+                                   home_biased(3, 9, 5.0)], ids=["random", "home-biased"])
+def test_python_loop_baseline_computes_the_same_flows(world):
     """The baseline `geopol bench` times against must do the same work."""
-    gdp, phi = random_world(7, 9, 4.0, 6.0, symmetric=False)
+    gdp, phi = world
     ones = np.ones(9)
-    fast = gravity_flows(gdp, phi, ones, ones, TOL, MAX_IT, relaxation)
-    slow = gravity_flows_python_loop(gdp, phi, ones, ones, TOL, MAX_IT, relaxation)
+    fast = gravity_flows(gdp, phi, ones, ones, TOL, MAX_IT)
+    slow = gravity_flows_python_loop(gdp, phi, ones, ones, TOL, MAX_IT)
     np.testing.assert_allclose(slow[0], fast[0], rtol=1e-9)
     assert abs(slow[3] - fast[3]) <= 1

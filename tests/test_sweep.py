@@ -351,7 +351,7 @@ def test_run_table_repeats_points_by_replicate_with_seeds_from_the_seed_sequence
 def test_run_one_reduces_the_series_of_the_same_model_run_by_hand():
     steps, seed = 8, 123
     params = {"relations_drift": 0.4, "growth_volatility": 0.05}
-    series = ["world_gdp_usd", "export_share", "trade_iterations", "active_links"]
+    series = ["world_gdp_usd", "export_share", "trade_iterations", "active_links", "links_formed"]
     metrics = tuple((name, reduction, 0, f"{name}_{reduction}") for name in series
                     for reduction in ("final", "mean", "peak", "min"))
     task = RunTask(run_id=7, point=3, replicate=1, seed=seed, params=params,
