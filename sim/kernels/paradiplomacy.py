@@ -277,58 +277,20 @@ def _logistic(z: float) -> float:
 
 
 @njit(cache=True, parallel=True)
-def _drive_exponents(
-    pair: np.ndarray,
-    channel: np.ndarray,
-    rel: np.ndarray,
-    san: np.ndarray,
-    drive_static: np.ndarray,
-    drive_coef: np.ndarray,
-    z: np.ndarray,
-    w: np.ndarray,
-) -> None:
-    """Stage 1, per slot: z = β_c · x and w = −|z| (whose exp the logistic needs)."""
-    beta_r = drive_coef[:, RELATIONS].copy()
-    beta_s = drive_coef[:, SANCTION].copy()
-    for j in prange(pair.shape[0]):
-        q = pair[j]
-        c = channel[j]
-        zj = drive_static[j] + beta_r[c] * rel[q] + beta_s[c] * san[q]
-        z[j] = zj
-        w[j] = -abs(zj)
-
-
-@njit(cache=True, parallel=True)
-def _targets(
-    z: np.ndarray, w: np.ndarray, channel: np.ndarray, link: np.ndarray, growth: np.ndarray,
-    effort: np.ndarray, decay: np.ndarray, dt: float,
-) -> None:
-    """Stage 2, per slot, in place: from z and w = e^−|z|, the target s* into z and the exponent
-    −(g a D + δ)·Δt into w (a the slot's link's effort). If the rate g a D + δ is 0 they are 0
-    and 0, so that stage 3 keeps the strength: 0 + (s − 0)·e^0 = s exactly."""
-    for j in prange(z.shape[0]):
-        e = w[j]
-        c = channel[j]
-        gd = growth[c] * effort[link[j]] * ((1.0 if z[j] >= 0.0 else e) / (1.0 + e))
-        rate = gd + decay[c]
-        moves = rate > 0.0
-        z[j] = gd / rate if moves else 0.0
-        w[j] = -rate * dt if moves else 0.0
-
-
-@njit(cache=True, parallel=True)
 def _advance(
     strength: np.ndarray,
     potential: np.ndarray,
     start: np.ndarray,
     link_pair: np.ndarray,
-    target: np.ndarray,
-    factor: np.ndarray,
     rel: np.ndarray,
     san: np.ndarray,
+    drive_static: np.ndarray,
+    drive_coef: np.ndarray,
     formation_static: np.ndarray,
     formation_coef: np.ndarray,
     formation_rate: float,
+    growth: np.ndarray,
+    decay: np.ndarray,
     effort: np.ndarray,
     start_strength: float,
     dissolve_below: float,
@@ -339,13 +301,12 @@ def _advance(
     formed: np.ndarray,
     dissolved: np.ndarray,
 ) -> None:
-    """Stage 3, per link: new strengths from the slots' targets and decay factors, the link's
-    total, dissolution; formation of dormant links. `target` and `factor` have a spare last
-    entry, read (and ignored) for the channels outside the potential, so that the channel loop
-    has no data-dependent branch."""
+    """One pass per link (`link_dynamics`): an active link's drives, targets and exact update
+    channel by channel, its total and dissolution; a dormant link's formation."""
     n, c_n = strength.shape
-    spare = target.shape[0] - 1
     key = np.uint64(seed)
+    beta_r = drive_coef[:, RELATIONS].copy()
+    beta_s = drive_coef[:, SANCTION].copy()
     gamma_r = formation_coef[RELATIONS]
     gamma_s = formation_coef[SANCTION]
     for e in prange(n):
@@ -355,19 +316,26 @@ def _advance(
             active |= strength[e, c] > 0.0
         formed[e] = False
         dissolved[e] = False
+        q = link_pair[e]
         acc = 0.0
         if active:
+            r, s_q, a = rel[q], san[q], effort[e]
             j = start[e]
             for c in range(c_n):
-                bit = (bits >> c) & 1
-                k = j if bit else spare
-                t = target[k]
-                s = strength[e, c]
-                moved = min(max(t + (s - t) * factor[k], 0.0), 1.0)
-                v = moved if bit else 0.0
+                v = 0.0
+                if (bits >> c) & 1:
+                    z = drive_static[j] + beta_r[c] * r + beta_s[c] * s_q
+                    x = math.exp(-abs(z))
+                    gd = growth[c] * a * ((1.0 if z >= 0.0 else x) / (1.0 + x))
+                    rate = gd + decay[c]
+                    s = strength[e, c]
+                    # A channel with rate 0 keeps its strength: s* = 0 and a factor of 1.
+                    t = gd / rate if rate > 0.0 else 0.0
+                    factor = math.exp(-rate * dt) if rate > 0.0 else 1.0
+                    v = min(max(t + (s - t) * factor, 0.0), 1.0)
+                    j += 1
                 new[e, c] = v
                 acc += v
-                j += bit
             if acc < dissolve_below:
                 for c in range(c_n):
                     new[e, c] = 0.0
@@ -376,10 +344,13 @@ def _advance(
         else:
             grow = False
             if bits != 0:
-                q = link_pair[e]
-                z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
-                hazard = -math.expm1(-formation_rate * effort[e] * _logistic(z) * dt)
-                grow = counter_uniform(key, e) < hazard
+                u = counter_uniform(key, e)
+                ra = formation_rate * effort[e]
+                # h = 1 − e^(−x) ≤ x ≤ r·a·Δt (logistic ≤ 1, and rounding keeps the order):
+                # a draw at or above r·a·Δt cannot form, and most dormant links skip the exps.
+                if u < ra * dt:
+                    z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
+                    grow = u < -math.expm1(-ra * _logistic(z) * dt)
             formed[e] = grow
             for c in range(c_n):
                 v = 0.0
@@ -455,29 +426,22 @@ def link_dynamics(
     they must not overlap the inputs. A caller that keeps last step's arrays for this saves
     fresh memory (at a million links, 48 MB a step, whose page faults cost milliseconds).
 
-    Three parallel numba stages with numpy's vectorised exp in bulk between them (numba calls
-    the scalar libm exp, several times slower): (1) per slot, z = β_c · x; (2) per slot, the
-    logistic and the rate; (3) per link, the new strengths, dissolution and formation. Every
-    value is computed in one iteration of one stage, so results do not depend on the thread
-    count. Channels outside the potential cost nothing in stages 1–2; the slots of dormant links
-    are computed and ignored.
+    One parallel pass over the links (`_advance`), each link in one iteration, so results do
+    not depend on the thread count. An active link computes its drives, targets and update
+    channel by channel, with the exponentials inside the loop; a dormant link (most, in a world
+    of candidates) reads its draw first and computes its hazard only if the draw is below
+    r·a_e·Δt, the hazard's bound, which decides the same as the hazard. No array the size of
+    the slots is made: the step reads the strengths once and writes the results once.
     """
     n = strength.shape[0]
     effort = _full_effort(n) if effort is None else effort
     rel, san = _pair_features(relations, sanction)
-    p = slots.channel.shape[0]
-    z, w = _scratch(p + 1)
-    z[p] = w[p] = 0.0
-    _drive_exponents(slots.pair, slots.channel, rel, san, drive_static, drive_coef, z, w)
-    np.exp(w, out=w)
-    _targets(z[:p], w[:p], slots.channel, slots.link, growth, effort, decay, dt)
-    np.exp(w, out=w)
     new, total = _outputs(strength, out)
     formed = np.empty(n, dtype=np.bool_)
     dissolved = np.empty(n, dtype=np.bool_)
-    _advance(strength, slots.potential, slots.start, slots.link_pair, z, w, rel, san,
-             formation_static, formation_coef, formation_rate, effort, start_strength,
-             dissolve_below, seed, dt, new, total, formed, dissolved)
+    _advance(strength, slots.potential, slots.start, slots.link_pair, rel, san, drive_static,
+             drive_coef, formation_static, formation_coef, formation_rate, growth, decay,
+             effort, start_strength, dissolve_below, seed, dt, new, total, formed, dissolved)
     return new, total, formed, dissolved
 
 
@@ -753,40 +717,73 @@ def _best_pay(ends: np.ndarray, pay: np.ndarray, n_actors: int) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True)
-def _weights(ends: np.ndarray, pay: np.ndarray, top: np.ndarray, temperature: float,
-             weight: np.ndarray) -> np.ndarray:
-    """w at each link end, into `weight` (E×2), and their sums per actor."""
-    e_n, n_actors = pay.shape[0], top.shape[0]
+def _weight_exponents(ends: np.ndarray, pay: np.ndarray, top: np.ndarray, temperature: float,
+                      weight: np.ndarray) -> None:
+    """(π_e − max π of the end's actor)/τ at each link end, into `weight` (E×2)."""
+    for e in prange(pay.shape[0]):
+        for side in range(2):
+            weight[e, side] = (pay[e] - top[ends[e, side]]) / temperature
+
+
+@njit(cache=True, parallel=True)
+def _weight_sums(ends: np.ndarray, weight: np.ndarray, n_actors: int) -> np.ndarray:
+    """Σ of the weights at each actor's link ends, in ATTENTION_PARTS fixed parts."""
+    e_n = weight.shape[0]
     part = np.zeros((ATTENTION_PARTS, n_actors))
     for k in prange(ATTENTION_PARTS):
         acc = part[k]
         for e in range(k * e_n // ATTENTION_PARTS, (k + 1) * e_n // ATTENTION_PARTS):
             for side in range(2):
-                a = ends[e, side]
-                w = math.exp((pay[e] - top[a]) / temperature)
-                weight[e, side] = w
-                acc[a] += w
+                acc[ends[e, side]] += weight[e, side]
     total = part[0].copy()
     for k in range(1, ATTENTION_PARTS):
         total += part[k]
     return total
 
 
+def _weights(ends: np.ndarray, pay: np.ndarray, top: np.ndarray, temperature: float,
+             weight: np.ndarray) -> np.ndarray:
+    """w at each link end, into `weight` (E×2), and their sums per actor: the exponents in
+    numba, their exp by numpy in bulk (vectorised, several times faster than the scalar exp
+    numba calls), then the sums."""
+    _weight_exponents(ends, pay, top, temperature, weight)
+    np.exp(weight, out=weight)
+    return _weight_sums(ends, weight, top.shape[0])
+
+
 @njit(cache=True)
-def _water_level(ws: np.ndarray, b: float) -> float:
-    """λ with Σ_i min(1, λ·w_i) = b, for weights `ws` sorted from the largest, b < len(ws):
-    the first k (the number capped at 1) with (b − k)·w_k ≤ Σ_{i≥k} w_i; λ = (b − k)/Σ_{i≥k} w_i
-    (+inf if that sum is 0: the rest weigh nothing)."""
-    n = ws.shape[0]
-    tail = np.empty(n)
-    acc = 0.0
-    for i in range(n - 1, -1, -1):
-        acc += ws[i]
-        tail[i] = acc
-    k = 0
-    while (b - k) * ws[k] > tail[k]:
-        k += 1
-    return (b - k) / tail[k] if tail[k] > 0.0 else np.inf
+def _water_level(w: np.ndarray, b: float) -> float:
+    """λ with Σ_i min(1, λ·w_i) = b, for weights `w` ≥ 0 whose largest is 1 and Σw < b < len(w).
+
+    Cap the links that λ = (b − k)/Σ_{uncapped} w would take above 1 (k the number capped), and
+    again with the larger λ that follows, until none is added: λ only grows, so the capped set
+    is the smallest that is consistent, the k largest weights, as water-filling over the sorted
+    weights finds (+inf if the uncapped weigh nothing). Each pass reads the weights once, and it
+    takes k + 1 passes at most, a few here: far cheaper than sorting each actor's links.
+    """
+    n = w.shape[0]
+    capped = 0
+    while True:
+        rest = 0.0
+        for i in range(n):
+            if w[i] >= 0.0:  # capped weights are marked by a sign flip
+                rest += w[i]
+        if rest <= 0.0:
+            return np.inf
+        level = (b - capped) / rest
+        added = 0
+        for i in range(n):
+            if w[i] >= 0.0 and level * w[i] > 1.0:
+                w[i] = -1.0 - w[i]
+                added += 1
+        if added == 0:
+            return level
+        capped += added
+
+
+# Actors are taken in this many fixed parts (consecutive ranges), each with one work buffer:
+# every actor's level is computed on its own, so the parts change nothing but the allocations.
+LEVEL_PARTS = 64
 
 
 @njit(cache=True, parallel=True)
@@ -794,21 +791,26 @@ def _levels(start: np.ndarray, link: np.ndarray, degree: np.ndarray, pay: np.nda
             top: np.ndarray, total: np.ndarray, budget: np.ndarray, temperature: float
             ) -> np.ndarray:
     """λ of each actor: +inf if it has room for all its links, b/Σw if its best link is not
-    capped, else water-filling over its sorted weights (the few actors that need it)."""
+    capped, else water-filling over its weights (`_water_level`)."""
     n_actors = degree.shape[0]
     level = np.empty(n_actors)
-    for r in prange(n_actors):
-        b = budget[r]
-        if b >= degree[r]:
-            level[r] = np.inf
-        elif b <= total[r]:  # the best link weighs 1
-            level[r] = b / total[r]
-        else:
-            lo, hi = start[r], start[r + 1]
-            w = np.empty(hi - lo)
-            for i in range(lo, hi):
-                w[i - lo] = math.exp((pay[link[i]] - top[r]) / temperature)
-            level[r] = _water_level(np.sort(w)[::-1], b)
+    widest = 0
+    for r in range(n_actors):
+        widest = max(widest, degree[r])
+    for part in prange(LEVEL_PARTS):
+        work = np.empty(widest)
+        for r in range(part * n_actors // LEVEL_PARTS, (part + 1) * n_actors // LEVEL_PARTS):
+            b = budget[r]
+            if b >= degree[r]:
+                level[r] = np.inf
+            elif b <= total[r]:  # the best link weighs 1
+                level[r] = b / total[r]
+            else:
+                lo, hi = start[r], start[r + 1]
+                w = work[: hi - lo]
+                for i in range(lo, hi):
+                    w[i - lo] = math.exp((pay[link[i]] - top[r]) / temperature)
+                level[r] = _water_level(w, b)
     return level
 
 
@@ -840,8 +842,8 @@ def partner_effort(
 
     The links are streamed in order (each actor's best pay, then its weights and their sum,
     in ATTENTION_PARTS fixed parts), so that memory is read in order however the links are
-    laid out; only an actor whose best link is capped gathers its links to sort them. Nothing
-    depends on the thread count.
+    laid out; only an actor whose best link is capped gathers its links again, to water-fill
+    them (`_water_level`). Nothing depends on the thread count.
     """
     n_actors = actors.degree.shape[0]
     with serial_below(pay.shape[0], ATTENTION_PARALLEL_FROM):
