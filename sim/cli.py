@@ -178,6 +178,11 @@ def run(
     backend: Annotated[str, typer.Option(help="kernels: numba or numpy")] = "numba",
     overwrite: Annotated[bool, typer.Option(help="replace an existing run directory")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+    record_every: Annotated[int | None, typer.Option(
+        min=1, max=MAX_STEPS,
+        help="keep the regions' rows of actor_steps every K steps (states' and cities' every "
+             "step) [default: 1, or what keeps them within 1 GiB in a very large world]")
+    ] = None,
 ) -> None:
     """Run a scenario and write its tables to a run directory.
 
@@ -194,6 +199,7 @@ def run(
         tidy,
         write_run,
     )
+    from sim.recording import region_every_for
 
     if seed < 0:
         raise InputError("geopol run", "--seed", "a whole number ≥ 0", str(seed))
@@ -209,6 +215,7 @@ def run(
 
     started = time.perf_counter()
     model = GeoModel(scenario=loaded, rng=seed, backend=backend, **overrides)
+    model.recorder.region_every = record_every or region_every_for(len(model.regions), steps)
     try:
         with Progress(
             TextColumn(f"[bold]{loaded.name}[/] seed {seed}"), BarColumn(),

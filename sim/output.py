@@ -318,6 +318,8 @@ def manifest_for(model: GeoModel, seed: int, steps: int, wall_seconds: float) ->
         "groups": events.expanded_groups(model.timeline),
         "actors": {"states": len(model.states), "cities": len(model.cities),
                    "regions": len(model.regions), "links": len(model.world.links)},
+        # actor_steps holds the regions' rows every this many steps (and at the last).
+        "regions_recorded_every": model.recorder.region_every,
         "versions": versions(),
         "wall_seconds": round(wall_seconds, 3),
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

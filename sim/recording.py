@@ -21,7 +21,7 @@ from sim.mechanisms.events import exposure as sanction_exposure
 from sim.mechanisms.trade import cost_changes
 from sim.params import TradeParams
 from sim.schema import CHANNELS
-from sim.world import KIND_NAMES, LINK_KINDS, World
+from sim.world import KIND_NAMES, LINK_KINDS, REGION, World
 
 Series = dict[str, Callable[[World], np.ndarray]]
 
@@ -78,13 +78,40 @@ ACTIVITY_NAMES = ("inactive", "episodic", "active", "leading")
 STAGE_NAMES = ("none", "presence", "audience", "engagement")
 
 
-class Recorder:
-    """Snapshots of the world's arrays, one per recorded step."""
+# What a run may keep of its regions' per-step series (`region_every_for`): 1 GiB, a million
+# regions' for 40 steps.
+REGION_SERIES_BUDGET = 2**30
+REGION_BYTES_PER_STEP = 3 * 8 + 1  # three float64 series and the int8 activity class
 
-    def __init__(self, world: World, trade_params: TradeParams) -> None:
+
+def region_every_for(regions: int, steps: int, budget: int = REGION_SERIES_BUDGET) -> int:
+    """Every how many steps a run of `steps` steps keeps its `regions` regions' series so that
+    they fit in `budget` bytes: 1 (every step) unless the world is very large."""
+    kept = max(regions * REGION_BYTES_PER_STEP * (steps + 1), 1)
+    return max(1, -(-kept // budget))
+
+
+class Recorder:
+    """Snapshots of the world's arrays, one per recorded step.
+
+    The regions' rows of the per-actor series are kept every `region_every` steps only (the
+    first recorded step, then every K-th; the last recorded step is read from the world when
+    the table is written): at a million regions they are 25 MB a step, the rest of a step's
+    snapshot a few. States' and cities' rows, and every other series, are kept each step.
+    `region_every` may be changed between steps (`geopol run --record-every`).
+    """
+
+    def __init__(self, world: World, trade_params: TradeParams, region_every: int = 1) -> None:
+        if region_every < 1:
+            raise ValueError(f"region_every must be at least 1, found {region_every}")
         self.world = world
         self.trade_params = trade_params
+        self.region_every = region_every
         self.steps: list[int] = []
+        self.region_steps: list[int] = []
+        # Actors are states, then cities, then regions (as `GeoModel.agent_at` relies on).
+        self._first_region = int(np.searchsorted(world.actors.kind, REGION))
+        self._regions: dict[str, list[np.ndarray]] = {name: [] for name in ACTOR_SERIES}
         self._series: dict[str, dict[str, list[np.ndarray]]] = {
             "actor": {name: [] for name in ACTOR_SERIES},
             "state": {name: [] for name in STATE_SERIES},
@@ -115,8 +142,16 @@ class Recorder:
                    ("matrix", "attraction", w.pairs.attraction)]
         for group, name, value in values:
             self._check_finite(step, name, value, group)
+        sample_regions = len(self.steps) % self.region_every == 0
         self.steps.append(step)
+        if sample_regions:
+            self.region_steps.append(step)
+        head = self._first_region
         for group, name, value in values[:-2]:
+            if group == "actor":
+                if sample_regions:
+                    self._regions[name].append(np.array(value[head:], copy=True))
+                value = value[:head]
             self._keep(self._series[group][name], name, value)
         self._trade["trade_usd"].append(w.pairs.trade.copy())
         for name, value in cost_changes(w.pairs, self.trade_params).items():
@@ -162,8 +197,26 @@ class Recorder:
         return self._trade["trade_usd"][index]
 
     def actor(self, name: str, index: int) -> np.ndarray:
-        """A per-actor series at the index-th recorded step (negative counts from the end)."""
-        return self._series["actor"][name][index]
+        """A per-actor series at the index-th recorded step (negative counts from the end); its
+        regions' rows need a step at which they were kept (every step, by default)."""
+        return np.concatenate([self._series["actor"][name][index], self._region_rows(name, index)])
+
+    def _region_rows(self, name: str, index: int) -> np.ndarray:
+        step = self.steps[index]
+        k = self.region_steps.index(step) if step in self.region_steps else -1
+        if k < 0:
+            raise ValueError(f"the regions' {name} was recorded every {self.region_every} "
+                             f"steps, not at step {step}")
+        return self._regions[name][k]
+
+    def _actor_rows(self, name: str, index: int, rows: np.ndarray) -> np.ndarray:
+        head = self._series["actor"][name][index]
+        if not len(rows) or rows.max() < self._first_region:
+            return head[rows]
+        regions = self._region_rows(name, index)
+        if rows.min() >= self._first_region:
+            return regions[rows - self._first_region]
+        return np.concatenate([head, regions])[rows]
 
     def state(self, name: str, index: int) -> np.ndarray:
         """A per-state series at the index-th recorded step (negative counts from the end)."""
@@ -173,6 +226,9 @@ class Recorder:
                 ) -> np.ndarray:
         """A series over every recorded step, shape (steps, rows): group is "actor", "state"
         or "pair" (then rows index the pairs i < j in the order of np.triu_indices)."""
+        if group == "actor":
+            index = np.arange(len(self.world.actors))[rows]
+            return np.stack([self._actor_rows(name, k, index) for k in range(len(self.steps))])
         return np.stack([snapshot[rows] for snapshot in self._series[group][name]])
 
     def trade_history(self, name: str, exporter: np.ndarray, importer: np.ndarray
@@ -210,8 +266,33 @@ class Recorder:
         return columns
 
     def actor_steps_table(self) -> pa.Table:
-        """Long table: one row per recorded step and actor."""
-        columns = self._long(len(self.world.actors), self.world.actors.ids, "actor", "actor")
+        """Long table: one row per recorded step and actor (regions only at the steps they were
+        kept, and at the last recorded step)."""
+        n, head = len(self.world.actors), self._first_region
+        regions = {name: list(snapshots) for name, snapshots in self._regions.items()}
+        region_steps = list(self.region_steps)
+        if self.steps and region_steps[-1] != self.steps[-1]:
+            # The world holds the last recorded step's values: nothing moves them between the
+            # end of a step (`capture`) and the next.
+            region_steps.append(self.steps[-1])
+            for name, column in ACTOR_SERIES.items():
+                regions[name].append(column(self.world)[head:])
+        sampled = set(region_steps)
+        width = np.array([n if step in sampled else head for step in self.steps], dtype=np.int64)
+        rows = np.concatenate([np.arange(k, dtype=np.int32) for k in width]) if self.steps \
+            else np.zeros(0, dtype=np.int32)
+        columns = {
+            "step": np.repeat(np.asarray(self.steps, dtype=np.int32), width),
+            "actor": pa.DictionaryArray.from_arrays(rows, self.world.actors.ids),
+        }
+        for name, snapshots in self._series["actor"].items():
+            parts, k = [], 0
+            for step, snapshot in zip(self.steps, snapshots, strict=True):
+                parts.append(snapshot)
+                if step in sampled:
+                    parts.append(regions[name][k])
+                    k += 1
+            columns[name] = np.concatenate(parts) if parts else np.zeros(0)
         columns["activity"] = pa.DictionaryArray.from_arrays(
             columns["activity"].astype(np.int8), list(ACTIVITY_NAMES)
         )

@@ -377,7 +377,6 @@ def test_link_slots_list_each_links_potential_channels_in_order():
     np.testing.assert_array_equal(slots.channel, [0, 1, 4, 2, 0, 1, 2, 3, 4])
     # Unordered state pairs min·S + max: (0, 1), (2, 0) → (0, 2), (0, 0), (1, 1).
     np.testing.assert_array_equal(slots.link_pair, [1, 2, 0, 4])
-    np.testing.assert_array_equal(slots.pair, [1, 1, 1, 2, 4, 4, 4, 4, 4])
     assert slots.n_states == 3
     empty = pd.link_slots(np.zeros(0, dtype=np.uint8), np.zeros((0, 2), np.int32), owner, 3)
     assert empty.start.tolist() == [0] and len(empty.channel) == len(empty.link_pair) == 0

@@ -144,7 +144,7 @@ class LinkSlots(NamedTuple):
 
     A slot is one (link, channel) pair whose channel bit is set in the link's potential;
     slots run link by link, and within a link in channel order, so link e's slots are
-    `start[e]:start[e + 1]`. Per-slot arrays (the static drive parts, the drives) have P
+    `start[e]:start[e + 1]`. Per-slot arrays (the static drive parts) have P
     entries. The states a, b owning a link's two ends are numbered as an unordered pair,
     min(a, b)·S + max(a, b) (`state_pairs`): a link's features are symmetric in a and b.
     """
@@ -152,8 +152,6 @@ class LinkSlots(NamedTuple):
     potential: np.ndarray  # (E,) uint8: the link's potential channels (bits ≥ C cleared)
     start: np.ndarray  # (E + 1,) int64: first slot of each link; start[E] = P
     channel: np.ndarray  # (P,) int8: channel of each slot
-    pair: np.ndarray  # (P,) int32: state pair of each slot's link
-    link: np.ndarray  # (P,) int64: each slot's link
     link_pair: np.ndarray  # (E,) int32: state pair of each link
     n_states: int
 
@@ -178,14 +176,12 @@ def link_slots(
     mask = ((bits[:, None] >> np.arange(n_channels)) & 1).astype(bool)
     start = np.zeros(e + 1, dtype=np.int64)
     np.cumsum(mask.sum(axis=1), out=start[1:])
-    link, channel = np.nonzero(mask)
+    channel = np.nonzero(mask)[1]
     link_pair = state_pairs(np.asarray(ends).reshape(e, 2), owner, n_states)
     return LinkSlots(
         potential=bits,
         start=start,
         channel=channel.astype(np.int8),
-        pair=link_pair[link],
-        link=link.astype(np.int64),
         link_pair=link_pair,
         n_states=int(n_states),
     )
