@@ -7,6 +7,7 @@ in every state×state matrix. Mesa agents hold a row and read their columns from
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -90,8 +91,9 @@ class StatePairs:
 class ActorLinks:
     """Undirected links between actors (paradiplomacy agreements, twinning).
 
-    Each link is stored once in `ends` and both ways in the CSR arrays, so that a kernel can
-    gather an actor's partners as `indices[indptr[r]:indptr[r + 1]]`.
+    Each link is stored once in `ends` and both ways in the CSR arrays, so that an actor's
+    partners are `indices[indptr[r]:indptr[r + 1]]`. The CSR arrays are made on first use: only
+    the agents' `partners` read them, and at ten million links they take seconds to sort.
     """
 
     ends: np.ndarray  # (E, 2) int32 actor rows
@@ -100,13 +102,26 @@ class ActorLinks:
     channels: np.ndarray  # (E,) uint8 bit c set when the link carries or may carry channel c
     strength: np.ndarray  # (E, n_channels) float64 in [0, 1]; all 0: a dormant candidate
     diaspora: np.ndarray  # (E,) float64 in [0, 1], diaspora ties across the link
-    indptr: np.ndarray = field(init=False)  # (N + 1,) int64
-    indices: np.ndarray = field(init=False)  # (2E,) int32 partner row
-    edge: np.ndarray = field(init=False)  # (2E,) int32 link id of each CSR entry
     n_actors: int = 0
 
-    def __post_init__(self) -> None:
-        self.indptr, self.indices, self.edge = csr_from_pairs(self.ends, self.n_actors)
+    @cached_property
+    def _csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return csr_from_pairs(self.ends, self.n_actors)
+
+    @property
+    def indptr(self) -> np.ndarray:
+        """(N + 1,) int64: where each actor's entries start."""
+        return self._csr[0]
+
+    @property
+    def indices(self) -> np.ndarray:
+        """(2E,) int32: the partner row of each entry."""
+        return self._csr[1]
+
+    @property
+    def edge(self) -> np.ndarray:
+        """(2E,) int32: the link of each entry."""
+        return self._csr[2]
 
     def __len__(self) -> int:
         return len(self.ends)

@@ -639,13 +639,27 @@ class ActorLinks(NamedTuple):
 
 
 def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
-    """The links of every actor, from the links' `ends` (E×2 actor rows; plain numpy)."""
+    """The links of every actor, from the links' `ends` (E×2 actor rows; once per run)."""
     ends = np.ascontiguousarray(ends, dtype=np.int64).reshape(-1, 2)
     degree = np.bincount(ends.ravel(), minlength=n_actors).astype(np.int64)
     start = np.zeros(n_actors + 1, dtype=np.int64)
     np.cumsum(degree, out=start[1:])
-    order = np.argsort(ends.ravel(), kind="stable")
-    return ActorLinks(ends=ends, degree=degree, start=start, link=order // 2)
+    return ActorLinks(ends=ends, degree=degree, start=start,
+                      link=_grouped(ends.ravel(), start) // 2)
+
+
+@njit(cache=True)
+def _grouped(keys: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The positions of `keys` grouped by key, in order within a key: np.argsort(keys,
+    kind="stable") as a counting sort, O(n) where a sort of ten million is seconds. `start` is
+    where each key's group begins (cumulative counts, start[k + 1] − start[k] of key k)."""
+    slot = start[:-1].copy()
+    order = np.empty(keys.shape[0], dtype=np.int64)
+    for i in range(keys.shape[0]):
+        k = keys[i]
+        order[slot[k]] = i
+        slot[k] += 1
+    return order
 
 
 @njit(cache=True, parallel=True)

@@ -270,7 +270,8 @@ def read_off(
     """Activity classes of the actors and channel strengths between states, from the links;
     with `geometry`, also recount its `active_links` (after strengths were set by hand)."""
     links = world.links
-    link_pair = state_pairs(links.ends, world.actors.state, world.n_states)
+    link_pair = geometry.slots.link_pair if geometry is not None else state_pairs(
+        links.ends, world.actors.state, world.n_states)
     link_total = link_totals(links.strength)
     _read_off(world, params, kernels, link_total, link_pair)
     if geometry is not None:
