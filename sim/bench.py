@@ -18,6 +18,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from sim.bench_mesa import bench_mesa
 from sim.kernels import BACKENDS, MODULES
 from sim.kernels.threads import LINKS_PARALLEL_FROM
 from sim.mechanisms import paradiplomacy as paradiplomacy_phase
@@ -255,6 +256,7 @@ class CapturedKernels:
         return call
 
 
+MESA_REGIONS = 10_000  # the world `bench_mesa` times: its Python loop takes seconds a step
 THREAD_SIZES = (500, 2_000, 10_000, 50_000)  # regions of the worlds `bench_threads` times
 
 
@@ -353,6 +355,14 @@ def print_bench(console: Console, sizes: list[int], steps: int, states: int) -> 
                           f"{r['pool_ms']:.2f}", f"{r['pool_ms'] / r['one_ms']:.2f}",
                           "1 thread" if r["links"] < LINKS_PARALLEL_FROM else "the pool")
         console.print(table)
+    mesa = bench_mesa(states, MESA_REGIONS)
+    console.print(
+        f"paradiplomacy phase, {mesa['regions']:,} regions ({mesa['links']:,} links), by Mesa "
+        f"agents tending their own links (AgentSet.do, checked to agree to "
+        f"{mesa['difference']:.0e}): {mesa['mesa_s']:.2f} s against {1e3 * mesa['kernels_s']:.2f}"
+        f" ms by the kernels, {mesa['phase_ratio']:,.0f}× the phase and "
+        f"{mesa['step_ratio']:,.0f}× the whole step (goal ≥ 300×; medians of 3)"
+    )
     gravity = bench_gravity(states)
     console.print(
         f"gravity solve, {states} states: numba {1e3 * gravity['numba']:.3f} ms, "

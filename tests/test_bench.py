@@ -9,6 +9,8 @@ import re
 import time
 
 import numba
+import numpy as np
+import pytest
 
 from sim import GeoModel
 from sim.bench import (
@@ -87,3 +89,34 @@ def test_step_bench_reports_builds_steps_phases_and_memory_per_variant():
         assert r["build_s"] > 0 and r["step_ms"] > 0 and r["peak_mib"] > 0
         assert set(r["phase_ms"]) == set(PHASES)
         assert sum(r["phase_ms"].values()) < 1.5 * r["step_p90_ms"]
+
+
+def test_mesa_baseline_agrees_with_the_kernels_and_is_timed():
+    """The agents' paradiplomacy step (AgentSet.do, one link at a time) gives the kernels'
+    strengths, formations, dissolutions, classes and state-pair sums before it is timed."""
+    from sim.bench_mesa import bench_mesa
+
+    row = bench_mesa(10, 300, rounds=1)
+    assert row["regions"] == 300 and row["links"] > 1000
+    assert row["difference"] < 1e-12
+    assert row["mesa_s"] > row["kernels_s"] > 0 and row["phase_ratio"] > 1
+    assert 1 < row["step_ratio"] < row["phase_ratio"]
+
+
+def test_mesa_baseline_agreement_catches_a_wrong_link():
+    from sim.bench_mesa import agreement, kernel_paradiplomacy, ledger, mesa_paradiplomacy
+
+    model = GeoModel(scenario=from_spec(world_spec(10, 300)), rng=1)
+    model.step()
+    book = ledger(model)
+    before = model.world.links.strength.copy()
+    agents, kernels = mesa_paradiplomacy(model, book, 7), kernel_paradiplomacy(model, 7)
+    np.testing.assert_array_equal(model.world.links.strength, before)  # the model as it was
+    assert not np.array_equal(kernels.strength, before)
+    assert agreement(agents, kernels) < 1e-12
+    active = np.flatnonzero(agents.strength.any(axis=1))[0]
+    agents.strength[active, 0] += 1e-6
+    assert agreement(agents, kernels) >= 1e-6
+    agents.formed += 1
+    with pytest.raises(AssertionError, match="formed and dissolved"):
+        agreement(agents, kernels)
