@@ -181,7 +181,7 @@ def run(
     record_every: Annotated[int | None, typer.Option(
         min=1, max=MAX_STEPS,
         help="keep the regions' rows of actor_steps every K steps (states' and cities' every "
-             "step) [default: 1, or what keeps them within 1 GiB in a very large world]")
+             "step) [default: 1, or what keeps them within 512 MiB in a very large world]")
     ] = None,
 ) -> None:
     """Run a scenario and write its tables to a run directory.

@@ -78,9 +78,9 @@ ACTIVITY_NAMES = ("inactive", "episodic", "active", "leading")
 STAGE_NAMES = ("none", "presence", "audience", "engagement")
 
 
-# What a run may keep of its regions' per-step series (`region_every_for`): 1 GiB, a million
-# regions' for 40 steps.
-REGION_SERIES_BUDGET = 2**30
+# What a run may keep of its regions' per-step series (`region_every_for`): 512 MiB, a million
+# regions' for 21 steps.
+REGION_SERIES_BUDGET = 2**29
 REGION_BYTES_PER_STEP = 3 * 8 + 1  # three float64 series and the int8 activity class
 
 
@@ -119,7 +119,9 @@ class Recorder:
         }
         self._trade: dict[str, list[np.ndarray]] = {name: [] for name in TRADE_SERIES}
         self._attraction: list[np.ndarray] = []
-        self._links: list[np.ndarray] = []
+        # The first step's link strengths, of the active links only (most candidates are
+        # dormant): their rows and their strengths.
+        self._first_links: tuple[np.ndarray, np.ndarray] | None = None
         # Flat positions of the pairs i < j in an S×S matrix, for the symmetric series.
         s = world.n_states
         self._upper = np.ravel_multi_index(np.triu_indices(s, k=1), (s, s))
@@ -157,8 +159,9 @@ class Recorder:
         for name, value in cost_changes(w.pairs, self.trade_params).items():
             self._keep(self._trade[f"cost_{name}"], f"cost_{name}", value)
         self._attraction.append(w.pairs.attraction.copy())
-        if not self._links:  # the first step; the last is the world's own array (links_table)
-            self._links.append(w.links.strength.copy())
+        if self._first_links is None:  # the last step's are the world's own (links_table)
+            active = np.flatnonzero(w.links.strength.any(axis=1))
+            self._first_links = active, w.links.strength[active]
 
     def _check_finite(self, step: int, name: str, value: np.ndarray, group: str) -> None:
         """Stop the run at the first non-finite number it would record (NonFiniteState),
@@ -354,7 +357,8 @@ class Recorder:
         }
         # Links an agreement added mid-run come last; they had no strength at the first step.
         first = np.zeros((e, len(CHANNELS)))
-        first[: len(self._links[0])] = self._links[0]
+        rows, values = self._first_links
+        first[rows] = values
         # The last recorded step's strengths are the world's: nothing moves them between the
         # end of a step (`capture`) and the next step.
         snapshots = [first, links.strength][: len(which)]
