@@ -863,9 +863,10 @@ def test_changed_coefficients_reach_the_cached_static_drives(small_model):
         mech.update(model.world, params, geometry, model.kernels, 1, model.dt)
         drive, formation = mech.coefficients(params)
         np.testing.assert_array_equal(geometry.drive_coef, drive)
-        want, _ = pd.static_drives(geometry.slots, geometry.complementarity, geometry.proximity,
-                                   model.world.links.diaspora, geometry.similarity, drive,
-                                   formation)
+        complementarity, proximity, similarity = mech.link_features(
+            model.world, geometry.per_head, geometry.proximity_km)
+        want, _ = pd.static_drives(geometry.slots, complementarity, proximity,
+                                   model.world.links.diaspora, similarity, drive, formation)
         np.testing.assert_array_equal(geometry.drive_static, want)
     finally:
         params.constant_cultural = old

@@ -34,16 +34,18 @@ class LinkGeometry:
     The links' ends, potential channels, owning states and diaspora ties are fixed for a run
     (docs/model.md, "Paradiplomacy"), so their layout (`slots`) and the parts of β · x and γ · x
     that do not change (`drive_static` per slot, `formation_static` per link) are computed
-    once (and the actors' sizes, `gdp`, which set their attention budgets), for the coefficients `drive_coef` and `formation_coef`; `update` recomputes the static
-    parts if the parameters' coefficients change. `active_links` counts the links with any
+    once (and the actors' sizes, `gdp`, which set their attention budgets), for the
+    coefficients `drive_coef` and `formation_coef`; `update` recomputes the static parts if the
+    parameters' coefficients change, from the links' features (`link_features`) as they were
+    when the geometry was made (`per_head`, `proximity_km`): kept as a million links' features
+    they would be 240 MB. `active_links` counts the links with any
     channel open after the last `update` (at first, as the world starts; `read_off` with this
     geometry recounts). `update` keeps the strength array it replaced and the link totals it
     used, to write the next step's results into when nothing else refers to them.
     """
 
-    complementarity: np.ndarray
-    proximity: np.ndarray
-    similarity: np.ndarray
+    per_head: np.ndarray  # (N,) the actors' GDP per head when the geometry was made
+    proximity_km: float
     slots: LinkSlots
     actors: ActorLinks
     gdp: np.ndarray  # (N,) the actors' GDP when the run started, which sets their attention
@@ -60,29 +62,16 @@ class LinkGeometry:
 
 def link_geometry(world: World, params: ParadiplomacyParams, gdp: np.ndarray | None = None
                   ) -> LinkGeometry:
-    """Complementarity, proximity and similarity of every link (docs/model.md, "Paradiplomacy"),
-    the links' slots, and the static parts of the drives for `params`' coefficients; sets the
-    world's `pairs.link_capacity` to match the links.
-
-    - proximity = exp(−d / proximity_km);
-    - complementarity = 1 − exp(−|ln(y_a / y_b)|), y = GDP per head: partners at different
-      levels of development have more to exchange (a guess);
-    - similarity = ½·exp(−|ln(pop_a / pop_b)|) + ½·[both capitals or neither] (size and
-      prestige, paper 001; a guess).
-
-    `gdp` (N,) sizes the actors' attention; None: their GDP now (a run keeps its starting
-    sizes, so that a world at rest stays at rest as it grows).
+    """The links' slots and the static parts of the drives for `params`' coefficients, from the
+    links' features now (`link_features`); sets the world's `pairs.link_capacity` to match the
+    links. `gdp` (N,) sizes the actors' attention; None: their GDP now (a run keeps its
+    starting sizes, so that a world at rest stays at rest as it grows).
     """
     links, act = world.links, world.actors
-    a, b = links.ends[:, 0], links.ends[:, 1]
-    distance = haversine_km(act.lat[a], act.lon[a], act.lat[b], act.lon[b])
-    per_head = act.gdp / act.population
-    size = np.abs(np.log(act.population[a] / act.population[b]))
     none = np.zeros(0)
     geometry = LinkGeometry(
-        complementarity=1.0 - np.exp(-np.abs(np.log(per_head[a] / per_head[b]))),
-        proximity=np.exp(-distance / params.proximity_km),
-        similarity=0.5 * np.exp(-size) + 0.5 * (act.is_capital[a] == act.is_capital[b]),
+        per_head=act.gdp / act.population,
+        proximity_km=params.proximity_km,
         slots=link_slots(links.channels, links.ends, act.state, world.n_states, len(CHANNELS)),
         actors=actor_links(links.ends, world.n_actors),
         gdp=act.gdp.copy() if gdp is None else gdp,
@@ -95,6 +84,26 @@ def link_geometry(world: World, params: ParadiplomacyParams, gdp: np.ndarray | N
     _static_parts(geometry, world, params)
     world.pairs.link_capacity = link_capacity(geometry.slots, len(CHANNELS))
     return geometry
+
+
+def link_features(world: World, per_head: np.ndarray, proximity_km: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Complementarity, proximity and similarity of every link (docs/model.md,
+    "Paradiplomacy"), for the actors' GDP per head `per_head`:
+
+    - proximity = exp(−d / proximity_km);
+    - complementarity = 1 − exp(−|ln(y_a / y_b)|), y = GDP per head: partners at different
+      levels of development have more to exchange (a guess);
+    - similarity = ½·exp(−|ln(pop_a / pop_b)|) + ½·[both capitals or neither] (size and
+      prestige, paper 001; a guess).
+    """
+    links, act = world.links, world.actors
+    a, b = links.ends[:, 0], links.ends[:, 1]
+    distance = haversine_km(act.lat[a], act.lon[a], act.lat[b], act.lon[b])
+    size = np.abs(np.log(act.population[a] / act.population[b]))
+    return (1.0 - np.exp(-np.abs(np.log(per_head[a] / per_head[b]))),
+            np.exp(-distance / proximity_km),
+            0.5 * np.exp(-size) + 0.5 * (act.is_capital[a] == act.is_capital[b]))
 
 
 def link_capacity(slots: LinkSlots, n_channels: int) -> np.ndarray:
@@ -124,13 +133,10 @@ def _static_parts(geometry: LinkGeometry, world: World, params: ParadiplomacyPar
         formation, geometry.formation_coef
     ):
         return
+    complementarity, proximity, similarity = link_features(world, geometry.per_head,
+                                                           geometry.proximity_km)
     geometry.drive_static, geometry.formation_static = static_drives(
-        geometry.slots,
-        geometry.complementarity,
-        geometry.proximity,
-        world.links.diaspora,
-        geometry.similarity,
-        drive,
+        geometry.slots, complementarity, proximity, world.links.diaspora, similarity, drive,
         formation,
     )
     geometry.drive_coef, geometry.formation_coef = drive, formation
