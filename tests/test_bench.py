@@ -120,3 +120,11 @@ def test_mesa_baseline_agreement_catches_a_wrong_link():
     agents.formed += 1
     with pytest.raises(AssertionError, match="formed and dissolved"):
         agreement(agents, kernels)
+
+
+def test_step_bench_leaves_out_the_numpy_reference_above_its_size(monkeypatch):
+    import sim.bench
+
+    monkeypatch.setattr(sim.bench, "NUMPY_UP_TO", 100)
+    rows = bench_steps([200], steps=3, states=10)
+    assert rows and all(r["backend"] == "numba" for r in rows)
