@@ -84,9 +84,11 @@ def test_step_bench_reports_builds_steps_phases_and_memory_per_variant():
     assert numba.get_num_threads() == pool
     expected = [("numba", pool)] + ([("numba", 1)] if pool > 1 else []) + [("numpy", pool)]
     assert [(r["backend"], r["threads"]) for r in rows] == expected
+    assert 50 < rows[0]["peak_mib"] < 5000  # a process of its own: Python, numba, the model
+    assert all("peak_mib" not in r for r in rows[1:])
     for r in rows:
         assert r["regions"] == 200 and 0 < r["active"] <= r["links"]
-        assert r["build_s"] > 0 and r["step_ms"] > 0 and r["peak_mib"] > 0
+        assert r["build_s"] > 0 and r["step_ms"] > 0
         assert set(r["phase_ms"]) == set(PHASES)
         assert sum(r["phase_ms"].values()) < 1.5 * r["step_p90_ms"]
 
