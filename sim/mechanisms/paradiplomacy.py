@@ -37,11 +37,11 @@ class LinkGeometry:
     once (and the actors' sizes, `gdp`, which set their attention budgets), for the
     coefficients `drive_coef` and `formation_coef`; `update` recomputes the static parts if the
     parameters' coefficients change, from the links' features (`link_features`) as they were
-    when the geometry was made (`per_head`, `proximity_km`): kept as a million links' features
-    they would be 240 MB. `active_links` counts the links with any
-    channel open after the last `update` (at first, as the world starts; `read_off` with this
-    geometry recounts). `update` keeps the strength array it replaced and the link totals it
-    used, to write the next step's results into when nothing else refers to them.
+    when the geometry was made (`per_head`, `proximity_km`); kept, ten million links' features
+    would take 240 MB. `active_links` counts the links with any channel open after the last
+    `update` (at first, as the world starts; `read_off` with this geometry recounts). `update`
+    keeps the strength array it replaced and the link totals it used, to write the next step's
+    results into when nothing else refers to them.
     """
 
     per_head: np.ndarray  # (N,) the actors' GDP per head when the geometry was made
