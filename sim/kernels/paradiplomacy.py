@@ -150,7 +150,7 @@ class LinkSlots(NamedTuple):
     """
 
     potential: np.ndarray  # (E,) uint8: the link's potential channels (bits ≥ C cleared)
-    start: np.ndarray  # (E + 1,) int64: first slot of each link; start[E] = P
+    start: np.ndarray  # (E + 1,) int32 (int64 past 2^31 slots): first slot of each link
     channel: np.ndarray  # (P,) int8: channel of each slot
     link_pair: np.ndarray  # (E,) int32: state pair of each link
     n_states: int
@@ -174,7 +174,9 @@ def link_slots(
     e = len(potential)
     bits = (np.asarray(potential).astype(np.int64) & ((1 << n_channels) - 1)).astype(np.uint8)
     mask = ((bits[:, None] >> np.arange(n_channels)) & 1).astype(bool)
-    start = np.zeros(e + 1, dtype=np.int64)
+    # int32 while the slots fit (fewer than 2^31, C per link at most): 40 MB less at ten
+    # million links.
+    start = np.zeros(e + 1, dtype=np.int32 if e * n_channels < 2**31 else np.int64)
     np.cumsum(mask.sum(axis=1), out=start[1:])
     channel = np.nonzero(mask)[1]
     link_pair = state_pairs(np.asarray(ends).reshape(e, 2), owner, n_states)
