@@ -363,54 +363,16 @@ def gravity_flows_python_loop(
             d_f = [*d_f, [f[j] - last[1][j] for j in range(n)]][-ANDERSON_MEMORY:]
         last, x, unaccelerated = (g, f), g, None
         if d_f:
-            point = _anderson_step_python(d_g, d_f, g, f)
-            if point is not None:
-                x, unaccelerated = point, g
+            # The small least-squares step as the reference takes it: the sweeps above, n² each,
+            # are the loop's cost, not this.
+            point, replaced = _anderson_step(np.array(d_g), np.array(d_f), np.array(g),
+                                             np.array(f))
+            if replaced is not None:
+                x, unaccelerated = point.tolist(), g
         b = [math.exp(v) for v in x]
     flows = [[total * theta[i] * theta[j] * phi_rows[i][j] / (outward[i] * inward[j])
               for j in range(n)] for i in range(n)]
     return np.array(flows).reshape(n, n), np.array(outward), np.array(inward), iterations
-
-
-def _anderson_step_python(
-    d_g: list[list[float]], d_f: list[list[float]], g: list[float], f: list[float]
-) -> list[float] | None:
-    """`_anderson_step` over lists: the accelerated point, or None."""
-    k, n = len(d_f), len(g)
-    gram = [[sum(p[j] * q[j] for j in range(n)) for q in d_f] for p in d_f]
-    rhs = [sum(p[j] * f[j] for j in range(n)) for p in d_f]
-    trace = sum(gram[p][p] for p in range(k))
-    if not (trace > 0.0 and math.isfinite(trace)):
-        return None
-    for p in range(k):
-        gram[p][p] += REGULARISATION * trace / k
-    gamma = _solve_small_python(gram, rhs)
-    if gamma is None:
-        return None
-    correction = [sum(gamma[p] * d_g[p][j] for p in range(k)) for j in range(n)]
-    mean = sum(correction) / n
-    point = [g[j] - (correction[j] - mean) for j in range(n)]
-    return point if all(math.isfinite(v) for v in point) else None
-
-
-def _solve_small_python(matrix: list[list[float]], rhs: list[float]) -> list[float] | None:
-    """`_solve_small` over lists (both changed in place): the solution, or None."""
-    k = len(rhs)
-    for c in range(k):
-        p = max(range(c, k), key=lambda r: abs(matrix[r][c]))
-        pivot = matrix[p][c]
-        if not (pivot != 0.0 and math.isfinite(pivot)):
-            return None
-        matrix[c], matrix[p] = matrix[p], matrix[c]
-        rhs[c], rhs[p] = rhs[p], rhs[c]
-        for r in range(c + 1, k):
-            factor = matrix[r][c] / pivot
-            for q in range(c, k):
-                matrix[r][q] -= factor * matrix[c][q]
-            rhs[r] -= factor * rhs[c]
-    for c in range(k - 1, -1, -1):
-        rhs[c] = (rhs[c] - sum(matrix[c][q] * rhs[q] for q in range(c + 1, k))) / matrix[c][c]
-    return rhs
 
 
 def cost_factor(
