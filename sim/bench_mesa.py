@@ -21,7 +21,16 @@ import mesa
 import numpy as np
 
 from sim.kernels.draws import counter_uniform_python
-from sim.kernels.paradiplomacy import ACTIVE, EPISODIC, INACTIVE, LEADING, RELATIONS, SANCTION
+from sim.kernels.paradiplomacy import (
+    ACTIVE,
+    EPISODIC,
+    INACTIVE,
+    LEADING,
+    RELATIONS,
+    SANCTION,
+    _logistic,
+    _water_level,
+)
 from sim.mechanisms import paradiplomacy as paradiplomacy_phase
 from sim.mechanisms.events import cushion
 from sim.model import GeoModel
@@ -81,9 +90,8 @@ def _pair_features(book: Ledger, a: int, b: int) -> tuple[float, float]:
             max(book.sanction[a][b], book.sanction[b][a]))
 
 
-def _logistic(z: float) -> float:
-    e = math.exp(-abs(z))
-    return 1.0 / (1.0 + e) if z >= 0.0 else e / (1.0 + e)
+# The kernels' own scalar helpers, run as the plain Python they are written in.
+logistic, water_level = _logistic.py_func, _water_level.py_func
 
 
 def spread_attention(agent: mesa.Agent, book: Ledger) -> None:
@@ -108,14 +116,7 @@ def spread_attention(agent: mesa.Agent, book: Ledger) -> None:
         total = sum(weights)
         level = budget / total
         if budget > total:  # its best link would get more than full effort: water-fill
-            ordered = sorted(weights, reverse=True)
-            capped = 0
-            while True:
-                rest = sum(ordered[capped:])
-                level = (budget - capped) / rest if rest > 0.0 else math.inf
-                if capped + 1 >= len(ordered) or level * ordered[capped] <= 1.0:
-                    break
-                capped += 1
+            level = water_level(np.array(weights), budget)
     for e, w in zip(mine, weights, strict=True):
         book.share[(agent.row, e)] = 1.0 if level == math.inf else (
             0.0 if w == 0.0 else min(1.0, level * w))
@@ -141,7 +142,7 @@ def tend_links(agent: mesa.Agent, book: Ledger, seed: int) -> None:
                 if not (bits >> c) & 1:
                     continue
                 z = next(drives) + float(beta[c, RELATIONS]) * rel + float(beta[c, SANCTION]) * san
-                gd = p.growth * effort * _logistic(z)
+                gd = p.growth * effort * logistic(z)
                 rate = gd + p.decay
                 s = book.strength[e][c]
                 target = gd / rate if rate > 0.0 else 0.0
@@ -155,7 +156,7 @@ def tend_links(agent: mesa.Agent, book: Ledger, seed: int) -> None:
                 gamma[SANCTION]) * san
             rate = p.formation_rate * (p.attention_focus if model.params.decisions.partners
                                        else 1.0)
-            hazard = -math.expm1(-rate * effort * _logistic(z) * dt)
+            hazard = -math.expm1(-rate * effort * logistic(z) * dt)
             if counter_uniform_python(seed, e) < hazard:
                 book.formed[e] = True
                 row = [p.start_strength if (bits >> c) & 1 else 0.0 for c in range(len(CHANNELS))]
