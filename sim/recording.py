@@ -101,14 +101,13 @@ class Recorder:
     `region_every` may be changed between steps (`geopol run --record-every`).
     """
 
-    def __init__(self, world: World, trade_params: TradeParams, region_every: int = 1) -> None:
-        if region_every < 1:
-            raise ValueError(f"region_every must be at least 1, found {region_every}")
+    def __init__(self, world: World, trade_params: TradeParams) -> None:
         self.world = world
         self.trade_params = trade_params
-        self.region_every = region_every
+        self.region_every = 1
         self.steps: list[int] = []
         self.region_steps: list[int] = []
+        self._region_index: dict[int, int] = {}  # step → its position in region_steps
         # Actors are states, then cities, then regions (as `GeoModel.agent_at` relies on).
         self._first_region = int(np.searchsorted(world.actors.kind, REGION))
         self._regions: dict[str, list[np.ndarray]] = {name: [] for name in ACTOR_SERIES}
@@ -147,6 +146,7 @@ class Recorder:
         sample_regions = len(self.steps) % self.region_every == 0
         self.steps.append(step)
         if sample_regions:
+            self._region_index[step] = len(self.region_steps)
             self.region_steps.append(step)
         head = self._first_region
         for group, name, value in values[:-2]:
@@ -206,11 +206,10 @@ class Recorder:
 
     def _region_rows(self, name: str, index: int) -> np.ndarray:
         step = self.steps[index]
-        k = self.region_steps.index(step) if step in self.region_steps else -1
-        if k < 0:
+        if step not in self._region_index:
             raise ValueError(f"the regions' {name} was recorded every {self.region_every} "
                              f"steps, not at step {step}")
-        return self._regions[name][k]
+        return self._regions[name][self._region_index[step]]
 
     def _actor_rows(self, name: str, index: int, rows: np.ndarray) -> np.ndarray:
         head = self._series["actor"][name][index]
