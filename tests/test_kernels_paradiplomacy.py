@@ -890,13 +890,14 @@ def star(pay, budget, temperature=0.5):
 @given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 200), n_actors=st.integers(1, 30))
 def test_actor_links_group_each_actors_links_in_link_order(seed, e, n_actors):
     """The counting sort behind `actor_links` is numpy's stable argsort of the link ends, and
-    each actor's entries are the links it is an end of, in link order."""
+    each actor's entries are the ends (2·link + side) it holds, in link order."""
     ends = np.random.default_rng(seed).integers(0, n_actors, (e, 2))
     links = pd.actor_links(ends, n_actors)
-    np.testing.assert_array_equal(links.link, np.argsort(ends.ravel(), kind="stable") // 2)
+    np.testing.assert_array_equal(links.end, np.argsort(ends.ravel(), kind="stable"))
     for r in range(n_actors):
-        mine = links.link[links.start[r]:links.start[r + 1]]
-        assert mine.tolist() == [k for k in range(e) for side in (0, 1) if ends[k, side] == r]
+        mine = links.end[links.start[r]:links.start[r + 1]]
+        assert mine.tolist() == [2 * k + side for k in range(e) for side in (0, 1)
+                                 if ends[k, side] == r]
         assert links.degree[r] == len(mine)
 
 
@@ -930,7 +931,7 @@ def test_each_actor_spends_its_budget_and_a_link_gets_its_weaker_ends_effort(see
     links, pay, budget, temperature = random_attention_args(seed, e, n_actors)
     share_of = {}
     for r in range(n_actors):
-        mine = links.link[links.start[r]:links.start[r + 1]]
+        mine = links.end[links.start[r]:links.start[r + 1]] // 2
         if not len(mine):
             continue
         # Actor r alone, its partners' attention unlimited.

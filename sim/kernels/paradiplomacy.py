@@ -631,13 +631,14 @@ def link_dynamics_python_loop(
 
 class ActorLinks(NamedTuple):
     """Each actor's links, for `partner_effort` (fixed for a run): the links' `ends`, each
-    actor's number of link ends `degree`, and its entries `start[r]:start[r + 1]` of `link`
-    (2E: a link once at each end, in link order within an actor)."""
+    actor's number of link ends `degree`, and its entries `start[r]:start[r + 1]` of `end`
+    (2E: each link end once, as 2·link + side, the index of `ends.ravel()`; in link order
+    within an actor). The link of an entry is end // 2."""
 
     ends: np.ndarray  # (E, 2) int32 (the world's own array when it is int32 already)
     degree: np.ndarray  # (N,) int64
     start: np.ndarray  # (N + 1,) int64
-    link: np.ndarray  # (2E,) int32
+    end: np.ndarray  # (2E,) int32
 
 
 def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
@@ -648,21 +649,21 @@ def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
     degree = np.bincount(ends.ravel(), minlength=n_actors).astype(np.int64)
     start = np.zeros(n_actors + 1, dtype=np.int64)
     np.cumsum(degree, out=start[1:])
-    return ActorLinks(ends=ends, degree=degree, start=start, link=_grouped(ends.ravel(), start))
+    return ActorLinks(ends=ends, degree=degree, start=start, end=_grouped(ends.ravel(), start))
 
 
 @njit(cache=True)
 def _grouped(ends: np.ndarray, start: np.ndarray) -> np.ndarray:
-    """The link of each of the flattened `ends`, grouped by actor and in link order within an
-    actor: np.argsort(ends, kind="stable") // 2 as a counting sort, O(n) where a sort of twenty
-    million is seconds. `start` is where each actor's group begins (cumulative degrees)."""
+    """The indices of the flattened `ends`, grouped by actor and in order within an actor:
+    np.argsort(ends, kind="stable") as a counting sort, O(n) where a sort of twenty million is
+    seconds. `start` is where each actor's group begins (cumulative degrees)."""
     slot = start[:-1].copy()
-    link = np.empty(ends.shape[0], dtype=np.int32)
+    grouped = np.empty(ends.shape[0], dtype=np.int32)
     for i in range(ends.shape[0]):
         k = ends[i]
-        link[slot[k]] = i // 2
+        grouped[slot[k]] = i
         slot[k] += 1
-    return link
+    return grouped
 
 
 @njit(cache=True, parallel=True)
@@ -800,11 +801,12 @@ LEVEL_PARTS = 64
 
 
 @njit(cache=True, parallel=True)
-def _levels(start: np.ndarray, link: np.ndarray, degree: np.ndarray, pay: np.ndarray,
-            top: np.ndarray, total: np.ndarray, budget: np.ndarray, temperature: float
-            ) -> np.ndarray:
+def _levels(start: np.ndarray, end: np.ndarray, degree: np.ndarray, weight: np.ndarray,
+            total: np.ndarray, budget: np.ndarray) -> np.ndarray:
     """λ of each actor: +inf if it has room for all its links, b/Σw if its best link is not
-    capped, else water-filling over its weights (`_water_level`)."""
+    capped, else water-filling over its weights (`_water_level`), gathered from `weight` (2E,
+    by link end) rather than computed again: numba's scalar exp would cost more than the
+    gather."""
     n_actors = degree.shape[0]
     level = np.empty(n_actors)
     widest = 0
@@ -822,7 +824,7 @@ def _levels(start: np.ndarray, link: np.ndarray, degree: np.ndarray, pay: np.nda
                 lo, hi = start[r], start[r + 1]
                 w = work[: hi - lo]
                 for i in range(lo, hi):
-                    w[i - lo] = math.exp((pay[link[i]] - top[r]) / temperature)
+                    w[i - lo] = weight[end[i]]
                 level[r] = _water_level(w, b)
     return level
 
@@ -855,7 +857,7 @@ def partner_effort(
 
     The links are streamed in order (each actor's best pay, then its weights and their sum,
     in ATTENTION_PARTS fixed parts), so that memory is read in order however the links are
-    laid out; only an actor whose best link is capped gathers its links again, to water-fill
+    laid out; only an actor whose best link is capped gathers its links' weights, to water-fill
     them (`_water_level`). Nothing depends on the thread count.
     """
     n_actors = actors.degree.shape[0]
@@ -863,8 +865,7 @@ def partner_effort(
         top = _best_pay(actors.ends, pay, n_actors)
         weight = np.empty((pay.shape[0], 2))
         total = _weights(actors.ends, pay, top, temperature, weight)
-        level = _levels(actors.start, actors.link, actors.degree, pay, top, total, budget,
-                        temperature)
+        level = _levels(actors.start, actors.end, actors.degree, weight.ravel(), total, budget)
         effort = np.empty(pay.shape[0])
         _weakest_end(actors.ends, weight, level, effort)
     return effort
@@ -874,7 +875,7 @@ def partner_effort_reference(
     actors: ActorLinks, pay: np.ndarray, budget: np.ndarray, temperature: float
 ) -> np.ndarray:
     """Plain-numpy reference for `partner_effort` (actor by actor)."""
-    share = np.empty(len(actors.link))
+    share = np.empty(len(actors.end))
     for r in range(len(actors.start) - 1):
         lo, hi = actors.start[r], actors.start[r + 1]
         n = hi - lo
@@ -883,7 +884,7 @@ def partner_effort_reference(
         if budget[r] >= n:
             share[lo:hi] = 1.0
             continue
-        p = pay[actors.link[lo:hi]]
+        p = pay[actors.end[lo:hi] // 2]
         w = np.exp((p - p.max()) / temperature)
         if budget[r] <= w.sum():
             lam = budget[r] / w.sum()
@@ -894,8 +895,9 @@ def partner_effort_reference(
             lam = (budget[r] - k) / tail[k] if tail[k] > 0.0 else np.inf
         with np.errstate(invalid="ignore"):
             share[lo:hi] = np.where(w == 0.0, 0.0, np.minimum(1.0, lam * w))
-    by_link = np.argsort(actors.link, kind="stable").reshape(-1, 2)  # link k's two entries
-    return np.minimum(share[by_link[:, 0]], share[by_link[:, 1]])
+    by_end = np.empty_like(share)
+    by_end[actors.end] = share
+    return np.minimum(by_end[0::2], by_end[1::2])
 
 
 # ---------------------------------------------------------------- activity of actors
