@@ -312,10 +312,35 @@ def test_out_arrays_receive_the_results_and_nothing_else_changes(kernel):
     for a, b in zip(got, want, strict=True):
         np.testing.assert_array_equal(a, b)
     strength = args[0]
-    for bad in ((strength, out[1]), (out[0], out[0][:, 0].copy()[:-1]),
-                (np.zeros((300, C), dtype=np.float32), out[1]), (out[0], out[0][:, 1])):
+    for bad in ((strength[:, ::-1], out[1]), (out[0], out[0][:, 0].copy()[:-1]),
+                (np.zeros((300, C), dtype=np.float32), out[1]), (out[0], out[0][:, 1]),
+                (out[0], strength[:, 2])):
         with pytest.raises(ValueError):
             kernel(*args, out=bad)
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [pd.link_dynamics, pd.link_dynamics_reference, pd.link_dynamics_python_loop],
+    ids=["numba", "numpy", "loop"],
+)
+def test_the_strengths_can_be_updated_in_place(kernel):
+    """`out=(strength, totals)` updates the strengths in place, to the same results, whether
+    dormant links form or not."""
+    formed = stayed_dormant = 0
+    for seed in range(12, 16):
+        args = random_dynamics_args(seed, 300, 0.6, 2.0)
+        dormant = ~args[0].any(axis=1)
+        want = kernel(*args)
+        strength = np.array(args[0])
+        total = np.full(300, np.nan)
+        got = kernel(strength, *args[1:], out=(strength, total))
+        assert got[0] is strength and got[1] is total
+        for a, b in zip(got, want, strict=True):
+            np.testing.assert_array_equal(a, b)
+        formed += np.count_nonzero(got[2])
+        stayed_dormant += np.count_nonzero(dormant & ~got[2])
+    assert formed > 0 and stayed_dormant > 0
 
 
 # ---------------------------------------------------------------- defaults
@@ -818,25 +843,26 @@ def test_update_reuses_only_arrays_nobody_else_holds():
         return mech.update(world, params, geometry, model.kernels, seed, model.dt)
 
     update(0)
+    # From the second update on, the strengths are updated in place and the last step's link
+    # totals take the new ones.
+    strength_id, total_id = id(links.strength), id(geometry.link_total)
     update(1)
-    # From the third update on, the array replaced two updates ago takes the new strengths.
-    recycled = id(geometry.spare_strength)
-    update(2)
-    assert id(links.strength) == recycled
+    assert id(links.strength) == strength_id and id(geometry.link_total) == total_id
     # A caller that keeps the strengths (or a view of them) keeps them as they were.
     kept, view = links.strength, links.strength[:10]
     kept_copy = kept.copy()
-    for seed in range(3, 7):
+    for seed in range(2, 7):
         update(seed)
         assert links.strength is not kept
     np.testing.assert_array_equal(kept, kept_copy)
     np.testing.assert_array_equal(view, kept_copy[:10])
-    # Reuse or not, the step is the same: a fresh geometry (no spare arrays) agrees.
+    # In place or not, the step is the same: a geometry without last step's totals, whose
+    # update allocates every time, agrees.
     fresh = GeoModel(scenario=from_spec(world_spec(6, 600)), rng=7)
     for seed in range(7):
         mech.update(fresh.world, fresh.params.paradiplomacy, fresh.link_geometry, fresh.kernels,
                     seed, fresh.dt)
-        fresh.link_geometry.spare_strength = fresh.link_geometry.link_total = None
+        fresh.link_geometry.link_total = None
     np.testing.assert_array_equal(fresh.world.links.strength, links.strength)
     np.testing.assert_array_equal(fresh.world.pairs.link_channels, world.pairs.link_channels)
 

@@ -298,9 +298,12 @@ def _advance(
     total: np.ndarray,
     formed: np.ndarray,
     dissolved: np.ndarray,
+    in_place: bool,
 ) -> None:
     """One pass per link (`link_dynamics`): an active link's drives, targets and exact update
-    channel by channel, its total and dissolution; a dormant link's formation."""
+    channel by channel, its total and dissolution; a dormant link's formation. `in_place`:
+    `new` is `strength`, whose dormant rows are zeros already and are written only if the
+    link forms."""
     n, c_n = strength.shape
     key = np.uint64(seed)
     beta_r = drive_coef[:, RELATIONS].copy()
@@ -350,12 +353,13 @@ def _advance(
                     z = formation_static[e] + gamma_r * rel[q] + gamma_s * san[q]
                     grow = u < -math.expm1(-ra * _logistic(z) * dt)
             formed[e] = grow
-            for c in range(c_n):
-                v = 0.0
-                if grow and (bits >> c) & 1:
-                    v = start_strength
-                    acc += v
-                new[e, c] = v
+            if grow or not in_place:
+                for c in range(c_n):
+                    v = 0.0
+                    if grow and (bits >> c) & 1:
+                        v = start_strength
+                        acc += v
+                    new[e, c] = v
         total[e] = acc
 
 
@@ -420,9 +424,12 @@ def link_dynamics(
     `start_strength` in [0, 1], 0 ≤ seed < 2^63. docs/model.md, "Paradiplomacy".
 
     `out`, if given, is a pair of float64 arrays (E×C, E) that receive the new strengths and
-    totals and are returned in their place, as with numpy's `out=`: nothing else changes, and
-    they must not overlap the inputs. A caller that keeps last step's arrays for this saves
-    fresh memory (at a million links, 48 MB a step, whose page faults cost milliseconds).
+    totals and are returned in their place, as with numpy's `out=`: nothing else changes. The
+    first may be `strength` itself, which is then updated in place (each link's row is read
+    before it is written, and a dormant link that does not form, a row of zeros, is not
+    written at all); otherwise neither may overlap the inputs. A caller that updates in place
+    and keeps last step's totals for this saves memory and time: at a million links the
+    strengths are 400 MB, and fresh memory costs a page fault per page touched.
 
     One parallel pass over the links (`_advance`), each link in one iteration, so results do
     not depend on the thread count. An active link computes its drives, targets and update
@@ -439,7 +446,8 @@ def link_dynamics(
     dissolved = np.empty(n, dtype=np.bool_)
     _advance(strength, slots.potential, slots.start, slots.link_pair, rel, san, drive_static,
              drive_coef, formation_static, formation_coef, formation_rate, growth, decay,
-             effort, start_strength, dissolve_below, seed, dt, new, total, formed, dissolved)
+             effort, start_strength, dissolve_below, seed, dt, new, total, formed, dissolved,
+             new is strength)
     return new, total, formed, dissolved
 
 
@@ -455,8 +463,9 @@ def _full_effort(n: int) -> np.ndarray:
 def _outputs(
     strength: np.ndarray, out: tuple[np.ndarray, np.ndarray] | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The arrays for the new strengths and totals: `out`, checked, or new ones (allocated by
-    numpy, which asks the system for huge pages: far fewer page faults than numba's)."""
+    """The arrays for the new strengths and totals: `out`, checked (its first may be `strength`
+    itself), or new ones (allocated by numpy, which asks the system for huge pages: far fewer
+    page faults than numba's)."""
     n, c_n = strength.shape
     if out is None:
         return np.empty((n, c_n)), np.empty(n)
@@ -466,9 +475,10 @@ def _outputs(
                 or not a.flags.writeable):
             raise ValueError(f"out arrays must be writeable C-contiguous float64 of shapes "
                              f"{(n, c_n)} and {(n,)}")
-    if np.may_share_memory(new, total) or np.may_share_memory(new, strength) or \
-            np.may_share_memory(total, strength):
-        raise ValueError("out arrays must not overlap each other or the strengths")
+    if np.may_share_memory(new, total) or np.may_share_memory(total, strength) or (
+            new is not strength and np.may_share_memory(new, strength)):
+        raise ValueError("out arrays must not overlap each other or the strengths, unless the "
+                         "first is the strengths themselves")
     return new, total
 
 
