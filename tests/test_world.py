@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import GeoModel, load
+from sim import GeoModel, load, synthetic
 from sim.bench import world_spec
 from sim.build import build_world, partner_slots
 from sim.scenario import SyntheticSpec, from_spec
@@ -321,6 +321,10 @@ def test_synthetic_links_cross_borders_between_regions(spec):
     assert np.all(a.state[ends[:, 0]] != a.state[ends[:, 1]])  # every link crosses a border
     # No link twice, in either direction.
     assert len({tuple(sorted(e)) for e in ends.tolist()}) == len(links)
+    # Stored by the pair of states they join, then by their ends, low end first.
+    assert np.all(ends[:, 0] < ends[:, 1])
+    order = np.lexsort((ends[:, 1], ends[:, 0], a.state[ends[:, 1]], a.state[ends[:, 0]]))
+    np.testing.assert_array_equal(order, np.arange(len(links)))
     # Every link has an open channel. An active link has a strength in [0.1, 0.9] where open,
     # 0 elsewhere; a dormant one (a candidate) 0 everywhere.
     assert np.all(links.channels > 0)
@@ -332,6 +336,19 @@ def test_synthetic_links_cross_borders_between_regions(spec):
     if len(links) >= 1000:  # a share `active_share` starts active, the rest dormant
         assert abs(active.mean() - spec.active_share) < 0.05
     assert len(links.indices) == 2 * len(links)
+
+
+def test_synthetic_links_sort_the_same_when_their_key_would_not_fit(monkeypatch):
+    """Links whose sort key would pass an int64 are sorted by lexsort, to the same order."""
+    rng = np.random.default_rng(3)
+    low = rng.integers(0, 50, 400)
+    high = low + rng.integers(0, 20, 400)
+    pair = (low // 10) * 7 + high // 10
+    fast = synthetic._sorted_unique(pair, low, high, 49, 70)
+    monkeypatch.setattr(synthetic, "KEY_LIMIT", 0)
+    slow = synthetic._sorted_unique(pair, low, high, 49, 70)
+    np.testing.assert_array_equal(fast, slow)
+    assert len(fast) == len({(int(a), int(b)) for a, b in zip(low, high, strict=True)})
 
 
 def test_every_synthetic_link_carries_the_economic_channel():
