@@ -104,26 +104,43 @@ def timed_phases(model: GeoModel) -> dict[str, list[float]]:
     return times
 
 
+# The last line a child process prints for a benchmark to read its peak resident memory:
+# VmHWM on Linux, because there ru_maxrss also counts the parent's resident memory at the fork
+# (the kernel carries it over the exec), which would hide a small child behind a large
+# benchmark; ru_maxrss elsewhere (KiB, or bytes on macOS).
+PRINT_PEAK = """
+import resource
+try:
+    with open("/proc/self/status") as status:
+        print(next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")))
+except (OSError, StopIteration):
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def printed_peak_mib(stdout: str) -> float:
+    """The peak that `PRINT_PEAK` printed last in `stdout`, MiB."""
+    peak = int(stdout.split()[-1])
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
 PEAK_SCRIPT = """
-import resource, sys
+import sys
 from sim import GeoModel
 from sim.bench import world_spec
 from sim.scenario import from_spec
 model = GeoModel(scenario=from_spec(world_spec(int(sys.argv[1]), int(sys.argv[2]))), rng=0)
 for _ in range(int(sys.argv[3])):
     model.step()
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-"""
+""" + PRINT_PEAK
 
 
 def peak_memory_mib(states: int, regions: int, steps: int) -> float:
     """The peak resident memory of a fresh process that builds the synthetic world and runs
-    `steps` steps, MiB (Linux and macOS report ru_maxrss in KiB and bytes): its own process, so
-    that no other benchmark's memory counts."""
+    `steps` steps, MiB: its own process, so that no other benchmark's memory counts."""
     done = subprocess.run([sys.executable, "-c", PEAK_SCRIPT, str(states), str(regions),
                            str(steps)], capture_output=True, text=True, check=True)
-    peak = int(done.stdout.split()[-1])
-    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+    return printed_peak_mib(done.stdout)
 
 
 def bench_steps(sizes: list[int], steps: int, states: int) -> list[dict]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from sim.bench import PRINT_PEAK, printed_peak_mib
 from sim.sweep import dask_pool, local_pool, run_sweep
 from sim.sweep_spec import load_sweep
 
@@ -79,20 +80,18 @@ def timed_sweep(spec_path: Path, out: Path, pool, workers: int, name: str
 
 
 def peak_memory_mb(spec_path: Path, out: Path, workers: int) -> float:
-    """Peak resident memory (MB) of a fresh process that runs the sweep (workers excluded)."""
+    """Peak resident memory (MiB) of a fresh process that runs the sweep (workers excluded)."""
     code = textwrap.dedent(f"""
-        import resource
         from pathlib import Path
         from sim.sweep import local_pool, run_sweep
         from sim.sweep_spec import load_sweep
         spec = load_sweep(Path({str(spec_path)!r}))
         with local_pool({workers}) as pool:
             run_sweep(spec, Path({str(out)!r}), pool, {workers}, "process pool")
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    """)
+    """) + PRINT_PEAK
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
-    return int(done.stdout.split()[-1]) / 1024.0  # ru_maxrss is in KiB on Linux
+    return printed_peak_mib(done.stdout)
 
 
 def print_sweep_bench(console: Console) -> None:

@@ -20,6 +20,7 @@ from sim.bench import (
     bench_scenario,
     bench_steps,
     bench_threads,
+    peak_memory_mib,
     timed_phases,
     world_spec,
 )
@@ -76,6 +77,17 @@ def test_timed_phases_account_for_the_whole_step():
     assert set(phases) == set(PHASES) and all(len(t) == 3 for t in phases.values())
     spent = sum(sum(t) for t in phases.values())
     assert 0.8 * wall < spent <= wall
+
+
+def test_a_child_process_reports_its_own_peak_memory_not_its_parents():
+    """On Linux ru_maxrss of a child counts its parent's resident memory at the fork; the
+    benchmarks read the child's own high-water mark instead."""
+    ballast = np.ones(600 * 2**20 // 8)  # 600 MiB, touched
+    with open("/proc/self/status") as status:
+        parent = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+    child = peak_memory_mib(3, 10, 1)
+    assert ballast.sum() > 0 and parent > 600
+    assert 50 < child < parent - 400
 
 
 def test_step_bench_reports_builds_steps_phases_and_memory_per_variant():
