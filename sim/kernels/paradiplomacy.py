@@ -790,16 +790,18 @@ def _water_level(w: np.ndarray, b: float) -> float:
     while True:
         rest = 0.0
         for i in range(n):
-            if w[i] >= 0.0:  # capped weights are marked by a sign flip
-                rest += w[i]
+            # Capped weights are marked by a sign flip. Selects, not branches: whether a weight
+            # is capped is a coin toss the processor cannot predict.
+            rest += max(w[i], 0.0)
         if rest <= 0.0:
             return np.inf
         level = (b - capped) / rest
         added = 0
         for i in range(n):
-            if w[i] >= 0.0 and level * w[i] > 1.0:
-                w[i] = -1.0 - w[i]
-                added += 1
+            x = w[i]
+            cap = (x >= 0.0) & (level * x > 1.0)
+            w[i] = -1.0 - x if cap else x
+            added += cap
         if added == 0:
             return level
         capped += added
