@@ -847,10 +847,11 @@ def _weakest_end(ends: np.ndarray, weight: np.ndarray, level: np.ndarray,
     for e in prange(ends.shape[0]):
         a = 1.0
         for side in range(2):
-            w = weight[e, side]
             lam = level[ends[e, side]]
-            share = 1.0 if lam == np.inf else (0.0 if w == 0.0 else min(1.0, lam * w))
-            a = min(a, share)
+            share = min(1.0, lam * weight[e, side])
+            # λ = +inf: room for every link, even one that weighs nothing (where λ·w is NaN).
+            # A select, not a branch: which actors have room is unpredictable.
+            a = min(a, 1.0 if lam == np.inf else share)
         effort[e] = a
 
 
