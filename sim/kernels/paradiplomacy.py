@@ -653,8 +653,8 @@ class ActorLinks(NamedTuple):
 
 def actor_links(ends: np.ndarray, n_actors: int) -> ActorLinks:
     """The links of every actor, from the links' `ends` (E×2 actor rows; once per run)."""
-    # int32 rows and links (fewer than 2^31 actors and links): at ten million links the world's
-    # ends are shared rather than copied, and the entries take half the memory.
+    # int32 rows and entries (fewer than 2^31 actors and link ends): at ten million links the
+    # world's ends are shared rather than copied, and the entries take half the memory.
     ends = np.ascontiguousarray(ends, dtype=np.int32).reshape(-1, 2)
     degree = np.bincount(ends.ravel(), minlength=n_actors).astype(np.int64)
     start = np.zeros(n_actors + 1, dtype=np.int64)
