@@ -20,6 +20,7 @@ from sim.bench import (
     bench_scenario,
     bench_steps,
     bench_threads,
+    mesa_sizes,
     peak_memory_mib,
     timed_phases,
     world_spec,
@@ -77,6 +78,12 @@ def test_timed_phases_account_for_the_whole_step():
     assert set(phases) == set(PHASES) and all(len(t) == 3 for t in phases.values())
     spent = sum(sum(t) for t in phases.values())
     assert 0.8 * wall < spent <= wall
+
+
+def test_mesa_is_timed_on_the_asked_sizes_from_10k_to_100k():
+    assert mesa_sizes([1_000, 10_000, 100_000, 1_000_000]) == [10_000, 100_000]
+    assert mesa_sizes([200_000, 50_000]) == [50_000]
+    assert mesa_sizes([1_000]) == [10_000]
 
 
 def test_a_child_process_reports_its_own_peak_memory_not_its_parents():
