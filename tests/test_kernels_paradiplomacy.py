@@ -407,6 +407,36 @@ def test_link_slots_list_each_links_potential_channels_in_order():
     assert empty.start.tolist() == [0] and len(empty.channel) == len(empty.link_pair) == 0
 
 
+@settings(deadline=None, max_examples=60)
+@given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 300))
+@example(seed=0, e=0)
+def test_static_drives_numba_agrees_with_numpy_to_the_bit(seed, e):
+    rng, ends, owner = random_links(seed, e, 20, 5)
+    features = [rng.random(e) * rng.choice([0.0, 1.0, 50.0]) for _ in range(4)]
+    beta, gamma = rng.normal(0, 2, (C, K)), rng.normal(0, 2, K)
+    slots = pd.link_slots(rng.integers(0, 256, e).astype(np.uint8), ends, owner, 5)
+    got = pd.static_drives(slots, *features, beta, gamma)
+    want = pd.static_drives_reference(slots, *features, beta, gamma)
+    for a, b in zip(got, want, strict=True):
+        assert a.shape == b.shape and a.dtype == np.float64
+        np.testing.assert_array_equal(a, b)
+    assert got[0].shape == (slots.start[-1],) and got[1].shape == (e,)
+
+
+@settings(deadline=None, max_examples=60)
+@given(seed=st.integers(0, 2**32 - 1), e=st.integers(0, 300), n_channels=st.integers(1, 8))
+@example(seed=0, e=0, n_channels=5)
+def test_slot_layout_is_the_bit_masks_true_cells_in_row_major_order(seed, e, n_channels):
+    rng, ends, owner = random_links(seed, e, 20, 5)
+    potential = rng.integers(0, 256, e).astype(np.uint8)
+    slots = pd.link_slots(potential, ends, owner, 5, n_channels)
+    mask = ((potential.astype(np.int64)[:, None] >> np.arange(n_channels)) & 1).astype(bool)
+    assert slots.start.tolist() == [0, *np.cumsum(mask.sum(axis=1)).tolist()]
+    assert slots.channel.dtype == np.int8
+    assert slots.channel.tolist() == np.nonzero(mask)[1].tolist()
+    assert slots.potential.tolist() == (potential & ((1 << n_channels) - 1)).tolist()
+
+
 def test_static_drives_plus_the_daily_part_is_beta_dot_x():
     """β_c · x and γ · x, split into the part fixed for a run and relations and sanction."""
     rng, ends, owner = random_links(6, 400, 50, 7)
