@@ -202,6 +202,26 @@ def test_a_watched_run_steps_only_as_fast_as_the_page_draws_it():
     assert model.steps == 5 and time.monotonic() - start < live_module.DRAW_WAIT / 2
 
 
+def test_a_pause_while_the_loop_waits_for_the_page_takes_no_further_step():
+    """Pause pressed while the play loop waits for the page to draw the last step: once the
+    page has drawn it, the loop asks again and takes no step (before, it took one more, so that
+    the clock ran two steps past the one on screen when Pause was pressed)."""
+    model = LiveModel(scenario_name="eurasia", seed=SEED)
+    model.drawn(0)
+    playing = threading.Event()
+    playing.set()
+    took = []
+    loop = threading.Thread(target=lambda: took.extend(
+        model.step_when_drawn(playing.is_set) for _ in range(2)), daemon=True)
+    loop.start()
+    time.sleep(1.0)
+    assert model.steps == 1  # the first step, then it waits for the page to draw it
+    playing.clear()  # Pause
+    model.drawn(1)
+    loop.join(timeout=30)
+    assert not loop.is_alive() and took == [True, False] and model.steps == 1
+
+
 def test_a_page_that_stops_drawing_does_not_hold_the_run(monkeypatch):
     monkeypatch.setattr(live_module, "DRAW_WAIT", 0.2)
     model = LiveModel(scenario_name="eurasia", seed=SEED)

@@ -60,7 +60,6 @@ def Page():
     solara.Title("Geopol")
     solara.Style(CSS)
     GeoAssets(name="world_110m", topojson=basemap_text())
-    Drawn(model.value)
     with solara.AppBar():
         solara.AppBarTitle("Geopol")
     with solara.Sidebar():
@@ -79,6 +78,9 @@ def Page():
         with solara.Column():
             EventsPanel(model.value).key(f"events-{run}")
             DecisionsPanel(model.value).key(f"decisions-{run}")
+    # Last: its new step reaches the page after every other update of the same render (the
+    # messages keep their order), so the page reports a step only once it shows all of it.
+    Drawn(model.value)
 
 
 @solara.component

@@ -125,7 +125,8 @@ def RunControls(model: solara.Reactive[LiveModel], settings: solara.Reactive[dic
             for _ in range(steps_per_redraw.value):
                 if not (playing.value and live.running):
                     break
-                live.step_when_drawn()
+                if not live.step_when_drawn(lambda: playing.value):
+                    break
             with one_pass:
                 force_update()
         playing.set(False)

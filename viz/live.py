@@ -94,16 +94,21 @@ class LiveModel(GeoModel):
         with self.lock:
             self._take_step()
 
-    def step_when_drawn(self) -> None:
+    def step_when_drawn(self, go_on: Callable[[], bool] = lambda: True) -> bool:
         """The play loop's step: once a page draws the run, it gets to show it every
         `redraw_every` steps before the next is taken (at most DRAW_WAIT seconds: a page closed
-        mid-play does not hold the run). A user's Step never waits: the page's word that it
-        shows the last step may be queued behind the click."""
+        mid-play does not hold the run). Whether the step is taken is asked of `go_on` after
+        the wait: a Pause pressed while the loop waited for the page stops it before the next
+        step, not after. Returns whether it stepped. A user's Step never waits: the page's word
+        that it shows the last step may be queued behind the click."""
         with self.lock:
             if self.watched:
                 self.lock.wait_for(lambda: self.steps - self.shown < self.redraw_every,
                                    timeout=DRAW_WAIT)
+            if not go_on():
+                return False
             self.step()
+            return True
 
     def drawn(self, step: int) -> None:
         """A page has drawn the run as it was at `step`: the play loop may go on."""
