@@ -306,6 +306,8 @@ def mesa_sizes(sizes: list[int]) -> list[int]:
     """The sizes among `sizes` that `bench_mesa` times (MESA_REGIONS)."""
     low, high = MESA_REGIONS
     return sorted({s for s in sizes if low <= s <= high}) or [low]
+
+
 THREAD_SIZES = (500, 2_000, 10_000, 50_000)  # regions of the worlds `bench_threads` times
 
 

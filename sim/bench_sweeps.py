@@ -79,7 +79,7 @@ def timed_sweep(spec_path: Path, out: Path, pool, workers: int, name: str
     return end - start, end - ready, cpu
 
 
-def peak_memory_mb(spec_path: Path, out: Path, workers: int) -> float:
+def peak_memory_mib(spec_path: Path, out: Path, workers: int) -> float:
     """Peak resident memory (MiB) of a fresh process that runs the sweep (workers excluded)."""
     code = textwrap.dedent(f"""
         from pathlib import Path
@@ -132,5 +132,5 @@ def print_sweep_bench(console: Console) -> None:
             f"{_spread(cpu['pool'])} s, Dask {_spread(cpu['dask'])} s")
         for runs in (100, 1000):
             spec = write_spec(folder, f"memory{runs}", runs=runs, steps=1, chunk=50)
-            mb = peak_memory_mb(spec, folder / f"memory{runs}", 2)
-            console.print(f"peak memory of the sweep process, {runs:,} runs: {mb:.0f} MB")
+            mib = peak_memory_mib(spec, folder / f"memory{runs}", 2)
+            console.print(f"peak memory of the sweep process, {runs:,} runs: {mib:.0f} MiB")

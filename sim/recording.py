@@ -106,8 +106,8 @@ class Recorder:
         self.trade_params = trade_params
         self.region_every = 1
         self.steps: list[int] = []
-        self.region_steps: list[int] = []
-        self._region_index: dict[int, int] = {}  # step → its position in region_steps
+        # The steps whose regions' rows were kept, in order, each to its position in _regions.
+        self._region_index: dict[int, int] = {}
         # Actors are states, then cities, then regions (as `GeoModel.agent_at` relies on).
         self._first_region = int(np.searchsorted(world.actors.kind, REGION))
         self._regions: dict[str, list[np.ndarray]] = {name: [] for name in ACTOR_SERIES}
@@ -146,8 +146,7 @@ class Recorder:
         sample_regions = len(self.steps) % self.region_every == 0
         self.steps.append(step)
         if sample_regions:
-            self._region_index[step] = len(self.region_steps)
-            self.region_steps.append(step)
+            self._region_index[step] = len(self._region_index)
         head = self._first_region
         for group, name, value in values[:-2]:
             if group == "actor":
@@ -272,7 +271,7 @@ class Recorder:
         kept, and at the last recorded step)."""
         n, head = len(self.world.actors), self._first_region
         regions = {name: list(snapshots) for name, snapshots in self._regions.items()}
-        region_steps = list(self.region_steps)
+        region_steps = list(self._region_index)
         if self.steps and region_steps[-1] != self.steps[-1]:
             # The world holds the last recorded step's values: nothing moves them between the
             # end of a step (`capture`) and the next.

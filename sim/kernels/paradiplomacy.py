@@ -242,7 +242,7 @@ def static_drives(
     formation = np.empty(len(slots.potential))
     features = [np.ascontiguousarray(x, dtype=np.float64)
                 for x in (complementarity, proximity, diaspora, similarity)]
-    _static_parts(slots.potential, slots.start, *features,
+    _static_sums(slots.potential, slots.start, *features,
                   np.ascontiguousarray(drive_coef[:, list(STATIC_FEATURES)]),
                   np.ascontiguousarray(formation_coef[list(STATIC_FEATURES)]), c_n,
                   drive, formation)
@@ -250,10 +250,10 @@ def static_drives(
 
 
 @njit(cache=True, parallel=True)
-def _static_parts(potential: np.ndarray, start: np.ndarray, complementarity: np.ndarray,
-                  proximity: np.ndarray, diaspora: np.ndarray, similarity: np.ndarray,
-                  beta: np.ndarray, gamma: np.ndarray, c_n: int, drive: np.ndarray,
-                  formation: np.ndarray) -> None:
+def _static_sums(potential: np.ndarray, start: np.ndarray, complementarity: np.ndarray,
+                 proximity: np.ndarray, diaspora: np.ndarray, similarity: np.ndarray,
+                 beta: np.ndarray, gamma: np.ndarray, c_n: int, drive: np.ndarray,
+                 formation: np.ndarray) -> None:
     """`static_drives` into `drive` and `formation`; `beta` (C×5) and `gamma` (5,) hold the
     coefficients of STATIC_FEATURES, in its order (constant, complementarity, proximity,
     diaspora, similarity), in which the products are added, from 0, as the reference adds."""
